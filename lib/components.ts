@@ -1,0 +1,58 @@
+// The components a cluster can have. Each one is enabled by its section of the cluster file,
+// checks the rules it owns before anything is built, and builds its objects and files into its
+// own chart (dist/<cluster>/<component>/). Adding a component means adding one entry here.
+import { Construct } from 'constructs';
+import type { Problem } from './config/errors';
+import type { ClusterConfig } from './config/schema';
+import { ComponentChart } from './platform/chart';
+import { addNamespace } from './platform/namespaces';
+import { airflow } from './airflow';
+import { buildkit } from './buildkit';
+import { capacity } from './capacity';
+import { monitoring } from './monitoring';
+
+export interface Component {
+  /** Folder under dist/<cluster>/ and the app.kubernetes.io/component label. */
+  name: string;
+  enabled(c: ClusterConfig): boolean;
+  /** Rules on the config, all reported together before anything is built. */
+  check?(c: ClusterConfig): Problem[];
+  /** Builds the component's objects and files; namespaces it owns are already in the chart. */
+  build(chart: ComponentChart, c: ClusterConfig): void;
+}
+
+export const platform: Component = {
+  name: 'platform',
+  enabled: () => true,
+  check: (c) => {
+    const names = componentsFor(c).map((x) => x.name);
+    return c.namespaces.flatMap((ns, i) =>
+      names.includes(ns.component)
+        ? []
+        : [{ cluster: c.name, path: `namespaces[${i}].component`, value: ns.component,
+             rule: `must be a component this cluster builds (${names.join(', ')})` }],
+    );
+  },
+  build: () => {},
+};
+
+export const COMPONENTS: Component[] = [platform, airflow, buildkit, monitoring, capacity];
+
+export function componentsFor(c: ClusterConfig): Component[] {
+  return COMPONENTS.filter((x) => x.enabled(c));
+}
+
+/** Every rule of every enabled component; empty when the cluster can be built. */
+export function checkCluster(c: ClusterConfig): Problem[] {
+  return componentsFor(c).flatMap((x) => x.check?.(c) ?? []);
+}
+
+/** Builds every enabled component of one cluster under `scope`. */
+export function buildCluster(scope: Construct, c: ClusterConfig): ComponentChart[] {
+  return componentsFor(c).map((component) => {
+    const chart = new ComponentChart(scope, c, component.name);
+    c.namespaces.filter((ns) => ns.component === component.name).forEach((ns) => addNamespace(chart, ns));
+    component.build(chart, c);
+    return chart;
+  });
+}

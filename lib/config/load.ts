@@ -1,0 +1,86 @@
+// Reads and validates cluster files. Every problem names the file, the field path, the value and
+// the rule, and all problems of all files are reported together.
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, Problem } from './errors';
+import { checkReferences } from './references';
+import { Cluster, clusterSchema } from './schema';
+
+export const CLUSTERS_DIR = path.join(__dirname, '..', '..', 'clusters');
+
+function valueAt(root: unknown, at: PropertyKey[]): unknown {
+  let v: any = root;
+  for (const k of at) v = v == null ? undefined : v[k as any];
+  return v;
+}
+
+export function formatPath(at: PropertyKey[]): string {
+  return at
+    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`))
+    .join('');
+}
+
+function issueProblems(cluster: string, file: string, raw: unknown, issues: z.core.$ZodIssue[]): Problem[] {
+  return issues.map((issue) => {
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return {
+      cluster,
+      file,
+      path: formatPath(issue.path),
+      value: valueAt(raw, issue.path),
+      rule: issue.message + keys,
+    };
+  });
+}
+
+/** Parses one cluster file's text; returns the cluster or the problems found. */
+export function parseCluster(text: string, file: string): Cluster {
+  const expected = path.basename(file).replace(/\.ya?ml$/, '');
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw = doc.toJS();
+  const parsed = clusterSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(issueProblems(expected, file, raw, parsed.error.issues));
+  const config = parsed.data;
+  const problems: Problem[] = [];
+  if (config.name !== expected) {
+    problems.push({ cluster: expected, file, path: 'name', value: config.name, rule: `must equal the file name (${expected})` });
+  }
+  problems.push(...checkReferences(config, file));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, file };
+}
+
+/** Loads every clusters/*.yaml (or only `only`), sorted by name; throws one ConfigError listing every problem. */
+export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  const wanted = only && only.length > 0 ? only : undefined;
+  const clusters: Cluster[] = [];
+  const problems: Problem[] = [];
+  for (const f of files) {
+    if (wanted && !wanted.includes(f.replace(/\.ya?ml$/, ''))) continue;
+    const file = path.relative(process.cwd(), path.join(dir, f)) || f;
+    try {
+      clusters.push(parseCluster(fs.readFileSync(path.join(dir, f), 'utf8'), file));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+    }
+  }
+  for (const name of wanted ?? []) {
+    if (!clusters.some((c) => c.config.name === name) && !problems.some((p) => p.cluster === name)) {
+      problems.push({ cluster: name, path: '', value: name, rule: `no cluster file clusters/${name}.yaml` });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return clusters;
+}

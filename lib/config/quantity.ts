@@ -1,0 +1,51 @@
+// Kubernetes quantities as written in cluster files ("950m", "1.8Gi"), parsed once for arithmetic.
+// Manifests keep the string the user wrote; the planner and the rules use the numbers.
+import { z } from 'zod';
+
+const CPU = /^(\d+(\.\d+)?)(m?)$/;
+const MEMORY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+const MEMORY_UNITS: Record<string, number> = {
+  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+};
+export const GiB = 2 ** 30;
+
+/** CPU cores of a quantity such as "950m", "2" or "15.8". */
+export function cpuCores(q: string): number {
+  const m = CPU.exec(q);
+  if (!m) throw new Error(`not a CPU quantity: ${q}`);
+  // millicores are integers in the API; round to avoid 0.1 + 0.2 noise in sums
+  return m[3] === 'm' ? Number(m[1]) / 1000 : Number(m[1]);
+}
+
+/** Bytes of a quantity such as "512Mi" or "1.8Gi". */
+export function memoryBytes(q: string): number {
+  const m = MEMORY.exec(q);
+  if (!m) throw new Error(`not a memory quantity: ${q}`);
+  return Number(m[1]) * MEMORY_UNITS[m[3] ?? ''];
+}
+
+export const memoryGiB = (q: string): number => memoryBytes(q) / GiB;
+
+/** Formats cores as the API's canonical quantity: whole cores as "4", others in millicores. */
+export function formatCpu(cores: number): string {
+  const milli = Math.round(cores * 1000);
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/** Formats bytes as Gi when whole, else Mi (rounded down: never promise more than exists). */
+export function formatMemory(bytes: number): string {
+  if (bytes % GiB === 0) return `${bytes / GiB}Gi`;
+  return `${Math.floor(bytes / 2 ** 20)}Mi`;
+}
+
+export const cpuQuantity = z
+  .string()
+  .regex(CPU, 'must be a CPU quantity such as "2", "15.8" or "950m"')
+  .describe('CPU quantity (cores or millicores), e.g. "2" or "950m"');
+export const memoryQuantity = z
+  .string()
+  .regex(MEMORY, 'must be a memory quantity such as "512Mi" or "2Gi"')
+  .describe('Memory quantity, e.g. "512Mi" or "2Gi"');
+
+export const resources = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+export type Resources = z.infer<typeof resources>;

@@ -1,0 +1,57 @@
+// The cluster file format: one strict schema, TypeScript types inferred from it, a JSON Schema
+// exported from it for editors (schema/cluster.schema.json). A component is enabled by its section.
+import { z } from 'zod';
+import { airflowSection } from './sections/airflow';
+import { buildkitSection } from './sections/buildkit';
+import { capacitySection } from './sections/capacity';
+import { computeFields } from './sections/compute';
+import { monitoringSection } from './sections/monitoring';
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, "-")')
+  .max(63);
+
+export const namespaceSpec = z.strictObject({
+  name: dnsLabel,
+  /** Pod Security Standard enforced (and warned, audited) on the namespace. */
+  podSecurity: z.enum(['restricted', 'baseline', 'privileged']),
+  /** Component that owns the namespace; its manifests go to dist/<cluster>/<component>/. */
+  component: dnsLabel.default('platform'),
+  description: z.string().optional(),
+});
+
+export const clusterSchema = z.strictObject({
+  name: dnsLabel.describe('Cluster name; must equal the file name without .yaml'),
+  description: z.string(),
+  provider: z.enum(['scaleway', 'aws']),
+  /** Value of app.kubernetes.io/part-of on every object. */
+  partOf: dnsLabel,
+  /** Pod Security Standards version pinned on namespaces, e.g. v1.28. */
+  podSecurityVersion: z.string().regex(/^(latest|v\d+\.\d+)$/).default('v1.28'),
+  namespaces: z.array(namespaceSpec).min(1),
+  compute: z.strictObject(computeFields).optional(),
+  airflow: airflowSection.optional(),
+  capacity: capacitySection.optional(),
+  buildkit: buildkitSection.optional(),
+  monitoring: monitoringSection,
+});
+
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type NamespaceSpec = z.infer<typeof namespaceSpec>;
+export type ComputeConfig = NonNullable<ClusterConfig['compute']>;
+
+/** A validated cluster with the file it came from. */
+export interface Cluster {
+  config: ClusterConfig;
+  file: string;
+}
+
+/** JSON Schema of the cluster file (input form: defaults are optional). */
+export function clusterJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(clusterSchema, { io: 'input', unrepresentable: 'any' }),
+    title: 'Cluster configuration',
+    description: 'One file per cluster in clusters/; see README "Adding a cluster".',
+  };
+}

@@ -1,0 +1,45 @@
+// Airflow on the ML platform (SPEC 2): what the worker pods, the Helm values and the DAG contract need.
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16');
+
+/** A destination inside the cluster, selected by namespace (and optionally pod labels). */
+const inClusterEndpoint = z.strictObject({
+  namespace: z.string(),
+  podLabels: z.record(z.string(), z.string()).optional(),
+  port,
+});
+/** A destination outside the cluster: plain NetworkPolicy matches IPs, never host names. */
+const externalEndpoint = z.strictObject({ cidrs: z.array(cidr).min(1), port, host: z.string().optional() });
+
+export const airflowSection = z.strictObject({
+  namespace: z.string(),
+  /** Image of the worker `base` container. */
+  image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest'),
+  /** Every FTF factor the DAGs know; heavy factors must be among them. */
+  factors: z.array(z.string()).min(1),
+  heavyFactors: z.array(z.string()),
+  /** Workload a normal / heavy factor runs as (its profile and max_active_runs follow). */
+  factorWorkloads: z.strictObject({ normal: z.string(), heavy: z.string() }),
+  retry: z.strictObject({
+    retries: z.number().int().nonnegative(),
+    retryDelaySeconds: z.number().int().positive(),
+    exponentialBackoff: z.boolean(),
+    maxRetryDelaySeconds: z.number().int().positive(),
+  }),
+  /** A task refuses to train when its estimate exceeds this fraction of a compute node's memory. */
+  preflightMemoryFraction: z.number().gt(0).lt(1),
+  /** gRPC fork safety (SPEC 2.4): set on every worker pod, in the Helm values and for docker-compose. */
+  forkSafetyEnv: z.record(z.string(), z.string()),
+  egress: z.strictObject({
+    dns: z.strictObject({ namespace: z.string(), podLabels: z.record(z.string(), z.string()), port }),
+    postgres: externalEndpoint,
+    mlflow: inClusterEndpoint,
+    redis: inClusterEndpoint,
+    s3: externalEndpoint,
+    exchangeApi: externalEndpoint,
+  }),
+});
+
+export type AirflowConfig = z.infer<typeof airflowSection>;

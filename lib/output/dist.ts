@@ -1,0 +1,53 @@
+// dist/ on disk: read it, and replace it atomically. Everything is staged in a sibling folder and
+// swapped in with renames, so a failure at any point leaves the previous dist/ as it was.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FileSet } from './render';
+
+export const DIST = path.join(__dirname, '..', '..', 'dist');
+
+function walk(dir: string, base = dir, out: string[] = []): string[] {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, base, out);
+    else out.push(path.relative(base, full).split(path.sep).join('/'));
+  }
+  return out;
+}
+
+/** Files under `dir` (relative, '/'-separated) -> content, sorted by path. */
+export function readTree(dir: string): FileSet {
+  const files: FileSet = new Map();
+  for (const f of walk(dir).sort()) files.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
+  return files;
+}
+
+export function writeTree(dir: string, files: FileSet): void {
+  for (const [rel, content] of files) {
+    const full = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, content);
+  }
+}
+
+/**
+ * Publishes `files` as the new content of `clusters` in `dist`. Other clusters' folders are kept
+ * (for `--cluster NAME`); when `all` is set, folders of clusters that no longer exist are removed.
+ */
+export function publish(files: FileSet, clusters: string[], dist = DIST, all = false): void {
+  const next = `${dist}.next`;
+  const old = `${dist}.old`;
+  fs.rmSync(next, { recursive: true, force: true });
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.mkdirSync(next, { recursive: true });
+  if (!all && fs.existsSync(dist)) {
+    for (const entry of fs.readdirSync(dist)) {
+      if (!clusters.includes(entry)) fs.cpSync(path.join(dist, entry), path.join(next, entry), { recursive: true });
+    }
+  }
+  writeTree(next, files);
+  if (fs.existsSync(dist)) fs.renameSync(dist, old);
+  fs.renameSync(next, dist);
+  fs.rmSync(old, { recursive: true, force: true });
+}

@@ -1,0 +1,76 @@
+// Turns built charts into files: one YAML file per Kubernetes object, grouped per component, plus
+// the components' own files. Objects are validated here, so nothing invalid reaches disk.
+import { App } from 'cdk8s';
+import { stringify } from 'yaml';
+import { buildCluster, checkCluster } from '../components';
+import { ConfigError, Problem } from '../config/errors';
+import type { Cluster } from '../config/schema';
+import { ComponentChart, FileArtifact } from '../platform/chart';
+import { K8sObject, validateObject } from './validate';
+
+/** Relative path under dist/ -> file content. Sorted keys make every consumer deterministic. */
+export type FileSet = Map<string, string>;
+
+/** First line of every generated YAML file (comment syntax: only for YAML and haproxy.cfg-like files). */
+export const generatedHeader = (cluster: string, comment = '#'): string =>
+  `${comment} Generated from clusters/${cluster}.yaml by \`npm run synth\`. Do not edit.\n`;
+
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** File name of an object: <kind>-<name>.yaml, with the namespace when the name alone is ambiguous. */
+function objectFile(obj: K8sObject, ambiguous: boolean): string {
+  const ns = ambiguous && obj.metadata.namespace ? `${obj.metadata.namespace}-` : '';
+  return `${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}.yaml`;
+}
+
+function renderChart(chart: ComponentChart, problems: Problem[]): [string, string][] {
+  const cluster = chart.cluster.name;
+  const objects = chart.toJson() as K8sObject[];
+  const files: [string, string][] = [];
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(`${o.kind}/${o.metadata.name}`, (counts.get(`${o.kind}/${o.metadata.name}`) ?? 0) + 1);
+  for (const obj of objects) {
+    const where = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+    for (const error of validateObject(obj)) {
+      problems.push({ cluster, path: `${chart.component}: ${where}`, value: obj.apiVersion, rule: error });
+    }
+    const ambiguous = (counts.get(`${obj.kind}/${obj.metadata.name}`) ?? 0) > 1;
+    files.push([`${cluster}/${chart.component}/${objectFile(obj, ambiguous)}`, generatedHeader(cluster) + toYaml(obj)]);
+  }
+  for (const node of chart.node.findAll()) {
+    if (node instanceof FileArtifact) files.push([`${cluster}/${node.path}`, node.content]);
+  }
+  return files;
+}
+
+/**
+ * Checks every rule of every cluster, builds and validates everything, and returns the files.
+ * Throws one ConfigError with every problem found; nothing is written here.
+ */
+export function render(clusters: Cluster[]): FileSet {
+  const problems: Problem[] = clusters.flatMap(({ config, file }) =>
+    checkCluster(config).map((p) => ({ file, ...p })),
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const files: [string, string][] = [];
+  for (const { config, file } of clusters) {
+    const app = new App({ outdir: ".cdk8s.out" });
+    try {
+      for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems));
+    } catch (e) {
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ file, ...p })));
+      else throw e;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const set: FileSet = new Map();
+  for (const [p, content] of files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (set.has(p)) throw new Error(`two outputs want the same file: ${p}`);
+    set.set(p, content);
+  }
+  return set;
+}

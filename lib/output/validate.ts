@@ -1,0 +1,85 @@
+// Validates every synthesized object against the upstream schemas that kubernetes-models ships
+// (built-in kinds, KEDA, Karpenter, prometheus-operator), plus the conventions of this project:
+// the four app.kubernetes.io labels, and a namespace exactly on namespaced kinds.
+import * as path from 'path';
+import { LABEL } from '../platform/chart';
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/** Packages holding the model of each API group ('' is the core group). */
+const MODEL_PACKAGES: Record<string, string> = {
+  'keda.sh': '@kubernetes-models/keda',
+  'karpenter.sh': '@kubernetes-models/karpenter',
+  'karpenter.k8s.aws': '@kubernetes-models/karpenter',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+};
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass',
+  'StorageClass', 'PersistentVolume', 'NodePool', 'EC2NodeClass', 'ValidatingAdmissionPolicy',
+]);
+
+export const isClusterScoped = (kind: string): boolean => CLUSTER_SCOPED.has(kind);
+
+const packageDirs = new Map<string, string>();
+function packageDir(pkg: string): string {
+  let dir = packageDirs.get(pkg);
+  if (!dir) {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+    packageDirs.set(pkg, dir);
+  }
+  return dir;
+}
+
+type Validator = (data: unknown) => void;
+const validators = new Map<string, Validator | null>();
+
+/**
+ * The model's validate() for an apiVersion/kind, or null when no upstream schema exists.
+ * The model packages are ES modules that only export an `import` condition, so the file is
+ * required by path (Node >= 20.19 loads ES modules through require; Jest transforms them).
+ */
+function validatorFor(apiVersion: string, kind: string): Validator | null {
+  const key = `${apiVersion}/${kind}`;
+  if (validators.has(key)) return validators.get(key)!;
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  const pkg = MODEL_PACKAGES[group] ?? 'kubernetes-models';
+  const file = path.join(packageDir(pkg), group, version, `${kind}.js`);
+  let validator: Validator | null = null;
+  try {
+    const Model = require(file)[kind];
+    validator = (data) => new Model(data).validate();
+  } catch (e: any) {
+    if (e?.code !== 'MODULE_NOT_FOUND' && e?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  validators.set(key, validator);
+  return validator;
+}
+
+/** Problems of one object, as messages; empty when it is valid. */
+export function validateObject(obj: K8sObject): string[] {
+  const errors: string[] = [];
+  const validate = validatorFor(obj.apiVersion, obj.kind);
+  if (!validate) {
+    errors.push(`no upstream schema for ${obj.apiVersion} ${obj.kind}`);
+  } else {
+    try {
+      validate(obj);
+    } catch (e: any) {
+      errors.push(`schema: ${e.message}`);
+    }
+  }
+  const labels = obj.metadata?.labels ?? {};
+  for (const label of Object.values(LABEL)) {
+    if (!labels[label]) errors.push(`missing label ${label}`);
+  }
+  if (isClusterScoped(obj.kind) && obj.metadata?.namespace !== undefined)
+    errors.push(`cluster-scoped ${obj.kind} must not have a namespace (has ${obj.metadata.namespace})`);
+  if (!isClusterScoped(obj.kind) && !obj.metadata?.namespace) errors.push(`namespaced ${obj.kind} needs a namespace`);
+  return errors;
+}
