@@ -17,6 +17,8 @@ export interface Component {
   enabled(c: ClusterConfig): boolean;
   /** Rules on the config, all reported together before anything is built. */
   check?(c: ClusterConfig): Problem[];
+  /** Best-effort rules: printed by synth (and shown in reports), never failing. */
+  warn?(c: ClusterConfig): string[];
   /** Builds the component's objects and files; namespaces it owns are already in the chart. */
   build(chart: ComponentChart, c: ClusterConfig): void;
 }
@@ -45,6 +47,11 @@ export function componentsFor(c: ClusterConfig): Component[] {
 /** Every rule of every enabled component; empty when the cluster can be built. */
 export function checkCluster(c: ClusterConfig): Problem[] {
   return componentsFor(c).flatMap((x) => x.check?.(c) ?? []);
+}
+
+/** Every best-effort warning of every enabled component, prefixed with the cluster name. */
+export function warnCluster(c: ClusterConfig): string[] {
+  return componentsFor(c).flatMap((x) => (x.warn?.(c) ?? []).map((w) => `${c.name}: ${w}`));
 }
 
 /** Builds every enabled component of one cluster under `scope`. */

@@ -2,7 +2,7 @@
 // the components' own files. Objects are validated here, so nothing invalid reaches disk.
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { buildCluster, checkCluster } from '../components';
+import { buildCluster, checkCluster, warnCluster } from '../components';
 import { ConfigError, Problem } from '../config/errors';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../platform/chart';
@@ -50,6 +50,10 @@ function renderChart(chart: ComponentChart, problems: Problem[]): [string, strin
  * Throws one ConfigError with every problem found; nothing is written here.
  */
 export function render(clusters: Cluster[]): FileSet {
+  return renderWithWarnings(clusters).files;
+}
+
+export function renderWithWarnings(clusters: Cluster[]): { files: FileSet; warnings: string[] } {
   const problems: Problem[] = clusters.flatMap(({ config, file }) =>
     checkCluster(config).map((p) => ({ file, ...p })),
   );
@@ -72,5 +76,5 @@ export function render(clusters: Cluster[]): FileSet {
     if (set.has(p)) throw new Error(`two outputs want the same file: ${p}`);
     set.set(p, content);
   }
-  return set;
+  return { files: set, warnings: clusters.flatMap(({ config }) => warnCluster(config)) };
 }

@@ -1,7 +1,7 @@
 // The whole pipeline: load -> check -> build -> validate -> render, then publish dist/ atomically.
 import { loadClusters, CLUSTERS_DIR } from '../config/load';
 import { publish, DIST } from './dist';
-import { render, FileSet } from './render';
+import { renderWithWarnings, FileSet } from './render';
 
 export interface SynthOptions {
   clustersDir?: string;
@@ -10,13 +10,19 @@ export interface SynthOptions {
 }
 
 /** Renders the selected clusters in memory; throws ConfigError, writes nothing. */
-export function synthFiles(opts: SynthOptions = {}): { files: FileSet; clusters: string[] } {
+export interface SynthResult {
+  files: FileSet;
+  clusters: string[];
+  warnings: string[];
+}
+
+export function synthFiles(opts: SynthOptions = {}): SynthResult {
   const clusters = loadClusters(opts.clustersDir ?? CLUSTERS_DIR, opts.only);
-  return { files: render(clusters), clusters: clusters.map((c) => c.config.name) };
+  return { ...renderWithWarnings(clusters), clusters: clusters.map((c) => c.config.name) };
 }
 
 /** Renders and publishes to `dist`; on any error dist/ is untouched. */
-export function synthToDist(opts: SynthOptions & { dist?: string } = {}): { files: FileSet; clusters: string[] } {
+export function synthToDist(opts: SynthOptions & { dist?: string } = {}): SynthResult {
   const result = synthFiles(opts);
   publish(result.files, result.clusters, opts.dist ?? DIST, !opts.only || opts.only.length === 0);
   return result;

@@ -1,0 +1,174 @@
+// Compares two renderings of dist/ the way a reviewer thinks about them: per Kubernetes object
+// (added, removed, changed fields with old -> new values) and per other file (changed lines).
+import { parse } from 'yaml';
+import type { FileSet } from './render';
+
+export interface FieldChange {
+  path: string;
+  old?: unknown;
+  new?: unknown;
+}
+
+export interface Change {
+  cluster: string;
+  /** `Kind namespace/name` for objects, the path below the cluster for other files. */
+  subject: string;
+  file: string;
+  kind: 'added' | 'removed' | 'changed';
+  isObject: boolean;
+  fields: FieldChange[];
+  lines: { removed: string[]; added: string[] };
+}
+
+function asObject(file: string, content: string): Record<string, any> | undefined {
+  if (!/\.ya?ml$/.test(file)) return undefined;
+  try {
+    const doc = parse(content);
+    return doc && typeof doc === 'object' && 'apiVersion' in doc && 'kind' in doc ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function subjectOf(obj: Record<string, any>): string {
+  const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.kind} ${ns}${obj.metadata?.name}`;
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Array items are matched by `name` when every item has one (containers, env, ports), else by index. */
+function keyed(items: unknown[]): Map<string, unknown> | undefined {
+  if (!items.every((i) => isPlain(i) && typeof i.name === 'string')) return undefined;
+  const names = items.map((i) => (i as { name: string }).name);
+  if (new Set(names).size !== names.length) return undefined;
+  return new Map(items.map((i) => [(i as { name: string }).name, i]));
+}
+
+/** Leaf-level differences between two JSON values, with dotted paths. */
+export function diffValues(a: unknown, b: unknown, path = '', out: FieldChange[] = []): FieldChange[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return out;
+  if (isPlain(a) && isPlain(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const key = /^[A-Za-z_][\w-]*$/.test(k) ? k : JSON.stringify(k);
+      diffValues(a[k], b[k], path ? `${path}.${key}` : key, out);
+    }
+    return out;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const ka = keyed(a);
+    const kb = keyed(b);
+    if (ka && kb) {
+      for (const name of [...new Set([...ka.keys(), ...kb.keys()])]) diffValues(ka.get(name), kb.get(name), `${path}[${name}]`, out);
+    } else {
+      for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
+    }
+    return out;
+  }
+  out.push({ path: path || '(root)', old: a, new: b });
+  return out;
+}
+
+/** Line-level difference (longest common subsequence; generated files are small). */
+export function diffLines(a: string, b: string): { removed: string[]; added: string[] } {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  const lcs: number[][] = Array.from({ length: x.length + 1 }, () => new Array(y.length + 1).fill(0));
+  for (let i = x.length - 1; i >= 0; i--)
+    for (let j = y.length - 1; j >= 0; j--)
+      lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const removed: string[] = [];
+  const added: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    if (i < x.length && j < y.length && x[i] === y[j]) {
+      i++;
+      j++;
+    } else if (j < y.length && (i === x.length || lcs[i][j + 1] >= lcs[i + 1][j])) added.push(y[j++]);
+    else removed.push(x[i++]);
+  }
+  return { removed, added };
+}
+
+/** Changes from `before` (e.g. the committed dist/) to `after` (a fresh synth), sorted by file. */
+export function diffTrees(before: FileSet, after: FileSet): Change[] {
+  const changes: Change[] = [];
+  const files = [...new Set([...before.keys(), ...after.keys()])].sort();
+  for (const file of files) {
+    const a = before.get(file);
+    const b = after.get(file);
+    if (a === b) continue;
+    const [cluster, ...rest] = file.split('/');
+    const objA = a === undefined ? undefined : asObject(file, a);
+    const objB = b === undefined ? undefined : asObject(file, b);
+    const obj = objB ?? objA;
+    const kind = a === undefined ? 'added' : b === undefined ? 'removed' : 'changed';
+    const isObject = !!obj && (a === undefined || !!objA) && (b === undefined || !!objB);
+    changes.push({
+      cluster,
+      file,
+      subject: isObject ? subjectOf(obj!) : rest.join('/'),
+      kind,
+      isObject,
+      fields: isObject && kind === 'changed' ? diffValues(objA, objB) : [],
+      lines: !isObject || kind !== 'changed' ? diffLines(a ?? '', b ?? '') : { removed: [], added: [] },
+    });
+  }
+  return changes;
+}
+
+const show = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 'string' && !v.includes('\n') ? v : JSON.stringify(v));
+const SIGN = { added: '+', removed: '-', changed: '~' } as const;
+
+export function summary(changes: Change[]): string {
+  const count = (k: Change['kind']) => changes.filter((c) => c.kind === k).length;
+  return `${count('changed')} changed, ${count('added')} added, ${count('removed')} removed`;
+}
+
+/** Plain text, one line per object and per field: `ScaledObject buildkit/x: spec.maxReplicaCount 8 -> 10`. */
+export function formatText(changes: Change[]): string {
+  if (changes.length === 0) return 'dist/ is up to date: no generated file changes.';
+  const out: string[] = [`generated output: ${summary(changes)}`];
+  for (const cluster of [...new Set(changes.map((c) => c.cluster))]) {
+    out.push('', `${cluster}:`);
+    for (const c of changes.filter((x) => x.cluster === cluster)) {
+      const label = c.isObject ? c.subject : `file ${c.subject}`;
+      if (c.kind !== 'changed' || c.isObject) out.push(`  ${SIGN[c.kind]} ${label}`);
+      for (const f of c.fields) out.push(`      ${c.subject}: ${f.path} ${show(f.old)} -> ${show(f.new)}`);
+      if (c.kind === 'changed' && !c.isObject) {
+        out.push(`  ~ ${label} (+${c.lines.added.length} -${c.lines.removed.length} lines)`);
+        for (const l of c.lines.removed.slice(0, 20)) out.push(`      - ${l}`);
+        for (const l of c.lines.added.slice(0, 20)) out.push(`      + ${l}`);
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+const cell = (v: unknown): string => `\`${show(v).replace(/\|/g, '\\|').replace(/`/g, "'")}\``;
+
+/** A PR comment: summary, then per cluster a table of field changes and collapsed line diffs. */
+export function formatMarkdown(changes: Change[]): string {
+  const out = ['### Generated manifests', ''];
+  if (changes.length === 0) return [...out, 'No change to `dist/`.'].join('\n') + '\n';
+  out.push(`**${summary(changes)}** (per object; field paths are YAML paths inside the object)`, '');
+  for (const cluster of [...new Set(changes.map((c) => c.cluster))]) {
+    const mine = changes.filter((x) => x.cluster === cluster);
+    out.push(`#### \`${cluster}\` (${summary(mine)})`, '', '| | object or file | field | old | new |', '|---|---|---|---|---|');
+    for (const c of mine) {
+      const label = c.isObject ? c.subject : `file \`${c.subject}\``;
+      if (c.fields.length > 0) for (const f of c.fields) out.push(`| ~ | ${label} | \`${f.path}\` | ${cell(f.old)} | ${cell(f.new)} |`);
+      else if (c.kind === 'changed') out.push(`| ~ | ${label} | +${c.lines.added.length} / -${c.lines.removed.length} lines | | |`);
+      else out.push(`| ${SIGN[c.kind]} | ${label} | | | |`);
+    }
+    const texts = mine.filter((c) => !c.isObject && c.kind === 'changed');
+    for (const c of texts) {
+      out.push('', `<details><summary>${c.subject}</summary>`, '', '```diff');
+      out.push(...c.lines.removed.map((l) => `- ${l}`), ...c.lines.added.map((l) => `+ ${l}`));
+      out.push('```', '', '</details>');
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
