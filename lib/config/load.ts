@@ -38,10 +38,10 @@ function issueProblems(cluster: string, file: string, raw: unknown, issues: z.co
 /** Parses one cluster file's text; returns the cluster or the problems found. */
 export function parseCluster(text: string, file: string): Cluster {
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(" at line")[0]}` })),
     );
   }
   const raw = doc.toJS();

@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { FileSet } from './render';
 
-export const DIST = path.join(__dirname, '..', '..', 'dist');
+// DIST_DIR lets tests run the real CLIs (including `npx cdk8s synth`) without touching dist/.
+export const DIST = process.env.DIST_DIR ? path.resolve(process.env.DIST_DIR) : path.join(__dirname, '..', '..', 'dist');
 
 function walk(dir: string, base = dir, out: string[] = []): string[] {
   if (!fs.existsSync(dir)) return out;

@@ -1,0 +1,84 @@
+import { ConfigError, Problem } from '../../lib/config/errors';
+import { loadClusters, parseCluster } from '../../lib/config/load';
+import { stringify } from 'yaml';
+import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
+
+function problemsOf(fn: () => unknown): Problem[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const parseRaw = (raw: unknown, name = 'scw-ml-prod') => parseCluster(stringify(raw), `clusters/${name}.yaml`);
+
+describe('loading cluster files', () => {
+  it('accepts every built-in cluster', () => {
+    const names = loadClusters().map((c) => c.config.name);
+    expect(names).toEqual(builtInClusters());
+  });
+
+  it('names the file, the field path, the value and the rule of a wrong value', () => {
+    const raw = setPath(rawCluster('arc-staging'), 'buildkit.architectures[1].max', -3);
+    const [p] = problemsOf(() => parseRaw(raw, 'arc-staging'));
+    expect(p).toMatchObject({ cluster: 'arc-staging', file: 'clusters/arc-staging.yaml', path: 'buildkit.architectures[1].max', value: -3 });
+    expect(p.rule).toMatch(/>0|positive|greater/i);
+    expect(new ConfigError([p]).message).toMatch(/^clusters\/arc-staging\.yaml: cluster arc-staging: buildkit\.architectures\[1\]\.max = -3: /);
+  });
+
+  it('rejects unknown keys, naming them', () => {
+    const raw = setPath(rawCluster('scw-ml-prod'), 'compute.pools.compute.maxSize', 6);
+    const [p] = problemsOf(() => parseRaw(raw));
+    expect(p.path).toBe('compute.pools.compute');
+    expect(p.rule).toMatch(/Unrecognized key.*maxSize/);
+  });
+
+  it('rejects a quantity that Kubernetes would not accept', () => {
+    const raw = setPath(rawCluster('scw-ml-prod'), 'compute.profiles.heavy.limits.memory', '24GB');
+    const [p] = problemsOf(() => parseRaw(raw));
+    expect(p).toMatchObject({ path: 'compute.profiles.heavy.limits.memory', value: '24GB' });
+    expect(p.rule).toMatch(/memory quantity/);
+  });
+
+  it('requires the name to match the file name', () => {
+    const [p] = problemsOf(() => parseRaw(rawCluster('arc-staging'), 'arc-copy'));
+    expect(p).toMatchObject({ cluster: 'arc-copy', path: 'name', value: 'arc-staging' });
+  });
+
+  it('reports every broken reference, not just the first', () => {
+    const raw = rawCluster('scw-ml-prod');
+    setPath(raw, 'compute.profiles.light.pool', 'gpu');
+    setPath(raw, 'capacity.scenarios[0].workloads[0]', 'ftf-turbo');
+    const problems = problemsOf(() => parseRaw(raw));
+    expect(problems.map((p) => [p.path, p.value])).toEqual(
+      expect.arrayContaining([
+        ['compute.profiles.light.pool', 'gpu'],
+        ['capacity.scenarios[0].workloads[0]', 'ftf-turbo'],
+      ]),
+    );
+  });
+
+  it('refuses a namespace that the cluster does not declare', () => {
+    const raw = setPath(rawCluster('arc-staging'), 'buildkit.namespaces.runners', 'runners');
+    const [p] = problemsOf(() => parseRaw(raw, 'arc-staging'));
+    expect(p).toMatchObject({ path: 'buildkit.namespaces.runners', value: 'runners' });
+  });
+
+  it('reports invalid YAML with its line', () => {
+    const [p] = problemsOf(() => parseCluster('name: x\n  bad: [', 'clusters/x.yaml'));
+    expect(p.rule).toMatch(/invalid YAML at line \d+/);
+  });
+
+  it('collects the problems of all files and names a missing cluster', () => {
+    const dir = clustersDir({
+      'arc-staging': setPath(rawCluster('arc-staging'), 'provider', 'gcp'),
+      'scw-ml-prod': setPath(rawCluster('scw-ml-prod'), 'partOf', 'ML Platform'),
+    });
+    const problems = problemsOf(() => loadClusters(dir));
+    expect(problems.map((p) => p.cluster).sort()).toEqual(['arc-staging', 'scw-ml-prod']);
+    expect(problemsOf(() => loadClusters(dir, ['nope']))[0]).toMatchObject({ cluster: 'nope', rule: 'no cluster file clusters/nope.yaml' });
+  });
+});

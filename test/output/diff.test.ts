@@ -1,0 +1,58 @@
+import { stringify } from 'yaml';
+import { diffLines, diffTrees, diffValues, formatMarkdown, formatText } from '../../lib/output/diff';
+
+const scaledObject = (max: number) =>
+  stringify({
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: 'buildkitd-amd64', namespace: 'buildkit' },
+    spec: { maxReplicaCount: max, triggers: [{ type: 'metrics-api' }] },
+  });
+
+describe('diff of generated output', () => {
+  it('reports a changed field with its path and old -> new value', () => {
+    const before = new Map([['arc-staging/buildkit/scaledobject-buildkitd-amd64.yaml', scaledObject(8)]]);
+    const after = new Map([['arc-staging/buildkit/scaledobject-buildkitd-amd64.yaml', scaledObject(10)]]);
+    const changes = diffTrees(before, after);
+    expect(changes).toHaveLength(1);
+    expect(formatText(changes)).toContain('ScaledObject buildkit/buildkitd-amd64: spec.maxReplicaCount 8 -> 10');
+    expect(formatMarkdown(changes)).toContain('| ~ | ScaledObject buildkit/buildkitd-amd64 | `spec.maxReplicaCount` | `8` | `10` |');
+  });
+
+  it('reports added and removed objects and changed plain files', () => {
+    const before = new Map([
+      ['c/buildkit/haproxy.cfg', 'global\n  maxconn 100\n'],
+      ['c/buildkit/scaledobject-buildkitd-amd64.yaml', scaledObject(8)],
+    ]);
+    const after = new Map([
+      ['c/buildkit/haproxy.cfg', 'global\n  maxconn 200\n'],
+      ['c/buildkit/scaledobject-buildkitd-arm64.yaml', scaledObject(8).replace('amd64', 'arm64')],
+    ]);
+    const kinds = diffTrees(before, after).map((c) => [c.kind, c.subject]);
+    expect(kinds).toEqual([
+      ['changed', 'buildkit/haproxy.cfg'],
+      ['removed', 'ScaledObject buildkit/buildkitd-amd64'],
+      ['added', 'ScaledObject buildkit/buildkitd-arm64'],
+    ]);
+    const text = formatText(diffTrees(before, after));
+    expect(text).toContain('- ScaledObject buildkit/buildkitd-amd64');
+    expect(text).toContain('+ ScaledObject buildkit/buildkitd-arm64');
+    expect(text).toMatch(/~ file buildkit\/haproxy.cfg \(\+1 -1 lines\)\n\s+- {3}maxconn 100\n\s+\+ {3}maxconn 200/);
+  });
+
+  it('matches named list items by name, not position', () => {
+    const a = { containers: [{ name: 'base', image: 'a' }, { name: 'sidecar', image: 's' }] };
+    const b = { containers: [{ name: 'sidecar', image: 's' }, { name: 'base', image: 'b' }] };
+    expect(diffValues(a, b)).toEqual([{ path: 'containers[base].image', old: 'a', new: 'b' }]);
+  });
+
+  it('finds the smallest line changes', () => {
+    expect(diffLines('a\nb\nc\nd', 'a\nc\nd\ne')).toEqual({ removed: ['b'], added: ['e'] });
+  });
+
+  it('says so when nothing changed', () => {
+    const same = new Map([['x/a.yaml', scaledObject(1)]]);
+    expect(diffTrees(same, new Map(same))).toEqual([]);
+    expect(formatText([])).toMatch(/up to date/);
+  });
+});

@@ -1,0 +1,89 @@
+// The pipeline end to end, through the real commands users run.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadClusters } from '../../lib/config/load';
+import { DIST, readTree } from '../../lib/output/dist';
+import { render } from '../../lib/output/render';
+import { clustersDir, rawCluster, REPO, setPath, tmpDir } from '../support/clusters';
+
+const node = (script: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['-r', './scripts/register.js', script, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+
+/** A dist/ folder with known content, to prove a command did not touch it. */
+function seededDist(): string {
+  const dist = tmpDir('dist');
+  fs.mkdirSync(path.join(dist, 'scw-ml-prod'));
+  fs.writeFileSync(path.join(dist, 'scw-ml-prod', 'marker.yaml'), 'previous output\n');
+  return dist;
+}
+
+describe('synthesis', () => {
+  it('is deterministic: the same input renders byte-identical files', () => {
+    const a = render(loadClusters());
+    const b = render(loadClusters());
+    expect([...a.entries()]).toEqual([...b.entries()]);
+  });
+
+  it('writes one folder per cluster, one file per object, in a folder per component', () => {
+    const files = [...render(loadClusters()).keys()];
+    for (const f of files) expect(f).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+\/.+/);
+    expect(files).toContain('scw-ml-prod/airflow/namespace-airflow.yaml');
+  });
+
+  it('leaves dist/ untouched and prints every problem when a cluster is invalid', () => {
+    const dist = seededDist();
+    const before = readTree(dist);
+    const clusters = clustersDir({
+      'arc-staging': setPath(rawCluster('arc-staging'), 'buildkit.architectures[0].podsPerNode', 0),
+      'scw-ml-prod': rawCluster('scw-ml-prod'),
+    });
+    const run = node('main.ts', ['--clusters-dir', clusters, '--dist', dist]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('synthesis refused, nothing written');
+    expect(run.stderr).toMatch(/cluster arc-staging: buildkit\.architectures\[0\]\.podsPerNode = 0/);
+    expect(readTree(dist)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.startsWith(path.basename(dist) + '.'))).toEqual([]);
+  });
+
+  it('with --cluster, replaces only that cluster', () => {
+    const dist = seededDist();
+    const run = node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(path.join(dist, 'scw-ml-prod', 'marker.yaml'), 'utf8')).toBe('previous output\n');
+    expect(fs.readdirSync(dist).sort()).toEqual(['arc-staging', 'scw-ml-prod']);
+  });
+
+  it('gives the same dist/ through `npx cdk8s synth` as through `npm run synth`', () => {
+    const viaNpm = tmpDir('dist-npm');
+    const viaCli = tmpDir('dist-cli');
+    expect(node('main.ts', ['--dist', viaNpm]).status).toBe(0);
+    const cli = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--no-check-upgrade'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, DIST_DIR: viaCli },
+    });
+    expect(cli.status).toBe(0);
+    expect(readTree(viaCli)).toEqual(readTree(viaNpm));
+    expect(readTree(viaNpm).size).toBeGreaterThan(0);
+  });
+
+  it('npm run diff reads dist/ but never writes it, and exits 1 on a difference', () => {
+    const before = readTree(DIST);
+    const changed = clustersDir({
+      'arc-staging': setPath(rawCluster('arc-staging'), 'namespaces[1].podSecurity', 'restricted'),
+    });
+    const run = node('scripts/diff.ts', ['--clusters-dir', changed, '--cluster', 'arc-staging']);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/Namespace arc-runners: metadata\.labels\."pod-security\.kubernetes\.io\/enforce" baseline -> restricted/);
+    expect(readTree(DIST)).toEqual(before);
+    const same = node('scripts/diff.ts', ['--cluster', 'arc-staging']);
+    expect(same.stdout).toMatch(/up to date/);
+    expect(same.status).toBe(0);
+  });
+});
