@@ -1,8 +1,57 @@
 // Airflow worker profiles for the ML platform (SPEC 2). Enabled by the `airflow` section.
+// Outputs under dist/<cluster>/airflow/: a pod template per profile and the ConfigMap bundling
+// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code,
+// docker-compose.env, and the worker NetworkPolicies.
+import * as fs from 'fs';
+import * as path from 'path';
+import { k8s } from 'cdk8s-plus-28';
 import type { Component } from '../components';
+import { ConfigError } from '../config/errors';
+import { generatedHeader, toYaml } from '../output/render';
+import { K8sObject, validateObject } from '../output/validate';
+import { ComponentChart, meta } from '../platform/chart';
+import { renderContract } from './contract';
+import { AirflowCluster, airflowCluster, forkSafetyEnv, TEMPLATES_CONFIGMAP, templateFile } from './model';
+import { addNetworkPolicies } from './network';
+import { podTemplate } from './pod';
+import { checkAirflow } from './rules';
+import { helmValues } from './values';
+
+const DIR = 'airflow';
+/** Static Python emitted next to profiles.json; it reads that file at import time. */
+const DAG_MODULE = fs.readFileSync(path.join(__dirname, 'dag_profiles.py'), 'utf8');
+
+/** Each profile's template, validated like every manifest (it is not applied, so render does not see it). */
+function renderTemplates(c: AirflowCluster): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const profile of Object.keys(c.compute.profiles)) {
+    const pod = podTemplate(c, profile);
+    const errors = validateObject(pod as K8sObject);
+    if (errors.length > 0)
+      throw new ConfigError(errors.map((rule) => ({ cluster: c.name, path: `airflow: pod template ${profile}`, value: 'v1 Pod', rule })));
+    texts.set(templateFile(profile), generatedHeader(c.name) + toYaml(pod));
+  }
+  return texts;
+}
 
 export const airflow: Component = {
   name: 'airflow',
   enabled: (c) => c.airflow !== undefined,
-  build: () => {},
+  check: checkAirflow,
+  build: (chart: ComponentChart, config) => {
+    const c = airflowCluster(config);
+    const a = c.airflow;
+    const templates = renderTemplates(c);
+    for (const [file, text] of templates) chart.file(`${DIR}/pod-templates/${file}`, text);
+    new k8s.KubeConfigMap(chart, 'pod-templates', {
+      metadata: meta('airflow-pod-templates', TEMPLATES_CONFIGMAP, a.namespace),
+      data: Object.fromEntries(templates),
+    });
+    chart.file(`${DIR}/values-prod.yaml`, generatedHeader(c.name) + toYaml(helmValues(c)));
+    chart.file(`${DIR}/profiles.json`, renderContract(c));
+    chart.file(`${DIR}/dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
+    chart.file(`${DIR}/docker-compose.env`,
+      generatedHeader(c.name) + forkSafetyEnv(a).map((e) => `${e.name}=${e.value}\n`).join(''));
+    addNetworkPolicies(chart, c);
+  },
 };

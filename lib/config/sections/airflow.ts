@@ -17,6 +17,16 @@ export const airflowSection = z.strictObject({
   namespace: z.string(),
   /** Image of the worker `base` container. */
   image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest'),
+  /** Numeric user and group the image runs as (the official image: 50000 and group 0). */
+  user: z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().nonnegative() }),
+  /** The official chart's release: the chart names its secrets and airflow.cfg ConfigMap after it. */
+  helm: z.strictObject({
+    release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label'),
+    /** Secret holding the managed PostgreSQL connection URI under the key `connection`, created out of band. */
+    metadataSecret: z.string(),
+  }),
+  /** Port of the worker log server the webserver reads live task logs from (Airflow's default 8793). */
+  workerLogServerPort: port,
   /** Every FTF factor the DAGs know; heavy factors must be among them. */
   factors: z.array(z.string()).min(1),
   heavyFactors: z.array(z.string()),

@@ -1,0 +1,93 @@
+// What the Airflow outputs derive from the cluster config, each in one function: the pod templates,
+// the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
+import type { AirflowConfig } from '../config/sections/airflow';
+import type { Profile } from '../config/sections/compute';
+import { memoryBytes } from '../config/quantity';
+import type { ClusterConfig, ComputeConfig } from '../config/schema';
+
+/** A cluster that has both sections (the component is only enabled then). */
+export interface AirflowCluster extends ClusterConfig {
+  compute: ComputeConfig;
+  airflow: AirflowConfig;
+}
+
+export function airflowCluster(c: ClusterConfig): AirflowCluster {
+  if (!c.compute || !c.airflow) throw new Error(`cluster ${c.name}: airflow needs the compute and airflow sections`);
+  return c as AirflowCluster;
+}
+
+/** AIRFLOW_HOME of the official image (the chart's `airflowHome` default); the values pin it. */
+export const AIRFLOW_HOME = '/opt/airflow';
+/** Where the scheduler mounts the profile templates ConfigMap (a sibling of the chart's own pod_templates). */
+export const TEMPLATES_DIR = `${AIRFLOW_HOME}/profile-pod-templates`;
+export const TEMPLATES_CONFIGMAP = 'airflow-pod-templates';
+export const templateFile = (profile: string): string => `${profile}.yaml`;
+
+/** Label every worker pod carries (pod templates and the chart's workers.labels); NetworkPolicies select it. */
+export const WORKER_LABEL = { key: 'cluster-manifests/pod-role', value: 'airflow-worker' } as const;
+export const PROFILE_LABEL = 'cluster-manifests/airflow-profile';
+
+/**
+ * Objects the official chart names after its release (chart/templates/_helpers.yaml): the worker
+ * pod needs them to reach the metadata DB, decrypt connections and serve its logs.
+ */
+export function chartObjects(a: AirflowConfig) {
+  const r = a.helm.release;
+  return {
+    fernetKeySecret: { name: `${r}-fernet-key`, key: 'fernet-key' },
+    webserverSecretKeySecret: { name: `${r}-webserver-secret-key`, key: 'webserver-secret-key' },
+    metadataSecret: { name: a.helm.metadataSecret, key: 'connection' },
+    configMap: `${r}-airflow-config`,
+  };
+}
+
+export function resourcesOf(p: Profile) {
+  return {
+    requests: { cpu: p.requests.cpu, memory: p.requests.memory },
+    limits: { cpu: p.limits.cpu, memory: p.limits.memory },
+  };
+}
+
+export const poolSelector = (c: AirflowCluster, pool: string): Record<string, string> => ({ [c.compute.poolLabel]: pool });
+
+/** The pool platform pods (scheduler, webserver, triggerer) run on: the first pool with role platform. */
+export function platformPool(c: ClusterConfig): string | undefined {
+  return Object.entries(c.compute?.pools ?? {}).find(([, p]) => p.role === 'platform')?.[0];
+}
+
+/** Workload a factor runs as: heavy factors route whole to the heavy workload. */
+export function workloadFor(c: AirflowCluster, factor: string): string {
+  const kind = c.airflow.heavyFactors.includes(factor) ? 'heavy' : 'normal';
+  return c.airflow.factorWorkloads[kind];
+}
+
+export const profileForWorkload = (c: AirflowCluster, workload: string): string => c.compute.workloads[workload].profile;
+
+/** The profile of the normal factor workload: the executor's default pod and the chart's workers.*. */
+export const defaultProfile = (c: AirflowCluster): string => profileForWorkload(c, c.airflow.factorWorkloads.normal);
+
+/** Pre-flight guardrail: a task refuses to train above this share of its node's memory. */
+export function preflightFor(c: AirflowCluster, profile: string) {
+  const nodeType = c.compute.pools[c.compute.profiles[profile].pool].nodeType;
+  const nodeMemoryBytes = memoryBytes(c.compute.nodeTypes[nodeType].memory);
+  return {
+    node_type: nodeType,
+    node_memory_bytes: nodeMemoryBytes,
+    memory_fraction: c.airflow.preflightMemoryFraction,
+    memory_threshold_bytes: Math.floor(nodeMemoryBytes * c.airflow.preflightMemoryFraction),
+  };
+}
+
+/** The image split the way the chart's `images.airflow` wants it, and the Airflow version from its tag. */
+export function imageParts(image: string): { repository: string; tag?: string; digest?: string; version?: string } {
+  const [name, digest] = image.split('@');
+  const colon = name.lastIndexOf(':');
+  // a colon before the last slash is a registry port, not a tag
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  const version = tag === undefined ? undefined : /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
+  return { repository: tag === undefined ? name : name.slice(0, colon), tag, digest, version };
+}
+
+export function forkSafetyEnv(a: AirflowConfig): { name: string; value: string }[] {
+  return Object.entries(a.forkSafetyEnv).map(([name, value]) => ({ name, value }));
+}

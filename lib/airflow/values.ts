@@ -1,0 +1,68 @@
+// Helm values for the official Apache Airflow chart (SPEC 2.2). Validated in the tests against the
+// chart's values.schema.json after Helm's merge with the chart's values.yaml.
+import {
+  AIRFLOW_HOME, AirflowCluster, defaultProfile, forkSafetyEnv, imageParts, platformPool, poolSelector, PROFILE_LABEL,
+  resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, templateFile, WORKER_LABEL,
+} from './model';
+import { containerSecurityContext, podSecurityContext, TMP } from './pod';
+
+/** The chart's statsd.uid default (the exporter image's user is the non-numeric `nobody`). */
+export const CHART_STATSD_UID = 65534;
+
+export const defaultTemplatePath = (c: AirflowCluster): string => `${TEMPLATES_DIR}/${templateFile(defaultProfile(c))}`;
+
+export function helmValues(c: AirflowCluster) {
+  const a = c.airflow;
+  const image = imageParts(a.image);
+  const profile = defaultProfile(c);
+  const p = c.compute.profiles[profile];
+  const podSecurity = podSecurityContext(c);
+  const templatesVolume = 'profile-pod-templates';
+  return {
+    executor: 'KubernetesExecutor',
+    airflowHome: AIRFLOW_HOME,
+    airflowVersion: image.version,
+    defaultAirflowRepository: image.repository,
+    ...(image.tag ? { defaultAirflowTag: image.tag } : {}),
+    ...(image.digest ? { defaultAirflowDigest: image.digest } : {}),
+    uid: a.user.uid,
+    gid: a.user.gid,
+    // the airflow namespace enforces the restricted Pod Security Standard on every chart pod
+    securityContexts: { pod: podSecurity, containers: containerSecurityContext(false) },
+    nodeSelector: poolSelector(c, platformPool(c)!),
+    // managed PostgreSQL: the connection comes from a secret created out of band
+    postgresql: { enabled: false },
+    data: { metadataSecretName: a.helm.metadataSecret },
+    ports: { workerLogs: a.workerLogServerPort },
+    workers: {
+      nodeSelector: poolSelector(c, p.pool),
+      resources: resourcesOf(p),
+      env: forkSafetyEnv(a),
+      labels: { [WORKER_LABEL.key]: WORKER_LABEL.value, [PROFILE_LABEL]: profile },
+      securityContexts: { pod: podSecurity, container: containerSecurityContext(true) },
+      extraVolumes: [TMP.volume],
+      extraVolumeMounts: [TMP.mount],
+    },
+    scheduler: {
+      extraVolumes: [{ name: templatesVolume, configMap: { name: TEMPLATES_CONFIGMAP } }],
+      extraVolumeMounts: [{ name: templatesVolume, mountPath: TEMPLATES_DIR, readOnly: true }],
+    },
+    statsd: {
+      securityContexts: {
+        pod: { runAsNonRoot: true, runAsUser: CHART_STATSD_UID, seccompProfile: podSecurity.seccompProfile },
+      },
+    },
+    config: {
+      core: {
+        default_task_retries: a.retry.retries,
+        default_task_retry_delay: a.retry.retryDelaySeconds,
+        max_task_retry_delay: a.retry.maxRetryDelaySeconds,
+      },
+      logging: { worker_log_server_port: a.workerLogServerPort },
+      // the default worker pod is the generated template of the normal factor profile; both section
+      // names, since the chart's defaults set both and Airflow < 2.5 reads [kubernetes]
+      kubernetes_executor: { pod_template_file: defaultTemplatePath(c) },
+      kubernetes: { pod_template_file: defaultTemplatePath(c) },
+    },
+  };
+}
