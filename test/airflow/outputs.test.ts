@@ -1,0 +1,261 @@
+// The Airflow outputs of scw-ml-prod: the chart values against the chart's own schema, the
+// selectors, env and mounts that tie the outputs together, the NetworkPolicies, and a snapshot.
+import Ajv from 'ajv';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { airflowFiles, chartDir, config, required } from './support';
+
+const c = config();
+const compute = c.compute!;
+const airflow = c.airflow!;
+const files = airflowFiles();
+const yamlOf = (name: string): any => parse(files.get(name)!);
+
+const profiles = Object.keys(compute.profiles);
+const normalProfile = compute.workloads[airflow.factorWorkloads.normal].profile;
+const platformPool = Object.entries(compute.pools).find(([, p]) => p.role === 'platform')![0];
+const forkEnv = Object.entries(airflow.forkSafetyEnv).map(([name, value]) => ({ name, value }));
+const values = yamlOf('values-prod.yaml');
+const contract = JSON.parse(files.get('profiles.json')!);
+const configMap = yamlOf('configmap-airflow-pod-templates.yaml');
+const policies = [...files].filter(([f]) => f.startsWith('networkpolicy-')).map(([, text]) => parse(text));
+const template = (profile: string): any => yamlOf(`pod-templates/${profile}.yaml`);
+
+/** Helm's merge of user values over the chart defaults: maps merge, anything else replaces, null deletes. */
+function helmMerge(base: any, over: any): any {
+  const isMap = (x: any) => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isMap(base) || !isMap(over)) return over;
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = helmMerge(base[k], v);
+  }
+  return out;
+}
+
+/** Airflow's pod_override merge as SPEC 2 states it: labels merge, base container by position
+ *  (env appended, other fields replaced whole), nodeSelector replaced whole. */
+function applyOverride(base: any, override: any): any {
+  const pod = structuredClone(base);
+  pod.metadata.labels = { ...pod.metadata.labels, ...override.metadata?.labels };
+  const [b] = pod.spec.containers;
+  const [o] = override.spec.containers;
+  pod.spec.containers[0] = { ...b, ...o, env: [...(b.env ?? []), ...(o.env ?? [])] };
+  if (override.spec.nodeSelector) pod.spec.nodeSelector = override.spec.nodeSelector;
+  return pod;
+}
+
+describe('outputs', () => {
+  it('are the six outputs of the issue, plus the ConfigMap and NetworkPolicies', () => {
+    expect([...files.keys()]).toEqual(expect.arrayContaining([
+      ...profiles.map((p) => `pod-templates/${p}.yaml`),
+      'values-prod.yaml', 'profiles.json', 'dag_profiles.py', 'docker-compose.env',
+      'configmap-airflow-pod-templates.yaml',
+    ]));
+    expect(policies.length).toBeGreaterThan(0);
+  });
+
+  it('match the snapshot', () => {
+    expect(Object.fromEntries(files)).toMatchSnapshot();
+  });
+});
+
+describe('pod templates', () => {
+  it.each(profiles)('%s: base container with requests and limits, compute pool, restricted, writable /tmp', (profile) => {
+    const pod = template(profile);
+    const p = compute.profiles[profile];
+    const [base] = pod.spec.containers;
+    expect(base.name).toBe('base');
+    expect(base.image).toBe(airflow.image);
+    expect(base.resources).toEqual({ requests: p.requests, limits: p.limits });
+    expect(base.env).toEqual(expect.arrayContaining(forkEnv));
+    expect(pod.spec.nodeSelector).toEqual({ [compute.poolLabel]: p.pool });
+    expect(pod.spec.restartPolicy).toBe('Never');
+    expect(pod.spec.securityContext).toMatchObject({
+      runAsNonRoot: true, runAsUser: airflow.user.uid, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(base.securityContext).toEqual({
+      allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true,
+    });
+    const tmp = base.volumeMounts.find((m: any) => m.mountPath === '/tmp');
+    expect(pod.spec.volumes).toContainEqual({ name: tmp.name, emptyDir: {} });
+  });
+
+  it.each(profiles)('%s: the ConfigMap bundles exactly the rendered file, in the airflow namespace', (profile) => {
+    expect(configMap.metadata.namespace).toBe(airflow.namespace);
+    expect(configMap.data[`${profile}.yaml`]).toBe(files.get(`pod-templates/${profile}.yaml`));
+  });
+
+  it.each(profiles)('%s: pod_override on the default pod gives exactly this profile\'s pod', (profile) => {
+    const merged = applyOverride(template(normalProfile), contract.profiles[profile].pod_override);
+    const expected = template(profile);
+    expect(merged.spec).toEqual(expected.spec);
+    expect(merged.metadata.labels).toEqual(expected.metadata.labels);
+  });
+});
+
+describe('values-prod.yaml', () => {
+  it('pins platform pods to the platform pool and workers to the normal profile\'s pool', () => {
+    expect(values.nodeSelector).toEqual({ [compute.poolLabel]: platformPool });
+    expect(values.workers.nodeSelector).toEqual({ [compute.poolLabel]: compute.profiles[normalProfile].pool });
+  });
+
+  it('sizes workers as the normal factor profile and sets the fork-safety env', () => {
+    const p = compute.profiles[normalProfile];
+    expect(values.workers.resources).toEqual({ requests: p.requests, limits: p.limits });
+    expect(values.workers.env).toEqual(forkEnv);
+  });
+
+  it('carries the retry defaults the chart can carry', () => {
+    expect(values.config.core).toEqual({
+      default_task_retries: airflow.retry.retries,
+      default_task_retry_delay: airflow.retry.retryDelaySeconds,
+      max_task_retry_delay: airflow.retry.maxRetryDelaySeconds,
+    });
+  });
+
+  it('mounts the templates ConfigMap into the scheduler and makes the normal profile the default pod', () => {
+    const volume = values.scheduler.extraVolumes.find((v: any) => v.configMap?.name === configMap.metadata.name);
+    const mount = values.scheduler.extraVolumeMounts.find((m: any) => m.name === volume.name);
+    const file = `${mount.mountPath}/${normalProfile}.yaml`;
+    expect(values.config.kubernetes_executor.pod_template_file).toBe(file);
+    expect(contract.profiles[normalProfile].pod_template_file).toBe(file);
+    expect(Object.keys(configMap.data)).toContain(path.basename(file));
+  });
+
+  it('labels chart-built worker pods like the templates, so the same NetworkPolicies apply', () => {
+    const labels = template(normalProfile).metadata.labels;
+    expect(labels).toMatchObject(values.workers.labels);
+  });
+
+  const chart = required('../shared/reference/airflow-chart', chartDir());
+  (chart ? describe : describe.skip)('against the chart', () => {
+    const read = (f: string) => fs.readFileSync(path.join(chart!, f), 'utf8');
+    const defaults = chart ? parse(read('values.yaml')) : {};
+    const validate = chart
+      ? new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(JSON.parse(read('values.schema.json')))
+      : () => false;
+
+    it('passes values.schema.json after Helm\'s merge with the chart\'s values.yaml', () => {
+      const ok = validate(helmMerge(defaults, values));
+      expect((validate as any).errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+    });
+
+    it('the schema check fails on a wrong value (so it can catch a mistake)', () => {
+      expect(validate(helmMerge(defaults, { workers: { nodeSelector: { [compute.poolLabel]: 1 } } }))).toBe(false);
+      expect(validate(helmMerge(defaults, { workers: { nodeSelectors: {} } }))).toBe(false);
+    });
+
+    it('gives the chart\'s statsd its own uid under the restricted namespace', () => {
+      expect(values.statsd.securityContexts.pod.runAsUser).toBe(defaults.statsd.uid);
+    });
+  });
+});
+
+describe('profiles.json', () => {
+  it('lists the heavy factors and a profile for every factor', () => {
+    expect(contract.heavy_factors).toEqual(airflow.heavyFactors);
+    expect(Object.keys(contract.factors)).toEqual(airflow.factors);
+    for (const f of airflow.factors) {
+      const workload = airflow.factorWorkloads[airflow.heavyFactors.includes(f) ? 'heavy' : 'normal'];
+      expect(contract.factors[f]).toEqual({
+        heavy: airflow.heavyFactors.includes(f), workload, profile: compute.workloads[workload].profile,
+      });
+    }
+  });
+
+  it('has a pod_override per profile whose first container is base with the profile\'s resources', () => {
+    for (const profile of profiles) {
+      const { pod_override: o } = contract.profiles[profile];
+      expect(o.spec.containers[0]).toEqual({ name: 'base', resources: template(profile).spec.containers[0].resources });
+      expect(o.spec.containers[0]).not.toHaveProperty('env'); // env is appended: the base pod has it
+    }
+  });
+
+  it('has the retry policy and max_active_runs per workload', () => {
+    expect(contract.retry).toEqual({
+      retries: airflow.retry.retries,
+      retry_delay_seconds: airflow.retry.retryDelaySeconds,
+      retry_exponential_backoff: airflow.retry.exponentialBackoff,
+      max_retry_delay_seconds: airflow.retry.maxRetryDelaySeconds,
+    });
+    for (const [w, workload] of Object.entries(compute.workloads)) {
+      expect(contract.workloads[w].max_active_runs).toBe(workload.maxActiveRuns);
+    }
+  });
+
+  it('gives the pre-flight threshold as a fraction and as bytes of the node\'s memory', () => {
+    for (const profile of profiles) {
+      const pf = contract.profiles[profile].preflight;
+      expect(pf.memory_fraction).toBe(airflow.preflightMemoryFraction);
+      expect(pf.node_type).toBe(compute.pools[compute.profiles[profile].pool].nodeType);
+      expect(pf.memory_threshold_bytes).toBe(Math.floor(pf.node_memory_bytes * pf.memory_fraction));
+    }
+  });
+});
+
+describe('docker-compose.env', () => {
+  it('holds the fork-safety variables as KEY=value lines', () => {
+    const lines = files.get('docker-compose.env')!.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines).toEqual(forkEnv.map((e) => `${e.name}=${e.value}`));
+  });
+});
+
+describe('NetworkPolicies', () => {
+  const workerSelector = (p: any) => p.spec.podSelector.matchLabels ?? {};
+  const workerPolicies = policies.filter((p) => p.metadata.namespace === airflow.namespace);
+
+  it('select only worker pods: labels every template carries and the chart\'s platform pods lack', () => {
+    expect(workerPolicies.length).toBeGreaterThan(0);
+    for (const p of workerPolicies) {
+      const selector = workerSelector(p);
+      expect(Object.keys(selector).length).toBeGreaterThan(0);
+      for (const profile of profiles) expect(template(profile).metadata.labels).toMatchObject(selector);
+      // the chart labels its scheduler, webserver and triggerer tier/component/release only
+      expect(Object.keys(selector)).not.toContain('tier');
+    }
+  });
+
+  it('deny all worker ingress and egress by default', () => {
+    expect(workerPolicies).toContainEqual(expect.objectContaining({
+      spec: { podSelector: expect.anything(), policyTypes: ['Ingress', 'Egress'] },
+    }));
+  });
+
+  it('allow egress only to DNS, PostgreSQL, MLflow, Redis, S3 and the exchange API, from the config', () => {
+    const egress = workerPolicies.flatMap((p) => p.spec.egress ?? []);
+    const e = airflow.egress;
+    const tcp = (port: number) => [{ port, protocol: 'TCP' }];
+    const peer = (x: { namespace: string; podLabels?: Record<string, string> }) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': x.namespace } },
+      ...(x.podLabels ? { podSelector: { matchLabels: x.podLabels } } : {}),
+    });
+    expect(egress).toEqual([
+      { to: [peer(e.dns)], ports: [{ port: e.dns.port, protocol: 'UDP' }, { port: e.dns.port, protocol: 'TCP' }] },
+      { to: [peer(e.mlflow)], ports: tcp(e.mlflow.port) },
+      { to: [peer(e.redis)], ports: tcp(e.redis.port) },
+      ...[e.postgres, e.s3, e.exchangeApi].map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(x.port) })),
+    ]);
+  });
+
+  it('let only the webserver side (non-worker pods) reach a worker, on the log server port', () => {
+    const ingress = workerPolicies.flatMap((p) => p.spec.ingress ?? []);
+    expect(ingress).toEqual([{
+      from: [{ podSelector: { matchExpressions: [{ key: Object.keys(workerSelector(workerPolicies[0]))[0], operator: 'DoesNotExist' }] } }],
+      ports: [{ port: airflow.workerLogServerPort, protocol: 'TCP' }],
+    }]);
+  });
+
+  it.each(['mlflow', 'redis'] as const)('on the %s side, admit worker pods on the endpoint port only', (k) => {
+    const e = airflow.egress[k];
+    const policy = policies.find((p) => p.metadata.namespace === e.namespace)!;
+    expect(policy.spec.podSelector).toEqual(e.podLabels ? { matchLabels: e.podLabels } : {});
+    const fromWorkers = policy.spec.ingress.filter((r: any) => r.from.some((f: any) => f.podSelector.matchLabels));
+    expect(fromWorkers).toEqual([expect.objectContaining({ ports: [{ port: e.port, protocol: 'TCP' }] })]);
+    const others = policy.spec.ingress.filter((r: any) => !fromWorkers.includes(r));
+    for (const r of others) expect(r.from[0].podSelector.matchExpressions[0].operator).toBe('DoesNotExist');
+  });
+
+});

@@ -1,0 +1,117 @@
+// Each rule of the Airflow component: a bad config fails with a message naming the cluster, the
+// field and the value. Expected values are read from the built-in config, never retyped.
+import { ConfigError, formatProblem } from '../../lib/config/errors';
+import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/config/quantity';
+import { render } from '../../lib/output/render';
+import { parseCluster } from '../../lib/config/load';
+import { stringify } from 'yaml';
+import { checkAirflow } from '../../lib/airflow/rules';
+import { CLUSTER, config, raw } from './support';
+
+/** The Airflow rules' messages for a modified raw config. */
+const problems = (r: any): string[] => checkAirflow(config(r)).map(formatProblem);
+
+/** Messages of the ConfigError a modified config raises while loading (reference checks). */
+function loadProblems(r: any): string[] {
+  try {
+    parseCluster(stringify(r), `clusters/${CLUSTER}.yaml`);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  return [];
+}
+
+const workerProfile = (r: any, name: string) => r.compute.profiles[name];
+const nodeOf = (r: any, profile: string) => r.compute.nodeTypes[r.compute.pools[workerProfile(r, profile).pool].nodeType];
+const plusGiB = (q: string) => formatMemory(memoryBytes(q) + GiB);
+
+describe('airflow rules', () => {
+  it('the built-in config passes', () => {
+    expect(problems(raw())).toEqual([]);
+  });
+
+  it('refuses a heavy factor that airflow.factors does not list', () => {
+    const r = raw();
+    r.airflow.heavyFactors.push('not_a_factor');
+    const i = r.airflow.heavyFactors.length - 1;
+    expect(problems(r)).toContainEqual(expect.stringMatching(
+      new RegExp(`cluster ${CLUSTER}: airflow\\.heavyFactors\\[${i}\\] = "not_a_factor": unknown factor`)));
+  });
+
+  it.each(['cpu', 'memory'] as const)('refuses a profile whose %s request exceeds its limit', (key) => {
+    const r = raw();
+    const p = workerProfile(r, 'light');
+    p.requests[key] = key === 'cpu' ? formatCpu(cpuCores(p.limits[key]) + 0.5) : plusGiB(p.limits[key]);
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: compute.profiles.light.requests.${key} = "${p.requests[key]}": the request exceeds the limit (${p.limits[key]})`));
+  });
+
+  it.each(['cpu', 'memory'] as const)('refuses a %s request above the pool node\'s allocatable', (key) => {
+    const r = raw();
+    const p = workerProfile(r, 'heavy');
+    const allocatable = nodeOf(r, 'heavy').allocatable[key];
+    p.requests[key] = key === 'cpu' ? formatCpu(cpuCores(allocatable) + 0.1) : plusGiB(allocatable);
+    p.limits[key] = p.requests[key];
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: compute.profiles.heavy.requests.${key} = "${p.requests[key]}": the request exceeds the allocatable`));
+    expect(problems(r).join('\n')).toContain(`at most ${allocatable}`);
+  });
+
+  it.each(['cpu', 'memory'] as const)('refuses a %s limit above the node\'s capacity', (key) => {
+    const r = raw();
+    const p = workerProfile(r, 'standard');
+    const node = nodeOf(r, 'standard');
+    const capacity = key === 'cpu' ? String(node.vcpu) : node.memory;
+    p.limits[key] = key === 'cpu' ? formatCpu(node.vcpu + 1) : plusGiB(node.memory);
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: compute.profiles.standard.limits.${key} = "${p.limits[key]}": the limit exceeds the ${key === 'cpu' ? 'CPU' : 'memory'} capacity`));
+    expect(problems(r).join('\n')).toContain(`(${capacity})`);
+  });
+
+  it('refuses a pool of profiles whose node type has no measured allocatable', () => {
+    const r = raw();
+    const pool = workerProfile(r, 'standard').pool;
+    const type = r.compute.pools[pool].nodeType;
+    delete r.compute.nodeTypes[type].allocatable;
+    expect(problems(r)).toContainEqual(expect.stringMatching(
+      new RegExp(`cluster ${CLUSTER}: compute\\.pools\\.${pool}\\.nodeType = "${type}": node type ${type} has no measured allocatable`)));
+  });
+
+  it('refuses a cluster without a platform pool for the scheduler', () => {
+    const r = raw();
+    for (const pool of Object.values<any>(r.compute.pools)) pool.role = 'workload';
+    expect(problems(r)).toContainEqual(expect.stringContaining(`cluster ${CLUSTER}: compute.pools = `));
+    expect(problems(r).join('\n')).toContain('needs a pool with role platform');
+  });
+
+  it('refuses a worker profile on the platform pool', () => {
+    const r = raw();
+    const platform = Object.entries<any>(r.compute.pools).find(([, p]) => p.role === 'platform')![0];
+    workerProfile(r, 'light').pool = platform;
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: compute.profiles.light.pool = "${platform}": pool ${platform} has role platform`));
+  });
+
+  it('refuses an image tag that does not carry the Airflow version', () => {
+    const r = raw();
+    r.airflow.image = 'apache/airflow:latest-python3.11';
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.image = "apache/airflow:latest-python3.11": the tag must start with the Airflow version`));
+  });
+
+  it('surfaces unknown pools and node types from the reference checks when loading', () => {
+    const r = raw();
+    workerProfile(r, 'heavy').pool = 'gpu';
+    r.compute.pools.permanent.nodeType = 'NO-SUCH-TYPE';
+    const found = loadProblems(r);
+    expect(found).toContainEqual(expect.stringContaining(`cluster ${CLUSTER}: compute.profiles.heavy.pool = "gpu": unknown pool`));
+    expect(found).toContainEqual(expect.stringContaining(`cluster ${CLUSTER}: compute.pools.permanent.nodeType = "NO-SUCH-TYPE": unknown node type`));
+  });
+
+  it('fails synthesis as a whole: render refuses and names the field', () => {
+    const r = raw();
+    r.airflow.heavyFactors.push('not_a_factor');
+    expect(() => render([parseCluster(stringify(r), `clusters/${CLUSTER}.yaml`)])).toThrow(/airflow\.heavyFactors\[\d+\] = "not_a_factor"/);
+  });
+});
