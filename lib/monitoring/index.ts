@@ -1,8 +1,74 @@
-// Alerts as code (SPEC 4): every cluster has a monitoring section.
+// Alerts as code (SPEC 4): every cluster has a monitoring section. Outputs under
+// dist/<cluster>/monitoring/: grafana-alert-rules.yaml (Grafana file provisioning) and the
+// ConfigMap carrying it for the Grafana sidecar, prometheus-rules.yaml and the PrometheusRule with
+// the same groups, and one blackbox Probe per dependency DependencyDown watches.
+import { k8s } from 'cdk8s-plus-28';
+import { Probe } from '../../imports/prometheus-probes-monitoring.coreos.com';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import type { Component } from '../components';
+import type { ClusterConfig } from '../config/schema';
+import { generatedHeader, toYaml } from '../output/render';
+import { ComponentChart, meta } from '../platform/chart';
+import { airflowAlerts, probeTargets } from './alerts/airflow';
+import { buildkitAlerts } from './alerts/buildkit';
+import { computeAlerts } from './alerts/compute';
+import { buildAlerts, Catalogue, checkCatalogues } from './catalogue';
+import { helmEscapeAll } from './helm';
+import type { Alert } from './model';
+import { grafanaDocument, prometheusGroups } from './render';
+
+const DIR = 'monitoring';
+export const GRAFANA_FILE = 'grafana-alert-rules.yaml';
+export const PROMETHEUS_FILE = 'prometheus-rules.yaml';
+export const CATALOGUES: Catalogue[] = [computeAlerts, airflowAlerts, buildkitAlerts];
+
+/** Every alert the cluster gets (after `monitoring.check` found no problem). */
+export const alertsFor = (c: ClusterConfig): Alert[] => buildAlerts(CATALOGUES, c);
+
+function addProbes(chart: ComponentChart, c: ClusterConfig): void {
+  const m = c.monitoring;
+  for (const { dependency, target } of probeTargets(c)) {
+    new Probe(chart, `probe-${dependency}`, {
+      metadata: meta('dependency-probe', `dependency-${dependency}`, m.namespace, m.probeSelectorLabels),
+      spec: {
+        jobName: m.blackbox!.jobName,
+        prober: { url: m.blackbox!.prober },
+        module: m.blackbox!.module,
+        targets: { staticConfig: { static: [target], labels: { dependency } } },
+      },
+    });
+  }
+}
 
 export const monitoring: Component = {
-  name: 'monitoring',
+  name: DIR,
   enabled: () => true,
-  build: () => {},
+  check: (c) => checkCatalogues(CATALOGUES, c),
+  build: (chart: ComponentChart, c) => {
+    const alerts = alertsFor(c);
+    if (alerts.length === 0) return;
+    const m = c.monitoring;
+    const escape = <T>(v: T): T => (m.escapeForHelm ? helmEscapeAll(v) : v);
+    const groups = escape(prometheusGroups(c, alerts));
+    const grafana = generatedHeader(c.name) + toYaml(escape(grafanaDocument(c, alerts)));
+
+    chart.file(`${DIR}/${GRAFANA_FILE}`, grafana);
+    new k8s.KubeConfigMap(chart, 'grafana-alert-rules', {
+      metadata: meta('grafana-alert-rules', 'grafana-alert-rules', m.namespace, { grafana_alert: '1' }),
+      data: { [GRAFANA_FILE]: grafana },
+    });
+
+    chart.file(`${DIR}/${PROMETHEUS_FILE}`, generatedHeader(c.name) + toYaml({ groups }));
+    new PrometheusRule(chart, 'alert-rules', {
+      metadata: meta('alert-rules', 'alert-rules', m.namespace, m.ruleSelectorLabels),
+      spec: {
+        groups: groups.map((g) => ({
+          ...g,
+          rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+        })),
+      },
+    });
+
+    if (alerts.some((a) => a.name === 'DependencyDown')) addProbes(chart, c);
+  },
 };
