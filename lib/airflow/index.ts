@@ -7,7 +7,7 @@ import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import type { Component } from '../components';
 import { ConfigError } from '../config/errors';
-import { generatedHeader, toYaml } from '../output/render';
+import { generatedHeader, toYaml } from '../output/yaml';
 import { K8sObject, validateObject } from '../output/validate';
 import { ComponentChart, meta } from '../platform/chart';
 import { renderContract } from './contract';

@@ -1,23 +1,18 @@
 // Turns built charts into files: one YAML file per Kubernetes object, grouped per component, plus
 // the components' own files. Objects are validated here, so nothing invalid reaches disk.
 import { App } from 'cdk8s';
-import { stringify } from 'yaml';
 import { buildCluster, checkCluster, warnCluster } from '../components';
 import { ConfigError, Problem } from '../config/errors';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../platform/chart';
 import { K8sObject, validateObject } from './validate';
+import { generatedHeader, toYaml } from './yaml';
+
+export { generatedHeader, toYaml };
 
 /** Relative path under dist/ -> file content. Sorted keys make every consumer deterministic. */
 export type FileSet = Map<string, string>;
 
-/** First line of every generated YAML file (comment syntax: only for YAML and haproxy.cfg-like files). */
-export const generatedHeader = (cluster: string, comment = '#'): string =>
-  `${comment} Generated from clusters/${cluster}.yaml by \`npm run synth\`. Do not edit.\n`;
-
-export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
 
 /** File name of an object: <kind>-<name>.yaml, with the namespace when the name alone is ambiguous. */
 function objectFile(obj: K8sObject, ambiguous: boolean): string {
