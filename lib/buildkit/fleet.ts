@@ -1,6 +1,36 @@
 // Per-architecture values derived once from the buildkit section and shared with every consumer
-// (manifests, haproxy.cfg, KEDA, Karpenter, alerts). Nothing else recomputes them.
-import type { BuildkitConfig } from '../config/sections/buildkit';
+// (manifests, haproxy.cfg, KEDA, Karpenter, alerts, rules). Nothing else recomputes them.
+import type { Architecture, AwsInstanceType, BuildkitConfig } from '../config/sections/buildkit';
+import { GiB, cpuCores, memoryBytes } from '../config/quantity';
+
+/** One build per BuildKit pod: HAProxy's maxconn per server and KEDA's target per pod. */
+export const BUILDS_PER_POD = 1;
+
+/** buildkitd's conventional gRPC port; each arch's HAProxy frontend listens on it + the arch's index. */
+export const BUILDKIT_PORT = 1234;
+
+export interface NodeSizing {
+  /** What EC2 sells: vCPU and memory of the instance type. */
+  capacity: { cpu: number; memory: number };
+  /** kube-reserved by the EKS formula (cores, bytes). */
+  kubeReserved: { cpu: number; memory: number };
+  /** Kubelet hard eviction threshold on memory (bytes). */
+  eviction: number;
+  /** What the scheduler sees: capacity - kube-reserved - eviction. */
+  allocatable: { cpu: number; memory: number };
+  /** Allocatable minus the DaemonSets' requests: what BuildKit pods may share. */
+  free: { cpu: number; memory: number };
+}
+
+export interface CacheBudget {
+  /** Size of the RAID0 array of the instance store (bytes). */
+  disk: number;
+  /** GC limits of one pod, whole GiB. */
+  maxUsedGiB: number;
+  reservedGiB: number;
+  /** Free space every pod's GC defends on the shared array. */
+  minFreeGiB: number;
+}
 
 export interface ArchFleet {
   arch: string;
@@ -12,15 +42,119 @@ export interface ArchFleet {
   max: number;
   /** Fixed replicas without autoscaling; KEDA fallback with it (when set). */
   replicas?: number;
+  /** Position in buildkit.architectures (for field paths in problems). */
+  index: number;
+  /** The most pods this arch can run: max, or the fixed replicas when higher. */
+  peakPods: number;
+  /** Name of the Deployment, its Services and ConfigMap (same as the backend). */
+  name: string;
+  /** Name of the Karpenter NodePool and EC2NodeClass. */
+  nodePool: string;
+  instanceType: string;
+  instance: AwsInstanceType;
+  podsPerNode: number;
+  node: NodeSizing;
+  /** Guaranteed pod resources: whole cores and whole GiB. */
+  pod: { cpu: number; memoryGiB: number };
+  /** NodePool node cap and the cpu / memory limits it gives. */
+  maxNodes: number;
+  limits: { cpu: number; memory: number };
+  cache: CacheBudget;
+  /** HAProxy port of this arch's frontend. */
+  lbPort: number;
 }
 
-export function fleet(b: BuildkitConfig): ArchFleet[] {
-  return b.architectures.map((a) => ({
-    arch: a.arch,
-    backend: `buildkitd-${a.arch}`,
-    slots: Math.max(a.max, a.replicas ?? 0),
-    min: a.min,
-    max: a.max,
-    replicas: a.replicas,
-  }));
+/**
+ * EKS kube-reserved for an instance (the formula of the EKS AMIs and Karpenter):
+ * memory 255 MiB + 11 MiB per pod the kubelet allows; CPU 6 % of the first core, 1 % of the
+ * second, 0.5 % of cores 3 and 4, 0.25 % of every core above 4.
+ */
+export function kubeReserved(vcpu: number, maxPods: number): { cpu: number; memory: number } {
+  const tiers: [cores: number, share: number][] = [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]];
+  let left = vcpu;
+  let milli = 0;
+  for (const [cores, share] of tiers) {
+    const n = Math.min(left, cores);
+    milli += n * share * 1000;
+    left -= n;
+  }
+  return { cpu: Math.round(milli) / 1000, memory: (255 + 11 * maxPods) * 2 ** 20 };
 }
+
+export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSizing {
+  const capacity = { cpu: instance.vcpu, memory: memoryBytes(instance.memory) };
+  const reserved = kubeReserved(instance.vcpu, instance.maxPods);
+  const eviction = memoryBytes(b.kubelet.evictionHard['memory.available']);
+  const allocatable = { cpu: capacity.cpu - reserved.cpu, memory: capacity.memory - reserved.memory - eviction };
+  const overhead = b.sizing.daemonsetOverhead;
+  const free = { cpu: allocatable.cpu - cpuCores(overhead.cpu), memory: allocatable.memory - memoryBytes(overhead.memory) };
+  return { capacity, kubeReserved: reserved, eviction, allocatable, free };
+}
+
+/** One pod's share of the node: free resources x safety factor / pods per node, rounded down to whole cores and GiB. */
+export function podSize(b: BuildkitConfig, node: NodeSizing, podsPerNode: number): { cpu: number; memoryGiB: number } {
+  const share = (x: number) => (x * b.sizing.safetyFactor) / podsPerNode;
+  // the epsilon keeps 44.9999999 (float noise) from losing a whole core
+  return { cpu: Math.floor(share(node.free.cpu) + 1e-9), memoryGiB: Math.floor(share(node.free.memory) / GiB + 1e-9) };
+}
+
+/**
+ * BuildKit GC limits of one pod. The instance store is one RAID0 array shared by the node's pods,
+ * containerd and the kubelet: `freePercent` of it stays free, the rest is split between the pods.
+ */
+export function cacheBudget(b: BuildkitConfig, instance: AwsInstanceType, podsPerNode: number): CacheBudget {
+  const disk = instance.nvme.disks * instance.nvme.sizeGB * 1e9;
+  const minFree = (disk * b.cache.freePercent) / 100;
+  const maxUsedGiB = Math.floor((disk - minFree) / podsPerNode / GiB);
+  return {
+    disk,
+    maxUsedGiB,
+    reservedGiB: Math.floor((maxUsedGiB * b.cache.reservedPercent) / 100),
+    minFreeGiB: Math.ceil(minFree / GiB),
+  };
+}
+
+/**
+ * Nodes the NodePool may run: enough for the most pods this arch can have, plus the disruption
+ * budget's nodes so Karpenter can start replacements while it drains (drift, expiry):
+ * maxNodes = ceil(peakPods / podsPerNode) + disruptionBudgetNodes, unless pinned in the config.
+ */
+export function nodesFor(b: BuildkitConfig, a: Architecture, peakPods: number): number {
+  return a.maxNodes ?? Math.ceil(peakPods / a.podsPerNode) + b.karpenter.disruptionBudgetNodes;
+}
+
+export const peakPodsOf = (a: Architecture): number => Math.max(a.max, a.replicas ?? 0);
+
+export function fleet(b: BuildkitConfig): ArchFleet[] {
+  return b.architectures.map((a, index) => {
+    const instance = b.instanceTypes[a.instanceType];
+    if (!instance) throw new Error(`buildkit.architectures[${index}].instanceType: unknown instance type ${a.instanceType}`);
+    const node = nodeSizing(b, instance);
+    const peakPods = peakPodsOf(a);
+    const maxNodes = nodesFor(b, a, peakPods);
+    return {
+      arch: a.arch,
+      backend: `buildkitd-${a.arch}`,
+      slots: a.slots ?? peakPods,
+      min: a.min,
+      max: a.max,
+      replicas: a.replicas,
+      index,
+      peakPods,
+      name: `buildkitd-${a.arch}`,
+      nodePool: `buildkit-${a.arch}`,
+      instanceType: a.instanceType,
+      instance,
+      podsPerNode: a.podsPerNode,
+      node,
+      pod: podSize(b, node, a.podsPerNode),
+      maxNodes,
+      limits: { cpu: maxNodes * node.capacity.cpu, memory: maxNodes * node.capacity.memory },
+      cache: cacheBudget(b, instance, a.podsPerNode),
+      lbPort: BUILDKIT_PORT + index,
+    };
+  });
+}
+
+/** Seconds a BuildKit pod may take to stop: a build may run up to `timeout server`, plus the drain slack. */
+export const podGraceSeconds = (b: BuildkitConfig): number => b.haproxy.timeoutServerMinutes * 60 + b.drain.slackSeconds;

@@ -1,8 +1,46 @@
-// The BuildKit build farm (SPEC 3). Enabled by the `buildkit` section.
+// The BuildKit build farm (SPEC 3). Enabled by the `buildkit` section. Every per-arch object comes
+// from the architectures list through fleet(); rules are in rules.ts.
+import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
 import type { Component } from '../components';
+import { ConfigError } from '../config/errors';
+import { generatedHeader } from '../output/render';
+import { meta } from '../platform/chart';
+import { addBuildkitd, addScripts } from './buildkitd';
+import { BUILDKITD, INSTANCE } from './common';
+import { fleet } from './fleet';
+import { haproxySections } from './haproxy/config';
+import { renderConfig } from './haproxy/model';
+import { scaledObjectSpec } from './keda';
+import { addNodePool } from './karpenter';
+import { addLoadBalancer } from './lb';
+import { addServiceMonitors } from './monitors';
+import { addNetworkPolicies } from './network';
+import { checkBuildkit } from './rules';
+import { DRAIN_SCRIPT } from './scripts';
 
 export const buildkit: Component = {
   name: 'buildkit',
   enabled: (c) => c.buildkit !== undefined,
-  build: () => {},
+  check: checkBuildkit,
+  build: (chart, c) => {
+    const b = c.buildkit;
+    if (!b) throw new ConfigError([{ cluster: c.name, path: 'buildkit', value: undefined, rule: 'is required for the buildkit component' }]);
+    const header = generatedHeader(c.name);
+    const archs = fleet(b);
+
+    addScripts(chart, b, DRAIN_SCRIPT);
+    for (const a of archs) {
+      addBuildkitd(chart, b, a, DRAIN_SCRIPT, header);
+      addNodePool(chart, b, a);
+      if (b.autoscaling.enabled) {
+        new ScaledObject(chart, `${a.name}-scaler`, {
+          metadata: meta(BUILDKITD, a.name, b.namespaces.farm, { [INSTANCE]: a.name }),
+          spec: scaledObjectSpec(b, a),
+        });
+      }
+    }
+    addLoadBalancer(chart, b, archs, renderConfig(haproxySections(b, archs), header));
+    addNetworkPolicies(chart, b, archs);
+    addServiceMonitors(chart, b);
+  },
 };

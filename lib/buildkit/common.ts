@@ -1,0 +1,18 @@
+// Names, labels and helpers shared by the farm's builders.
+import { createHash } from 'crypto';
+import { LABEL } from '../platform/chart';
+
+export const BUILDKITD = 'buildkitd';
+export const LB = 'buildkit-lb';
+export const INSTANCE = 'app.kubernetes.io/instance';
+
+/** Labels that select the pods of one arch's Deployment. */
+export const buildkitdSelector = (name: string) => ({ [LABEL.name]: BUILDKITD, [INSTANCE]: name });
+/** Labels that select every BuildKit pod (all arches). */
+export const anyBuildkitd = { [LABEL.name]: BUILDKITD };
+export const lbSelector = { [LABEL.name]: LB };
+
+/** Pod-template annotation that rolls the pods when a mounted file changes (content hash, not name). */
+export const checksum = (file: string, content: string): Record<string, string> => ({
+  [`checksum/${file}`]: createHash('sha256').update(content).digest('hex'),
+});

@@ -1,0 +1,55 @@
+// A typed model of haproxy.cfg: sections holding directives, rendered deterministically. Values
+// are data, never text spliced into a template.
+
+/** An anonymous ACL, rendered in braces: `{ path /metrics }`. */
+export interface InlineAcl {
+  acl: (string | number)[];
+}
+
+export type Arg = string | number | InlineAcl;
+
+export interface Directive {
+  keyword: string;
+  args: Arg[];
+}
+
+export type SectionKind = 'global' | 'defaults' | 'resolvers' | 'frontend' | 'backend';
+
+export interface Section {
+  kind: SectionKind;
+  /** Required for everything but global and (optionally) defaults. */
+  name?: string;
+  /** Why the section exists, rendered as a comment above it. */
+  comment?: string;
+  directives: Directive[];
+}
+
+/** A directive: `directive('timeout', 'connect', seconds(5))`. */
+export const directive = (keyword: string, ...args: Arg[]): Directive => ({ keyword, args });
+
+export const seconds = (n: number): string => `${n}s`;
+export const minutes = (n: number): string => `${n}m`;
+
+export const inlineAcl = (...acl: (string | number)[]): InlineAcl => ({ acl });
+
+function word(a: string | number): string {
+  const s = String(a);
+  // the model never quotes: refuse what would need it rather than emit a broken line
+  if (!/^[^\s#"'\\{}]+$/.test(s)) throw new Error(`haproxy word needs quoting, not supported: ${JSON.stringify(s)}`);
+  return s;
+}
+
+const renderArg = (a: Arg): string => (typeof a === 'object' ? `{ ${a.acl.map(word).join(' ')} }` : word(a));
+
+export function renderSection(s: Section): string {
+  if (s.kind !== 'global' && s.kind !== 'defaults' && !s.name) throw new Error(`haproxy ${s.kind} section needs a name`);
+  const lines = s.comment ? s.comment.split('\n').map((l) => `# ${l}`) : [];
+  lines.push(s.name ? `${s.kind} ${s.name}` : s.kind);
+  for (const d of s.directives) lines.push(`    ${[d.keyword, ...d.args.map(renderArg)].join(' ')}`);
+  return lines.join('\n');
+}
+
+/** The whole file: an optional header comment, then sections separated by blank lines. */
+export function renderConfig(sections: Section[], header = ''): string {
+  return header + sections.map(renderSection).join('\n\n') + '\n';
+}

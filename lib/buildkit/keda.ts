@@ -1,0 +1,82 @@
+// The KEDA ScaledObject of an arch (SPEC 3): scale the BuildKit Deployment on the builds in
+// flight at HAProxy (active + queued sessions of the arch's backend), one pod per build.
+import type { BuildkitConfig } from '../config/sections/buildkit';
+import { ScaledObjectSpec, ScaledObjectSpecFallbackBehavior } from '../../imports/keda-scaledobjects-keda.sh';
+import { ArchFleet, BUILDS_PER_POD } from './fleet';
+import { METRICS_PATH, METRICS_PORT } from './haproxy/config';
+
+/** Name of the HAProxy metrics Service (KEDA's url, the ServiceMonitor's target). */
+export const LB_METRICS_SERVICE = 'buildkit-lb-metrics';
+
+/** KEDA features this generator may emit and the first version that has them. */
+export const KEDA_FEATURES = {
+  'metrics-api format: prometheus': '2.14',
+  'fallback.behavior (and a failureThreshold that counts correctly)': '2.17',
+} as const;
+export type KedaFeature = keyof typeof KEDA_FEATURES;
+
+export function versionAtLeast(version: string, minimum: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = minimum.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+/** The features the ScaledObject of this arch uses (none without autoscaling: no ScaledObject). */
+export function kedaFeatures(b: BuildkitConfig, a: { replicas?: number }): KedaFeature[] {
+  if (!b.autoscaling.enabled) return [];
+  const used: KedaFeature[] = ['metrics-api format: prometheus'];
+  if (a.replicas !== undefined) used.push('fallback.behavior (and a failureThreshold that counts correctly)');
+  return used;
+}
+
+/** The selector KEDA applies to HAProxy's /metrics: this gauge counts active + queued sessions. */
+export const valueLocation = (a: ArchFleet): string => `haproxy_backend_current_sessions{proxy="${a.backend}"}`;
+
+export const metricsUrl = (b: BuildkitConfig): string =>
+  `http://${LB_METRICS_SERVICE}.${b.namespaces.farm}.svc.${b.clusterDomain}:${METRICS_PORT}${METRICS_PATH}`;
+
+export function scaledObjectSpec(b: BuildkitConfig, a: ArchFleet): ScaledObjectSpec {
+  const s = b.autoscaling;
+  const hold = s.scaleDownHoldMinutes * 60;
+  return {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: a.name },
+    minReplicaCount: a.min,
+    maxReplicaCount: a.max,
+    // cooldownPeriod only applies to scaling to zero; the HPA behavior below keeps idle pods
+    ...(a.min === 0 ? { cooldownPeriod: hold } : {}),
+    ...(a.replicas !== undefined
+      ? { fallback: { failureThreshold: s.fallbackFailureThreshold, replicas: a.replicas, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER } }
+      : {}),
+    advanced: {
+      horizontalPodAutoscalerConfig: {
+        behavior: {
+          scaleDown: {
+            stabilizationWindowSeconds: hold,
+            policies: [
+              { type: 'Pods', value: s.scaleDownPods, periodSeconds: hold },
+              { type: 'Percent', value: s.scaleDownPercent, periodSeconds: hold },
+            ],
+            selectPolicy: 'Max',
+          },
+        },
+      },
+    },
+    triggers: [
+      {
+        type: 'metrics-api',
+        metricType: 'AverageValue',
+        metadata: {
+          url: metricsUrl(b),
+          format: 'prometheus',
+          valueLocation: valueLocation(a),
+          // desired pods = builds in flight / builds per pod
+          targetValue: String(BUILDS_PER_POD),
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,28 @@
+// ServiceMonitors for HAProxy and KEDA (prometheus-operator), in the monitoring namespace so
+// neither the farm's nor KEDA's namespace needs anything from us.
+import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitoring.coreos.com';
+import type { BuildkitConfig } from '../config/sections/buildkit';
+import { ComponentChart, meta } from '../platform/chart';
+import { LB, lbSelector } from './common';
+import { METRICS_PATH } from './haproxy/config';
+import { KEDA_OPERATOR } from './network';
+
+export function addServiceMonitors(chart: ComponentChart, b: BuildkitConfig): void {
+  const ns = b.namespaces.monitoring;
+  new ServiceMonitor(chart, `${LB}-monitor`, {
+    metadata: meta(LB, LB, ns, b.serviceMonitorLabels),
+    spec: {
+      namespaceSelector: { matchNames: [b.namespaces.farm] },
+      selector: { matchLabels: lbSelector },
+      endpoints: [{ port: 'metrics', path: METRICS_PATH }],
+    },
+  });
+  new ServiceMonitor(chart, 'keda-operator-monitor', {
+    metadata: meta('keda-operator', 'keda-operator', ns, b.serviceMonitorLabels),
+    spec: {
+      namespaceSelector: { matchNames: [b.namespaces.keda] },
+      selector: { matchLabels: KEDA_OPERATOR },
+      endpoints: [{ port: 'metrics' }],
+    },
+  });
+}

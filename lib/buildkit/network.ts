@@ -1,0 +1,47 @@
+// Who may talk to the farm (SPEC 3): build clients reach HAProxy's build ports, only HAProxy
+// reaches the BuildKit pods, Prometheus and KEDA read HAProxy's metrics. Everything else into the
+// farm namespace is denied.
+import { k8s } from 'cdk8s-plus-28';
+import type { BuildkitConfig } from '../config/sections/buildkit';
+import { ComponentChart, meta } from '../platform/chart';
+import { BUILDKITD, LB, anyBuildkitd, lbSelector } from './common';
+import { ArchFleet, BUILDKIT_PORT } from './fleet';
+import { METRICS_PORT } from './haproxy/config';
+
+const { IntOrString } = k8s;
+const APP = 'buildkit-farm';
+
+/** Labels of the KEDA operator's pods and Service (KEDA Helm chart); the operator runs the scalers. */
+export const KEDA_OPERATOR = { 'app.kubernetes.io/name': 'keda-operator' };
+
+const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
+
+export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, archs: ArchFleet[]): void {
+  const ns = b.namespaces.farm;
+  new k8s.KubeNetworkPolicy(chart, 'default-deny-ingress', {
+    metadata: meta(APP, 'default-deny-ingress', ns),
+    spec: { podSelector: {}, policyTypes: ['Ingress'] },
+  });
+  new k8s.KubeNetworkPolicy(chart, `${LB}-ingress`, {
+    metadata: meta(LB, LB, ns),
+    spec: {
+      podSelector: { matchLabels: lbSelector },
+      policyTypes: ['Ingress'],
+      ingress: [
+        { from: [inNamespace(b.namespaces.runners)], ports: archs.map((a) => tcp(a.lbPort)) },
+        { from: [inNamespace(b.namespaces.monitoring)], ports: [tcp(METRICS_PORT)] },
+        // KEDA's operator polls /metrics itself (metrics-api trigger)
+        { from: [{ ...inNamespace(b.namespaces.keda), podSelector: { matchLabels: KEDA_OPERATOR } }], ports: [tcp(METRICS_PORT)] },
+      ],
+    },
+  });
+  new k8s.KubeNetworkPolicy(chart, `${BUILDKITD}-ingress`, {
+    metadata: meta(BUILDKITD, BUILDKITD, ns),
+    spec: {
+      podSelector: { matchLabels: anyBuildkitd },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: { matchLabels: lbSelector } }], ports: [tcp(BUILDKIT_PORT)] }],
+    },
+  });
+}

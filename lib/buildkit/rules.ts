@@ -1,0 +1,109 @@
+// The rules of the build farm (SPEC 3), checked before anything is built. Each names the field,
+// its value, the rule and, when one can be computed, the fix.
+import { Problem, Problems } from '../config/errors';
+import { GiB, formatCpu } from '../config/quantity';
+import type { ClusterConfig } from '../config/schema';
+import { durationSeconds } from './duration';
+import { nodeSizing, nodesFor, peakPodsOf, podGraceSeconds, podSize } from './fleet';
+import { dnsForgetSeconds } from './haproxy/config';
+import { KEDA_FEATURES, kedaFeatures, versionAtLeast } from './keda';
+
+const percent = (s: string): number => Number(s.replace('%', ''));
+
+export function checkBuildkit(c: ClusterConfig): Problem[] {
+  const b = c.buildkit;
+  if (!b) return [];
+  const p = new Problems(c.name);
+
+  const namespaces = c.namespaces.map((n) => n.name);
+  p.check(namespaces.includes(b.namespaces.keda), 'buildkit.namespaces.keda', b.namespaces.keda,
+    `must be one of the cluster's namespaces (${namespaces.join(', ')})`);
+  const farm = c.namespaces.findIndex((n) => n.name === b.namespaces.farm);
+  if (farm >= 0) {
+    p.check(c.namespaces[farm].podSecurity === 'privileged', `namespaces[${farm}].podSecurity`, c.namespaces[farm].podSecurity,
+      'the BuildKit namespace must be privileged: rootful buildkitd runs privileged (mounts, namespaces, cgroups for RUN steps)',
+      'podSecurity: privileged');
+  }
+
+  p.check(b.haproxy.replicas === 1, 'buildkit.haproxy.replicas', b.haproxy.replicas,
+    'must be 1: maxconn 1 per BuildKit pod only holds within one HAProxy, and KEDA reads the metrics of one replica', 'replicas: 1');
+
+  const grace = podGraceSeconds(b);
+  p.check(b.drain.slackSeconds >= b.drain.settleSeconds + b.drain.pollSeconds, 'buildkit.drain.slackSeconds', b.drain.slackSeconds,
+    `the pod grace period (timeout server + slack = ${grace} s) must hold a build routed to the pod during the settle wait ` +
+      `(${b.drain.settleSeconds} s) for a whole timeout server, plus one poll (${b.drain.pollSeconds} s)`,
+    `slackSeconds: ${b.drain.settleSeconds + b.drain.pollSeconds}`);
+  p.check(b.drain.settleSeconds >= dnsForgetSeconds, 'buildkit.drain.settleSeconds', b.drain.settleSeconds,
+    `must cover the time HAProxy may still route new builds to a terminating pod (DNS TTL + resolve + hold = ${dnsForgetSeconds} s)`,
+    `settleSeconds: ${dnsForgetSeconds}`);
+  const nodeGrace = durationSeconds(b.karpenter.terminationGracePeriod);
+  p.check(nodeGrace >= grace, 'buildkit.karpenter.terminationGracePeriod', b.karpenter.terminationGracePeriod,
+    `must be >= the BuildKit pods' grace period (${grace} s = timeout server ${b.haproxy.timeoutServerMinutes}m + drain slack ` +
+      `${b.drain.slackSeconds} s), or Karpenter cuts draining builds`,
+    `terminationGracePeriod: ${Math.ceil(grace / 60)}m`);
+
+  const diskEviction = Math.max(percent(b.kubelet.evictionHard['nodefs.available']), percent(b.kubelet.evictionHard['imagefs.available']));
+  p.check(b.cache.freePercent > diskEviction, 'buildkit.cache.freePercent', b.cache.freePercent,
+    `must be above the kubelet's disk eviction thresholds (${diskEviction} %): the cache shares the instance store with ` +
+      'the kubelet and containerd, so the kubelet would evict build pods before BuildKit collects',
+    `freePercent: ${diskEviction + 5}`);
+
+  const seen = new Map<string, number>();
+  let slotsTotal = 0;
+  b.architectures.forEach((a, i) => {
+    const at = (field: string) => `buildkit.architectures[${i}].${field}`;
+    const peak = peakPodsOf(a);
+    slotsTotal += a.slots ?? peak;
+    p.check(!seen.has(a.arch), at('arch'), a.arch, `each arch appears once (also at architectures[${seen.get(a.arch)}])`);
+    seen.set(a.arch, i);
+
+    p.check(a.min <= a.max, at('min'), a.min, `must be <= max (${a.max})`);
+    if (!b.autoscaling.enabled)
+      p.check(a.replicas !== undefined, at('replicas'), a.replicas, 'is required without autoscaling (the fixed fleet size)');
+    if (a.replicas !== undefined)
+      p.check(a.min <= a.replicas && a.replicas <= a.max, at('replicas'), a.replicas,
+        `must lie between min (${a.min}) and max (${a.max}): it is the KEDA fallback when autoscaling is on`,
+        `replicas: ${Math.min(Math.max(a.replicas, a.min), a.max)}`);
+    if (a.slots !== undefined)
+      p.check(a.slots >= peak, at('slots'), a.slots,
+        `server-template slots must be >= the most pods this arch can have (${peak}); fewer slots leave pods without builds`,
+        `slots: ${peak} (or remove it to derive it)`);
+
+    const instance = b.instanceTypes[a.instanceType];
+    if (!instance) {
+      p.add(at('instanceType'), a.instanceType, `unknown instance type (known: ${Object.keys(b.instanceTypes).join(', ')})`);
+      return;
+    }
+    p.check(instance.arch === a.arch, at('instanceType'), a.instanceType, `is ${instance.arch}, not ${a.arch}`);
+    p.check(a.podsPerNode <= instance.maxPods, at('podsPerNode'), a.podsPerNode, `must be <= the kubelet's maxPods (${instance.maxPods})`);
+
+    const node = nodeSizing(b, instance);
+    const pod = podSize(b, node, a.podsPerNode);
+    if (pod.cpu < 1 || pod.memoryGiB < 1) {
+      const fit = Math.floor(Math.min(node.free.cpu, node.free.memory / GiB) * b.sizing.safetyFactor);
+      p.add(at('podsPerNode'), a.podsPerNode,
+        `${a.podsPerNode} pods of at least 1 CPU and 1 GiB do not fit ${a.instanceType}: allocatable minus DaemonSets is ` +
+          `${formatCpu(node.free.cpu)} CPU / ${(node.free.memory / GiB).toFixed(1)} GiB, x safety factor ${b.sizing.safetyFactor}`,
+        fit >= 1 ? `podsPerNode: ${fit} or fewer` : 'a larger instance type or a smaller daemonset overhead');
+    }
+
+    const nodes = nodesFor(b, a, peak);
+    p.check(nodes * a.podsPerNode >= peak, at('maxNodes'), nodes,
+      `NodePool limits must hold the most pods this arch can have: ${nodes} nodes x ${a.podsPerNode} pods < ${peak}`,
+      `maxNodes: ${Math.ceil(peak / a.podsPerNode)} (or remove it to derive it)`);
+  });
+
+  p.check(b.haproxy.maxConnections > slotsTotal, 'buildkit.haproxy.maxConnections', b.haproxy.maxConnections,
+    `must exceed the builds all slots can run at once (${slotsTotal}) so queued builds and scrapes still connect`,
+    `maxConnections: ${slotsTotal * 2}`);
+
+  const needs = new Map<string, string[]>();
+  for (const a of b.architectures) for (const f of kedaFeatures(b, a)) needs.set(f, [...(needs.get(f) ?? []), a.arch]);
+  for (const [feature, archs] of needs) {
+    const min = KEDA_FEATURES[feature as keyof typeof KEDA_FEATURES];
+    p.check(versionAtLeast(b.kedaVersion, min), 'buildkit.kedaVersion', b.kedaVersion,
+      `KEDA ${b.kedaVersion} lacks ${feature} (needs >= ${min}), which the ScaledObjects of ${archs.join(', ')} use`,
+      `upgrade KEDA to >= ${min} and set kedaVersion, or turn the feature off (fallback: remove replicas)`);
+  }
+  return p.list;
+}

@@ -1,0 +1,179 @@
+// Each rule of the build farm: a bad config is refused with a message naming the cluster, the
+// field and the value. Expected values are derived from the built-in configs, never retyped.
+import { PRODUCTION, STAGING, raw, refusal } from './support';
+import { fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
+import { dnsForgetSeconds } from '../../lib/buildkit/haproxy/config';
+import { config } from './support';
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Asserts render() refuses `r` with a problem on `path` = `value` whose rule matches `rule`. */
+function expectRefused(r: any, path: string, value: unknown, rule: RegExp): void {
+  const head = `cluster ${r.name}: ${path} = ${value === undefined ? 'missing' : JSON.stringify(value)}: `;
+  const problems = refusal(r);
+  const hit = problems.find((p) => p.includes(head));
+  if (!hit) throw new Error(`expected a problem starting "${head}", got:\n${problems.join('\n') || '(none: it rendered)'}`);
+  expect(hit.slice(hit.indexOf(head) + head.length)).toMatch(rule);
+}
+
+const arch = (r: any, i = 0) => r.buildkit.architectures[i];
+const at = (i: number, field: string) => `buildkit.architectures[${i}].${field}`;
+
+describe('buildkit rules', () => {
+  it('both built-in clusters render', () => {
+    expect(refusal(raw(STAGING))).toEqual([]);
+    expect(refusal(raw(PRODUCTION))).toEqual([]);
+  });
+
+  it('refuses a fallback above max or below min', () => {
+    const r = raw(PRODUCTION);
+    const high = arch(r).max + 1;
+    arch(r).replicas = high;
+    expectRefused(r, at(0, 'replicas'), high, /must lie between min \(\d+\) and max \(\d+\)/);
+    const low = raw(PRODUCTION);
+    const below = arch(low).min - 1;
+    arch(low).replicas = below;
+    expectRefused(low, at(0, 'replicas'), below, /must lie between min/);
+  });
+
+  it('refuses min above max', () => {
+    const r = raw();
+    const min = arch(r).max + 1;
+    arch(r).min = min;
+    expectRefused(r, at(0, 'min'), min, new RegExp(`must be <= max \\(${arch(r).max}\\)`));
+  });
+
+  it('requires fixed replicas without autoscaling', () => {
+    const r = raw(PRODUCTION);
+    delete arch(r, 1).replicas;
+    expectRefused(r, at(1, 'replicas'), undefined, /required without autoscaling/);
+  });
+
+  it('refuses fewer server-template slots than max replicas', () => {
+    const r = raw();
+    const slots = arch(r).max - 1;
+    arch(r).slots = slots;
+    expectRefused(r, at(0, 'slots'), slots, new RegExp(`slots must be >= the most pods this arch can have \\(${arch(r).max}\\)`));
+  });
+
+  it('refuses more pods per node than the allocatable holds', () => {
+    const r = raw();
+    const vcpu = r.buildkit.instanceTypes[arch(r).instanceType].vcpu;
+    arch(r).podsPerNode = vcpu + 1; // not even 1 CPU each
+    expectRefused(r, at(0, 'podsPerNode'), vcpu + 1, new RegExp(`${vcpu + 1} pods of at least 1 CPU and 1 GiB do not fit ${escape(arch(r).instanceType)}`));
+    expect(refusal(r).join('\n')).toMatch(/fix: podsPerNode: \d+ or fewer/);
+  });
+
+  it('refuses a daemonset overhead that leaves no room for BuildKit', () => {
+    const r = raw();
+    r.buildkit.sizing.daemonsetOverhead.cpu = String(r.buildkit.instanceTypes[arch(r).instanceType].vcpu);
+    expectRefused(r, at(0, 'podsPerNode'), arch(r).podsPerNode, /do not fit/);
+  });
+
+  it('refuses pods per node above the kubelet maxPods', () => {
+    const r = raw();
+    const maxPods = r.buildkit.instanceTypes[arch(r).instanceType].maxPods;
+    arch(r).podsPerNode = maxPods + 1;
+    expectRefused(r, at(0, 'podsPerNode'), maxPods + 1, new RegExp(`must be <= the kubelet's maxPods \\(${maxPods}\\)`));
+  });
+
+  it('refuses a node termination grace period shorter than the pods\' grace', () => {
+    const r = raw();
+    const short = `${r.buildkit.haproxy.timeoutServerMinutes}m`; // misses the drain slack
+    r.buildkit.karpenter.terminationGracePeriod = short;
+    const grace = podGraceSeconds(config(raw()).buildkit!);
+    expectRefused(r, 'buildkit.karpenter.terminationGracePeriod', short, new RegExp(`must be >= the BuildKit pods' grace period \\(${grace} s`));
+  });
+
+  it('refuses a drain slack that cannot hold a build started during the settle wait', () => {
+    const r = raw();
+    const slack = r.buildkit.drain.settleSeconds + r.buildkit.drain.pollSeconds - 1;
+    r.buildkit.drain.slackSeconds = slack;
+    expectRefused(r, 'buildkit.drain.slackSeconds', slack, /the pod grace period \(timeout server \+ slack = \d+ s\) must hold/);
+  });
+
+  it('refuses a settle wait shorter than HAProxy takes to forget a pod', () => {
+    const r = raw();
+    r.buildkit.drain.settleSeconds = dnsForgetSeconds - 1;
+    expectRefused(r, 'buildkit.drain.settleSeconds', dnsForgetSeconds - 1, new RegExp(`= ${dnsForgetSeconds} s\\)`));
+  });
+
+  it('refuses NodePool limits that cannot hold max replicas', () => {
+    const r = raw(PRODUCTION);
+    const need = Math.ceil(arch(r).replicas / arch(r).podsPerNode);
+    arch(r).maxNodes = need - 1;
+    expectRefused(r, at(0, 'maxNodes'), need - 1, new RegExp(`${need - 1} nodes x ${arch(r).podsPerNode} pods < ${arch(r).replicas}`));
+  });
+
+  it('refuses KEDA versions without the prometheus format', () => {
+    const r = raw();
+    r.buildkit.kedaVersion = '2.13';
+    expectRefused(r, 'buildkit.kedaVersion', '2.13', /lacks metrics-api format: prometheus \(needs >= 2\.14\), which the ScaledObjects of amd64, arm64 use/);
+  });
+
+  it('refuses fallback behavior before KEDA 2.17, and only when a fallback is emitted', () => {
+    const r = raw(PRODUCTION);
+    r.buildkit.autoscaling.enabled = true;
+    r.buildkit.kedaVersion = '2.16';
+    expectRefused(r, 'buildkit.kedaVersion', '2.16', /lacks fallback\.behavior .* \(needs >= 2\.17\)/);
+    const staging = raw(); // no fallback configured: 2.16 has everything it emits
+    staging.buildkit.kedaVersion = '2.16';
+    expect(refusal(staging)).toEqual([]);
+    const off = raw(PRODUCTION); // no ScaledObject at all: nothing to ask of KEDA
+    off.buildkit.kedaVersion = '2.0';
+    expect(refusal(off)).toEqual([]);
+  });
+
+  it('refuses an unknown instance type', () => {
+    const r = raw();
+    arch(r).instanceType = 'm9x.huge';
+    expectRefused(r, at(0, 'instanceType'), 'm9x.huge', /unknown instance type \(known: /);
+  });
+
+  it('refuses an instance type of another architecture', () => {
+    const r = raw();
+    const other = arch(r, 1).instanceType;
+    arch(r).instanceType = other;
+    expectRefused(r, at(0, 'instanceType'), other, new RegExp(`is ${r.buildkit.instanceTypes[other].arch}, not ${arch(r).arch}`));
+  });
+
+  it('refuses the same arch twice', () => {
+    const r = raw();
+    r.buildkit.architectures.push({ ...arch(r) });
+    const i = r.buildkit.architectures.length - 1;
+    expectRefused(r, at(i, 'arch'), arch(r).arch, /each arch appears once \(also at architectures\[0\]\)/);
+  });
+
+  it('refuses more than one HAProxy replica', () => {
+    const r = raw();
+    r.buildkit.haproxy.replicas = 2;
+    expectRefused(r, 'buildkit.haproxy.replicas', 2, /maxconn 1 per BuildKit pod only holds within one HAProxy/);
+  });
+
+  it('refuses a global maxconn that the slots alone exhaust', () => {
+    const r = raw();
+    const slots = fleet(config(r).buildkit!).reduce((n, a) => n + a.slots, 0);
+    r.buildkit.haproxy.maxConnections = slots;
+    expectRefused(r, 'buildkit.haproxy.maxConnections', slots, new RegExp(`must exceed the builds all slots can run at once \\(${slots}\\)`));
+  });
+
+  it('requires the farm namespace to be privileged', () => {
+    const r = raw();
+    const i = r.namespaces.findIndex((n: any) => n.name === r.buildkit.namespaces.farm);
+    r.namespaces[i].podSecurity = 'baseline';
+    expectRefused(r, `namespaces[${i}].podSecurity`, 'baseline', /rootful buildkitd runs privileged/);
+  });
+
+  it('refuses a GC free share below the kubelet disk eviction thresholds', () => {
+    const r = raw();
+    const eviction = Number(r.buildkit.kubelet.evictionHard['imagefs.available'].replace('%', ''));
+    r.buildkit.cache.freePercent = eviction;
+    expectRefused(r, 'buildkit.cache.freePercent', eviction, /must be above the kubelet's disk eviction thresholds/);
+  });
+
+  it('requires the KEDA namespace to exist', () => {
+    const r = raw();
+    r.buildkit.namespaces.keda = 'nope';
+    expectRefused(r, 'buildkit.namespaces.keda', 'nope', /must be one of the cluster's namespaces/);
+  });
+});
