@@ -1,8 +1,33 @@
-// The capacity and cost plan (SPEC 5). Enabled by the `capacity` section.
+// The capacity and cost plan (SPEC 5). Enabled by the `capacity` section. Its check refuses a
+// config that breaks a hard guarantee (with the computed fix); its build writes the report.
 import type { Component } from '../components';
+import { ConfigError } from '../config/errors';
+import type { ClusterConfig } from '../config/schema';
+import { analysis } from './analysis';
+import { differences } from './differences';
+import { planJson } from './json';
+import { planCluster } from './model';
+import { planMarkdown } from './report';
+import { planSvg } from './svg';
+
+/** The three files of the plan, keyed by their path under dist/<cluster>/. */
+export function planFiles(config: ClusterConfig): Map<string, string> {
+  const a = analysis(config);
+  if (!a.plan) throw new ConfigError(a.problems);
+  const c = planCluster(config);
+  return new Map([
+    ['capacity/plan.md', planMarkdown(c, a.plan, a.warnings, differences(c))],
+    ['capacity/plan.json', `${JSON.stringify(planJson(a.plan), null, 2)}\n`],
+    ['capacity/plan.svg', planSvg(a.plan)],
+  ]);
+}
 
 export const capacity: Component = {
   name: 'capacity',
-  enabled: (c) => c.capacity !== undefined,
-  build: () => {},
+  enabled: (c) => c.capacity !== undefined && c.compute !== undefined,
+  check: (c) => analysis(c).problems,
+  warn: (c) => analysis(c).warnings,
+  build: (chart, c) => {
+    for (const [path, content] of planFiles(c)) chart.file(path, content);
+  },
 };

@@ -1,0 +1,94 @@
+// One cluster's plan with everything that is wrong with it: the structural rules first (nothing can
+// be planned without them), then every hard guarantee that fails, with its computed fix, and the
+// best-effort ones as warnings. Memoised per config object: check, warn and build share one run.
+import type { Problem } from '../config/errors';
+import type { ClusterConfig } from '../config/schema';
+import { describeRequestFix } from './fixes';
+import { PlanCluster, planCluster } from './model';
+import { cores, describeMix, gib, MonthPlan, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
+import { structuralProblems } from './rules';
+
+export interface Analysis {
+  /** Absent when a structural rule fails. */
+  plan?: Plan;
+  problems: Problem[];
+  warnings: string[];
+}
+
+export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+const num = (x: number): string => String(Math.round(x * 100) / 100);
+
+/** What the failing figure is made of, in words: the mix, its sum and the node it sits on. */
+export function explainCheck(s: ScenarioPlan, k: ScenarioCheck): string {
+  if (k.figure === 'nodes') {
+    const load = s.loads.find((l) => l.pool.name === k.pool)!;
+    return `scenario ${s.id} needs ${k.value} ${load.pool.type} nodes of pool ${k.pool} (first-fit-decreasing packing of its requests), its max is ${k.limit}`;
+  }
+  const w = k.figure === 'memory' ? s.worstNode.byPeak : s.worstNode.byBurst;
+  const what = k.figure === 'memory'
+    ? `${num(gib(w.mix.peak))} GiB of measured peaks on ${num(gib(w.pool.capacity.memory))} GiB`
+    : `${num(cores(w.mix.burst))} CPU of limits on ${num(cores(w.pool.capacity.cpu))} vCPU`;
+  return `the requests let ${describeMix(w.groups, w.mix)} share one ${w.pool.type} node: ${what}`;
+}
+
+function checkProblem(c: PlanCluster, s: ScenarioPlan, k: ScenarioCheck): Problem {
+  const at = { cluster: c.name, path: `capacity.scenarios[${s.index}]`, value: s.id };
+  if (k.figure === 'nodes')
+    return { ...at, rule: explainCheck(s, k), fix: `raise compute.pools.${k.pool}.max from ${k.limit} to ${k.value}, or lower max_active_runs of its workloads` };
+  const field = k.figure === 'memory' ? 'memoryMarginMin' : 'cpuBurstMarginMin';
+  const name = k.figure === 'memory' ? 'memory margin' : 'CPU burst margin';
+  return {
+    ...at,
+    rule: `scenario ${s.id}: worst-node ${name} ${pct(k.value)} must be > ${pct(k.limit)} (capacity.guarantees.${field}, hard): ${explainCheck(s, k)}`,
+    fix: describeRequestFix(c, s, k),
+  };
+}
+
+function budgetProblem(c: PlanCluster, m: MonthPlan): Problem {
+  const budget = c.capacity.budgetEurPerMonth;
+  const over = m.totalEur - budget;
+  const biggest = m.lines.filter((l) => l.kind === 'scenario').sort((a, b) => b.eur - a.eur)[0];
+  const fixes = [`raise capacity.budgetEurPerMonth to ${Math.floor(m.totalEur) + 1}`];
+  if (biggest && biggest.sessions) {
+    const perSession = biggest.eur / biggest.sessions;
+    const cut = Math.floor(over / perSession) + 1;
+    if (cut <= biggest.sessions)
+      fixes.unshift(`cut capacity.months[${m.index}].usage.${biggest.item}.sessions from ${biggest.sessions} to ${biggest.sessions - cut} (EUR ${perSession.toFixed(2)} per session)`);
+  }
+  return {
+    cluster: c.name,
+    path: `capacity.months[${m.index}]`,
+    value: m.id,
+    rule: `month ${m.id} costs EUR ${m.totalEur.toFixed(2)}, must be < EUR ${budget} (capacity.budgetEurPerMonth)`,
+    fix: fixes.join(', or '),
+  };
+}
+
+export function warningOf(s: ScenarioPlan, k: ScenarioCheck): string {
+  return `scenario ${s.id}: worst-node CPU burst margin ${pct(k.value)} is not above ${pct(k.limit)} ` +
+    `(best effort for concurrent scenarios): ${explainCheck(s, k)}`;
+}
+
+function analyse(config: ClusterConfig): Analysis {
+  const c = planCluster(config);
+  const structural = structuralProblems(c);
+  if (structural.length > 0) return { problems: structural, warnings: [] };
+  const p = plan(c);
+  const failing = p.scenarios.flatMap((s) => s.checks.filter((k) => !k.holds).map((k) => [s, k] as const));
+  return {
+    plan: p,
+    problems: [
+      ...failing.filter(([, k]) => k.hard).map(([s, k]) => checkProblem(c, s, k)),
+      ...p.months.filter((m) => !m.holds).map((m) => budgetProblem(c, m)),
+    ],
+    warnings: failing.filter(([, k]) => !k.hard).map(([s, k]) => warningOf(s, k)),
+  };
+}
+
+const memo = new WeakMap<ClusterConfig, Analysis>();
+
+export function analysis(c: ClusterConfig): Analysis {
+  let a = memo.get(c);
+  if (!a) memo.set(c, (a = analyse(c)));
+  return a;
+}

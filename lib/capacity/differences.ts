@@ -1,0 +1,51 @@
+// The sizing doc's values the config deliberately changes, and what each would break if restored:
+// the plan is recomputed with that one field set back to the doc's value.
+import type { ClusterConfig } from '../config/schema';
+import { clusterSchema } from '../config/schema';
+import { pct } from './analysis';
+import { planCluster, PlanCluster } from './model';
+import { plan } from './plan';
+import { structuralProblems, valueAt } from './rules';
+
+export interface Difference {
+  path: string;
+  doc: unknown;
+  current: unknown;
+  reason: string;
+  /** The hard guarantees that fail with the doc's value (empty: it would pass). */
+  withDocValue: string[];
+}
+
+function setAt(root: any, at: string, value: unknown): void {
+  const keys = at.split('.');
+  const parent = keys.slice(0, -1).reduce((o, k) => o[k], root);
+  parent[keys[keys.length - 1]] = value;
+}
+
+function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
+  const raw: ClusterConfig = structuredClone(c);
+  setAt(raw, at, doc);
+  const parsed = clusterSchema.safeParse(raw);
+  if (!parsed.success) return parsed.error.issues.map((i) => `not a valid value here: ${i.message}`);
+  const restored = planCluster(parsed.data);
+  const structural = structuralProblems(restored).filter((p) => !p.path.startsWith('capacity.sizingDocDifferences'));
+  if (structural.length > 0) return structural.map((p) => `${p.path}: ${p.rule}`);
+  const p = plan(restored);
+  return [
+    ...p.scenarios.flatMap((s) => s.checks.filter((k) => k.hard && !k.holds).map((k) =>
+      k.figure === 'nodes'
+        ? `${s.id}: ${k.value} nodes of pool ${k.pool} (max ${k.limit})`
+        : `${s.id}: worst-node ${k.figure === 'memory' ? 'memory' : 'CPU burst'} margin ${pct(k.value)} (must be > ${pct(k.limit)})`)),
+    ...p.months.filter((m) => !m.holds).map((m) => `month ${m.id}: EUR ${m.totalEur.toFixed(2)} (budget EUR ${p.budgetEur})`),
+  ];
+}
+
+export function differences(c: PlanCluster): Difference[] {
+  return c.capacity.sizingDocDifferences.map((d) => ({
+    path: d.path,
+    doc: d.doc,
+    current: valueAt(c, d.path),
+    reason: d.reason,
+    withDocValue: failuresWith(c, d.path, d.doc),
+  }));
+}

@@ -1,0 +1,44 @@
+// The plan for tools (plan.json, `npm run plan -- --json`): the issue's shape, in CPU cores, GiB,
+// EUR and margins as fractions. The Markdown report prints these same rounded numbers.
+import { cores, gib, Plan } from './plan';
+
+const round = (digits: number) => (x: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2) };
+
+export function planJson(p: Plan) {
+  return {
+    cluster: p.cluster,
+    budgetEur: p.budgetEur,
+    scenarios: p.scenarios.map((s) => ({
+      id: s.id,
+      pods: s.pods,
+      cpuRequests: r.cpu(cores(s.requests.cpu)),
+      memoryRequestsGiB: r.gib(gib(s.requests.memory)),
+      cpuBurst: r.cpu(cores(s.burst)),
+      memoryPeakGiB: r.gib(gib(s.peak)),
+      nodes: s.nodes,
+      cluster: { cpuMargin: r.margin(s.cluster.cpuMargin), memoryMargin: r.margin(s.cluster.memoryMargin) },
+      worstNode: {
+        pods: s.worstNode.byPeak.mix.pods,
+        cpuBurst: r.cpu(cores(s.worstNode.byBurst.mix.burst)),
+        memoryPeakGiB: r.gib(gib(s.worstNode.byPeak.mix.peak)),
+        cpuMargin: r.margin(s.worstNode.cpuMargin),
+        memoryMargin: r.margin(s.worstNode.memoryMargin),
+      },
+      checks: s.checks.map((k) => ({
+        rule: k.rule,
+        limit: k.limit,
+        value: k.figure === 'nodes' ? k.value : r.margin(k.value),
+        hard: k.hard,
+        holds: k.holds,
+      })),
+    })),
+    months: p.months.map((m) => ({
+      id: m.id,
+      totalEur: r.eur(m.totalEur),
+      lines: m.lines.map((l) => ({ ...l, eur: r.eur(l.eur) })),
+    })),
+  };
+}
+
+export type PlanJson = ReturnType<typeof planJson>;

@@ -1,0 +1,210 @@
+// The capacity and cost plan of one cluster (SPEC 5): per scenario the pods, their requests, burst
+// and peak, the nodes FFD packing needs, the margins of the whole scenario and of the worst node,
+// and every guarantee; per month the projected cost against the budget.
+import { GiB } from '../config/quantity';
+import { PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, Shape, ZERO, add } from './model';
+import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
+
+export interface Check {
+  rule: string;
+  limit: number;
+  value: number;
+  hard: boolean;
+  holds: boolean;
+}
+
+export interface ScenarioCheck extends Check {
+  figure: 'nodes' | 'memory' | 'cpu';
+  /** The pool whose nodes the figure is about. */
+  pool: string;
+}
+
+/** The part of a scenario that runs on one pool. */
+export interface PoolLoad {
+  pool: Pool;
+  groups: PodGroup[];
+  nodes: NodeClass[];
+  worst: WorstNode;
+  memoryMargin: number;
+  cpuMargin: number;
+}
+
+/** A mix on one node of a pool. */
+export interface Placed {
+  pool: Pool;
+  groups: PodGroup[];
+  mix: Mix;
+}
+
+export interface ScenarioPlan {
+  id: string;
+  index: number;
+  workloads: string[];
+  groups: PodGroup[];
+  pods: number;
+  requests: Shape;
+  /** Sum of CPU limits (millicores). */
+  burst: number;
+  /** Sum of measured peaks (bytes). */
+  peak: number;
+  loads: PoolLoad[];
+  nodes: number;
+  /** What the scenario's nodes cost per hour beyond the pools' always-on nodes. */
+  eurPerHour: number;
+  cluster: { cpuMargin: number; memoryMargin: number };
+  /** Memory figures of the worst node by peak, CPU figures of the worst node by burst. */
+  worstNode: { byPeak: Placed; byBurst: Placed; memoryMargin: number; cpuMargin: number };
+  checks: ScenarioCheck[];
+}
+
+export interface MonthLine {
+  item: string;
+  kind: 'scenario' | 'permanent' | 'fixed';
+  sessions?: number;
+  hours?: number;
+  nodes?: number;
+  eur: number;
+}
+
+export interface MonthPlan {
+  id: string;
+  index: number;
+  lines: MonthLine[];
+  totalEur: number;
+  holds: boolean;
+}
+
+export interface Plan {
+  cluster: string;
+  budgetEur: number;
+  scenarios: ScenarioPlan[];
+  months: MonthPlan[];
+  /** Pools that host scenario pods. */
+  pools: Pool[];
+}
+
+const margin = (demand: number, capacity: number): number => 1 - demand / capacity;
+
+/**
+ * What-if knobs (see whatif.ts); the plan itself uses neither. `fill`: share of allocatable the
+ * node count may use (headroom); `hoursScale`: factor on a scenario's hours per session.
+ */
+export interface PlanOptions {
+  fill?: number;
+  hoursScale?: (s: ScenarioPlan) => number;
+}
+
+function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number): PoolLoad {
+  const pool = poolOf(c.compute, name);
+  // the worst node is what the scheduler allows: always the whole allocatable
+  const worst = worstNode(groups, pool.allocatable);
+  const target = { cpu: Math.floor(pool.allocatable.cpu * fill), memory: Math.floor(pool.allocatable.memory * fill) };
+  return {
+    pool,
+    groups,
+    nodes: packFirstFitDecreasing(groups, target),
+    worst,
+    memoryMargin: margin(worst.byPeak.peak, pool.capacity.memory),
+    cpuMargin: margin(worst.byBurst.burst, pool.capacity.cpu),
+  };
+}
+
+export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioPlan {
+  const s = c.capacity.scenarios[index];
+  const { guarantees } = c.capacity;
+  const groups = s.workloads.map((w) => podGroup(c.compute, w));
+  const pools = [...new Set(groups.map((g) => g.pool))];
+  const loads = pools.map((p) => poolLoad(c, p, groups.filter((g) => g.pool === p), fill));
+  const sum = (f: (g: PodGroup) => number) => groups.reduce((t, g) => t + g.count * f(g), 0);
+  const nodesOf = (l: PoolLoad) => nodeCount(l.nodes);
+  const total = (f: (l: PoolLoad) => number) => loads.reduce((t, l) => t + f(l), 0);
+  const burst = sum((g) => g.limits.cpu);
+  const peak = sum((g) => g.peak);
+  const byMemory = loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a));
+  const byCpu = loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a));
+  const cpuHard = s.workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
+  return {
+    id: s.id,
+    index,
+    workloads: s.workloads,
+    groups,
+    pods: sum(() => 1),
+    requests: groups.reduce((t, g) => add(t, g.requests, g.count), ZERO),
+    burst,
+    peak,
+    loads,
+    nodes: total(nodesOf),
+    eurPerHour: total((l) => Math.max(0, nodesOf(l) - l.pool.min) * l.pool.eurPerHour),
+    cluster: {
+      cpuMargin: margin(burst, total((l) => nodesOf(l) * l.pool.capacity.cpu)),
+      memoryMargin: margin(peak, total((l) => nodesOf(l) * l.pool.capacity.memory)),
+    },
+    worstNode: {
+      byPeak: { pool: byMemory.pool, groups: byMemory.groups, mix: byMemory.worst.byPeak },
+      byBurst: { pool: byCpu.pool, groups: byCpu.groups, mix: byCpu.worst.byBurst },
+      memoryMargin: byMemory.memoryMargin,
+      cpuMargin: byCpu.cpuMargin,
+    },
+    checks: [
+      ...loads.map((l): ScenarioCheck => ({
+        figure: 'nodes', pool: l.pool.name, rule: `nodes of pool ${l.pool.name} <= its max`,
+        limit: l.pool.max, value: nodesOf(l), hard: true, holds: nodesOf(l) <= l.pool.max,
+      })),
+      {
+        figure: 'memory', pool: byMemory.pool.name, rule: 'worst-node memory margin > memoryMarginMin',
+        limit: guarantees.memoryMarginMin, value: byMemory.memoryMargin, hard: true,
+        holds: byMemory.memoryMargin > guarantees.memoryMarginMin,
+      },
+      {
+        figure: 'cpu', pool: byCpu.pool.name, rule: 'worst-node CPU burst margin > cpuBurstMarginMin',
+        limit: guarantees.cpuBurstMarginMin, value: byCpu.cpuMargin, hard: cpuHard,
+        holds: byCpu.cpuMargin > guarantees.cpuBurstMarginMin,
+      },
+    ],
+  };
+}
+
+export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
+  const m = c.capacity.months[index];
+  const lines: MonthLine[] = [
+    ...Object.entries(m.usage).map(([id, u]): MonthLine => {
+      const s = scenarios.find((x) => x.id === id)!;
+      const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
+      return { item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, eur: u.sessions * hours * s.eurPerHour };
+    }),
+    ...Object.keys(c.compute.pools)
+      .map((name) => poolOf(c.compute, name))
+      .filter((p) => p.min > 0)
+      .map((p): MonthLine => ({ item: `pool ${p.name} (${p.min} x ${p.type})`, kind: 'permanent', nodes: p.min, eur: p.min * p.eurPerMonth })),
+    ...c.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
+  ];
+  const totalEur = lines.reduce((t, l) => t + l.eur, 0);
+  return { id: m.id, index, lines, totalEur, holds: totalEur < c.capacity.budgetEurPerMonth };
+}
+
+/** The whole plan. The config must have passed the structural rules (see rules.ts). */
+export function plan(c: PlanCluster, opts: PlanOptions = {}): Plan {
+  const scenarios = c.capacity.scenarios.map((_, i) => planScenario(c, i, opts.fill));
+  const pools = [...new Map(scenarios.flatMap((s) => s.loads.map((l) => [l.pool.name, l.pool] as const))).values()];
+  return {
+    cluster: c.name,
+    budgetEur: c.capacity.budgetEurPerMonth,
+    scenarios,
+    months: c.capacity.months.map((_, i) => planMonth(c, scenarios, i, opts)),
+    pools,
+  };
+}
+
+/** Every hard guarantee of the plan holds. */
+export const passes = (p: Plan): boolean =>
+  p.scenarios.every((s) => s.checks.every((k) => k.holds || !k.hard)) && p.months.every((m) => m.holds);
+
+/** "3 x ftf-heavy + 1 x wfrb": the pods of a mix, by workload. */
+export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): string {
+  const parts = groups.map((g, i) => [mix.counts[i], g.workload] as const).filter(([n]) => n > 0);
+  return parts.length === 0 ? 'no pods' : parts.map(([n, w]) => `${n} x ${w}`).join(' + ');
+}
+
+export const cores = (milli: number): number => milli / 1000;
+export const gib = (bytes: number): number => bytes / GiB;
+

@@ -1,0 +1,165 @@
+// plan.md: the plan as a reviewer reads it in a PR. Every figure is the rounded number of
+// plan.json (planJson), so the two never disagree.
+import { generatedHeader } from '../output/yaml';
+import { pct } from './analysis';
+import type { Difference } from './differences';
+import { PlanJson, planJson } from './json';
+import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
+import { NodeClass, room } from './packing';
+import { cores, describeMix, gib, Plan, ScenarioPlan } from './plan';
+
+const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
+
+const cell = (v: unknown): string => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function table(header: string[], rows: unknown[][], align: ('l' | 'r')[] = []): string {
+  const sep = header.map((_, i) => (align[i] === 'r' ? '--:' : '---'));
+  return [header, sep, ...rows].map((r) => `| ${r.map(cell).join(' | ')} |`).join('\n');
+}
+
+const num = (x: number): string => String(x);
+const mark = (holds: boolean, hard: boolean): string => (holds ? MARK.pass : hard ? MARK.fail : MARK.warn);
+
+/** "4 CPU, 2Gi" from a resources block as written in the config (the pod templates carry the same). */
+const resources = (r: { cpu: string; memory: string }): string => `${r.cpu} CPU, ${r.memory}`;
+
+function nodeLayout(groups: PodGroup[], nodes: NodeClass[]): string {
+  return nodes.map((n) => `${n.n} x (${describeMix(groups, n)})`).join(', ');
+}
+
+function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
+  return p.scenarios.map((s, i) => {
+    const js = j.scenarios[i];
+    const check = (figure: string) => s.checks.find((k) => k.figure === figure)!;
+    const nodes = s.checks.filter((k) => k.figure === 'nodes');
+    const limits = nodes.map((k) => k.limit).join(' + ');
+    const cpu = check('cpu');
+    const memory = check('memory');
+    const result = s.checks.some((k) => k.hard && !k.holds) ? `${MARK.fail} fail` : s.checks.some((k) => !k.holds) ? `${MARK.warn} warn` : `${MARK.pass} pass`;
+    return [
+      s.id, js.pods, `${js.nodes} of ${limits} ${mark(nodes.every((k) => k.holds), true)}`,
+      num(js.cpuRequests), `${js.memoryRequestsGiB} GiB`, num(js.cpuBurst), `${js.memoryPeakGiB} GiB`,
+      pct(js.cluster.cpuMargin), `${pct(js.worstNode.cpuMargin)} ${mark(cpu.holds, cpu.hard)}`,
+      pct(js.cluster.memoryMargin), `${pct(js.worstNode.memoryMargin)} ${mark(memory.holds, memory.hard)}`,
+      result,
+    ];
+  });
+}
+
+function layoutRows(p: Plan, j: PlanJson): unknown[][] {
+  return p.scenarios.map((s: ScenarioPlan, i) => {
+    const js = j.scenarios[i];
+    const { byPeak, byBurst } = s.worstNode;
+    const alloc = byPeak.pool.allocatable;
+    return [
+      s.id,
+      describeMix(byPeak.groups, byPeak.mix),
+      `${num(cores(byPeak.mix.requests.cpu))} of ${num(cores(alloc.cpu))} CPU, ${num(Math.round(gib(byPeak.mix.requests.memory) * 100) / 100)} of ${num(gib(alloc.memory))} GiB`,
+      `${js.worstNode.memoryPeakGiB} of ${num(gib(byPeak.pool.capacity.memory))} GiB`,
+      describeMix(byBurst.groups, byBurst.mix),
+      `${js.worstNode.cpuBurst} of ${num(cores(byBurst.pool.capacity.cpu))} CPU`,
+      s.loads.map((l) => (s.loads.length > 1 ? `${l.pool.name}: ` : '') + nodeLayout(l.groups, l.nodes)).join('; '),
+    ];
+  });
+}
+
+function costTable(c: PlanCluster, p: Plan, j: PlanJson): string {
+  const items = [...new Set(p.months.flatMap((m) => m.lines.map((l) => l.item)))];
+  const rows = items.map((item) => [
+    item,
+    ...j.months.map((m) => {
+      const l = m.lines.find((x) => x.item === item);
+      if (!l) return '–';
+      const how = l.kind === 'scenario' ? `${l.sessions} x ${l.hours} h x ${l.nodes} nodes: ` : '';
+      return `${how}${l.eur.toFixed(2)}`;
+    }),
+  ]);
+  const totals = ['**total**', ...j.months.map((m, i) => `**${m.totalEur.toFixed(2)}** ${mark(p.months[i].holds, true)}`)];
+  return table(['EUR per month', ...j.months.map((m) => m.id)], [...rows, totals], ['l', ...j.months.map(() => 'r' as const)]) +
+    `\n\nBudget: < EUR ${c.capacity.budgetEurPerMonth} every month (hard).`;
+}
+
+function profileTable(c: PlanCluster): string {
+  const rows = Object.entries(c.compute.profiles).map(([name, prof]) => {
+    const pool = poolOf(c.compute, prof.pool);
+    const perNode = room(ZERO, shape(prof.requests), pool.allocatable);
+    const users = Object.entries(c.compute.workloads).filter(([, w]) => w.profile === name).map(([w]) => w);
+    return [name, prof.pool, resources(prof.requests), resources(prof.limits),
+      Number.isFinite(perNode) ? perNode : 'unbounded', users.join(', ') || '–'];
+  });
+  return table(['profile', 'pool', 'requests', 'limits', 'pods per node by requests', 'workloads'], rows, ['l', 'l', 'l', 'l', 'r', 'l']);
+}
+
+function poolLines(p: Plan): string[] {
+  return p.pools.map((pool) =>
+    `- pool \`${pool.name}\`: ${pool.type} nodes of ${num(cores(pool.capacity.cpu))} CPU / ${num(gib(pool.capacity.memory))} GiB ` +
+    `(allocatable ${num(cores(pool.allocatable.cpu))} CPU / ${num(gib(pool.allocatable.memory))} GiB), ` +
+    `${pool.min}..${pool.max} nodes, EUR ${pool.eurPerHour} per node-hour`);
+}
+
+const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs: Difference[]): string {
+  const j = planJson(p);
+  const g = c.capacity.guarantees;
+  const hardFails = p.scenarios.reduce((n, s) => n + s.checks.filter((k) => k.hard && !k.holds).length, 0) + p.months.filter((m) => !m.holds).length;
+  const worst = j.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
+  const verdict = hardFails === 0
+    ? `${MARK.pass} **Every hard guarantee holds.**`
+    : `${MARK.fail} **${hardFails} hard guarantee(s) fail**: synthesis refuses this config.`;
+  const out = [
+    `${generatedHeader(c.name, '<!--').trimEnd()} -->`,
+    `# Capacity plan: ${c.name}`,
+    '',
+    `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${p.budgetEur}.`,
+    '',
+    ...poolLines(p),
+    '',
+    `Guarantees, judged on the worst node: memory margin > ${pct(g.memoryMarginMin)} in every scenario (hard); ` +
+      `CPU burst margin > ${pct(g.cpuBurstMarginMin)} (hard for scenarios of ${g.cpuBurstHardFor.join(', ')} alone, best effort otherwise); ` +
+      `nodes within the pool max (hard); monthly cost < EUR ${p.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
+    '',
+    '![Nodes and cost per hour of each scenario](plan.svg)',
+    '',
+    '## Scenarios',
+    '',
+    table(
+      ['scenario', 'pods', 'nodes (of max)', 'CPU requests', 'memory requests', 'CPU burst', 'memory peak',
+        'CPU burst margin: cluster', 'CPU burst margin: worst node', 'memory margin: cluster', 'memory margin: worst node', 'result'],
+      scenarioRows(p, j),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+    '## Worst node',
+    '',
+    'The heaviest load the requests let the scheduler put on one node (any placement can happen as nodes arrive), ' +
+      'and how first-fit-decreasing packs the whole scenario.',
+    '',
+    table(['scenario', 'worst node by memory peak', 'its requests', 'its memory peak', 'worst node by CPU burst', 'its CPU burst', 'nodes by first-fit-decreasing'],
+      layoutRows(p, j)),
+    '',
+    '## Monthly cost',
+    '',
+    costTable(c, p, j),
+    '',
+    '## Profiles',
+    '',
+    'The resources of the pod templates, as written in the config.',
+    '',
+    profileTable(c),
+    '',
+    '## Differences from the sizing doc',
+    '',
+    diffs.length === 0
+      ? 'None.'
+      : table(['field', 'sizing doc', 'this config', 'why', 'with the doc\'s value'],
+        diffs.map((d) => [d.path, show(d.doc), show(d.current), d.reason,
+          d.withDocValue.length === 0 ? 'every hard guarantee holds' : `${MARK.fail} ${d.withDocValue.join('; ')}`])),
+    '',
+    '## Warnings',
+    '',
+    ...(warnings.length === 0 ? ['None.'] : warnings.map((w) => `- ${MARK.warn} ${w}`)),
+    '',
+  ];
+  return out.join('\n');
+}
