@@ -1,9 +1,10 @@
 // The plan for tools (plan.json, `npm run plan -- --json`): the issue's shape, in CPU cores, GiB,
 // EUR and margins as fractions. The Markdown report prints these same rounded numbers.
 import { cores, gib, Plan } from './plan';
+import type { Outcome, WhatIf } from './whatif';
 
 const round = (digits: number) => (x: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
-export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2) };
+export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2), hours: round(3) };
 
 export function planJson(p: Plan) {
   return {
@@ -42,3 +43,20 @@ export function planJson(p: Plan) {
 }
 
 export type PlanJson = ReturnType<typeof planJson>;
+
+/** The what-if answer for tools, rounded like the plan. */
+export function whatIfJson(w: WhatIf) {
+  const outcome = (o: Outcome) => ({ ...o, worstMonthEur: o.worstMonthEur === null ? null : r.eur(o.worstMonthEur) });
+  return {
+    objective: w.objective,
+    policy: w.policy,
+    headroom: w.headroom,
+    workloads: w.workloads.map((x) => ({
+      workload: x.workload,
+      configured: x.configured,
+      chosen: x.chosen?.maxActiveRuns ?? null,
+      options: x.options.map((o) => ({ ...outcome(o), hoursPerRun: r.hours(o.hoursPerRun) })),
+    })),
+    combined: { maxActiveRuns: w.combined.maxActiveRuns, ...outcome(w.combined.outcome) },
+  };
+}

@@ -32,6 +32,8 @@ export const shape = (r: Resources): Shape => ({ cpu: milli(r.cpu), memory: byte
 export const add = (a: Shape, b: Shape, n = 1): Shape => ({ cpu: a.cpu + n * b.cpu, memory: a.memory + n * b.memory });
 export const fits = (used: Shape, room: Shape): boolean => used.cpu <= room.cpu && used.memory <= room.memory;
 export const ZERO: Shape = { cpu: 0, memory: 0 };
+/** A share `f` of a shape, rounded down (headroom never rounds up). */
+export const scale = (s: Shape, f: number): Shape => ({ cpu: Math.floor(s.cpu * f), memory: Math.floor(s.memory * f) });
 
 export interface Pool {
   name: string;

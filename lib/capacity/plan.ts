@@ -2,7 +2,7 @@
 // and peak, the nodes FFD packing needs, the margins of the whole scenario and of the worst node,
 // and every guarantee; per month the projected cost against the budget.
 import { GiB } from '../config/quantity';
-import { PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, Shape, ZERO, add } from './model';
+import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, Shape, ZERO } from './model';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
 
 export interface Check {
@@ -98,11 +98,10 @@ function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number
   const pool = poolOf(c.compute, name);
   // the worst node is what the scheduler allows: always the whole allocatable
   const worst = worstNode(groups, pool.allocatable);
-  const target = { cpu: Math.floor(pool.allocatable.cpu * fill), memory: Math.floor(pool.allocatable.memory * fill) };
   return {
     pool,
     groups,
-    nodes: packFirstFitDecreasing(groups, target),
+    nodes: packFirstFitDecreasing(groups, scale(pool.allocatable, fill)),
     worst,
     memoryMargin: margin(worst.byPeak.peak, pool.capacity.memory),
     cpuMargin: margin(worst.byBurst.burst, pool.capacity.cpu),

@@ -3,9 +3,10 @@
 import { generatedHeader } from '../output/yaml';
 import { pct } from './analysis';
 import type { Difference } from './differences';
-import { PlanJson, planJson } from './json';
+import { PlanJson, planJson, whatIfJson } from './json';
 import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
 import { NodeClass, room } from './packing';
+import type { WhatIf } from './whatif';
 import { cores, describeMix, gib, Plan, ScenarioPlan } from './plan';
 
 const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
@@ -161,5 +162,40 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
     ...(warnings.length === 0 ? ['None.'] : warnings.map((w) => `- ${MARK.warn} ${w}`)),
     '',
   ];
+  return out.join('\n');
+}
+
+const poolMaxText = (m: Record<string, number>): string => Object.entries(m).map(([p, n]) => `${p} ${n}`).join(', ');
+
+/** The answer of `npm run plan -- --objective ...`: one table per workload and the combined choice. */
+export function whatIfMarkdown(w: WhatIf): string {
+  const j = whatIfJson(w);
+  const eur = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+  const policy = w.policy === 'manual'
+    ? 'the config as is (its pool max)'
+    : `nodes packed onto ${pct(1 - w.headroom)} of allocatable, pool max sized to what that needs`;
+  const out = [
+    `## What if: ${w.objective}, policy ${w.policy}`,
+    '',
+    `Policy ${w.policy}: ${policy}. Each workload's max_active_runs varies alone; ` +
+      'the month\'s work is fixed, so more runs in flight shorten its sessions. Infeasible: a hard guarantee fails.',
+    '',
+  ];
+  w.workloads.forEach((x, i) => {
+    const jx = j.workloads[i];
+    out.push(`### ${x.workload} (max_active_runs ${x.configured} in the config)`, '');
+    out.push(table(['max_active_runs', 'pods', 'pool max', 'hours per run', 'worst month EUR', 'hard guarantees', 'choice'],
+      jx.options.map((o, k) => [
+        x.options[k].maxActiveRuns + (x.options[k].maxActiveRuns === x.configured ? ' (config)' : ''),
+        x.options[k].pods, poolMaxText(o.poolMax), o.hoursPerRun, eur(o.worstMonthEur),
+        o.feasible ? MARK.pass : `${MARK.fail} ${o.reason}`,
+        x.chosen === x.options[k] ? `**${w.objective}**` : '',
+      ]), ['r', 'r', 'l', 'r', 'r', 'l', 'l']));
+    out.push('');
+  });
+  const runs = Object.entries(w.combined.maxActiveRuns).map(([k, n]) => `${k} ${n}`).join(', ');
+  const all = j.combined;
+  out.push(`**All chosen at once** (max_active_runs ${runs}): pool max ${poolMaxText(all.poolMax)}, ` +
+    `worst month EUR ${eur(all.worstMonthEur)}, ${all.feasible ? `${MARK.pass} every hard guarantee holds` : `${MARK.fail} ${all.reason}`}.`, '');
   return out.join('\n');
 }

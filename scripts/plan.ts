@@ -1,0 +1,66 @@
+// `npm run plan -- --cluster NAME [--json] [--objective O --policy P]`: the capacity and cost plan
+// of a cluster (the same one synth writes to dist/<cluster>/capacity/), optionally with a what-if
+// answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to stderr).
+import { analysis } from '../lib/capacity/analysis';
+import { differences } from '../lib/capacity/differences';
+import { planJson, whatIfJson } from '../lib/capacity/json';
+import { planCluster } from '../lib/capacity/model';
+import { planMarkdown, whatIfMarkdown } from '../lib/capacity/report';
+import { Objective, OBJECTIVES, Policy, POLICIES, whatIf } from '../lib/capacity/whatif';
+import { ConfigError, formatProblem } from '../lib/config/errors';
+import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
+import { parseArgs, UsageError } from '../lib/output/args';
+
+const USAGE = `npm run plan -- [--cluster NAME]... [--json] [--objective ${OBJECTIVES.join('|')}] [--policy ${POLICIES.join('|')}] [--clusters-dir DIR]`;
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
+  throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${value})\nusage: ${USAGE}`);
+}
+
+function main(argv: string[]): number {
+  const opts = parseArgs(argv, USAGE, ['--json'], ['--objective', '--policy']);
+  const objective = oneOf<Objective>('--objective', opts.values.get('--objective'), OBJECTIVES);
+  const policy = oneOf<Policy>('--policy', opts.values.get('--policy'), POLICIES) ?? 'safe';
+  if (opts.values.has('--policy') && !objective) throw new UsageError(`--policy needs --objective\nusage: ${USAGE}`);
+
+  const clusters = loadClusters(opts.clustersDir ?? CLUSTERS_DIR, opts.only)
+    .map((x) => x.config)
+    .filter((c) => c.capacity && c.compute);
+  if (clusters.length === 0) throw new UsageError(`no selected cluster has a capacity section\nusage: ${USAGE}`);
+  const json = opts.flags.has('--json');
+  if (json && clusters.length !== 1) throw new UsageError(`--json needs exactly one --cluster\nusage: ${USAGE}`);
+
+  let failed = false;
+  for (const config of clusters) {
+    const a = analysis(config);
+    for (const w of a.warnings) console.error(`warning: ${config.name}: ${w}`);
+    if (a.problems.length > 0) {
+      failed = true;
+      console.error(`${config.name}: hard guarantees fail, synthesis would refuse this config:\n${a.problems.map(formatProblem).join('\n')}`);
+    }
+    if (!a.plan) continue;
+    const c = planCluster(config);
+    const answer = objective ? whatIf(c, objective, policy) : undefined;
+    if (json) {
+      const out = answer ? { ...planJson(a.plan), whatIf: whatIfJson(answer) } : planJson(a.plan);
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      process.stdout.write(planMarkdown(c, a.plan, a.warnings, differences(c)));
+      if (answer) process.stdout.write(`\n${whatIfMarkdown(answer)}`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    console.error(e.message);
+    process.exitCode = 2;
+  } else if (e instanceof ConfigError) {
+    console.error(`invalid cluster config:\n${e.message}`);
+    process.exitCode = 1;
+  } else throw e;
+}
