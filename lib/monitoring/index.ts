@@ -9,21 +9,13 @@ import type { Component } from '../components';
 import type { ClusterConfig } from '../config/schema';
 import { generatedHeader, toYaml } from '../output/render';
 import { ComponentChart, meta } from '../platform/chart';
-import { airflowAlerts, probeTargets } from './alerts/airflow';
-import { buildkitAlerts } from './alerts/buildkit';
-import { computeAlerts } from './alerts/compute';
-import { buildAlerts, Catalogue, checkCatalogues } from './catalogue';
+import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
+import { probeTargets } from './alerts/airflow';
+import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
-import type { Alert } from './model';
 import { grafanaDocument, prometheusGroups } from './render';
 
 const DIR = 'monitoring';
-export const GRAFANA_FILE = 'grafana-alert-rules.yaml';
-export const PROMETHEUS_FILE = 'prometheus-rules.yaml';
-export const CATALOGUES: Catalogue[] = [computeAlerts, airflowAlerts, buildkitAlerts];
-
-/** Every alert the cluster gets (after `monitoring.check` found no problem). */
-export const alertsFor = (c: ClusterConfig): Alert[] => buildAlerts(CATALOGUES, c);
 
 function addProbes(chart: ComponentChart, c: ClusterConfig): void {
   const m = c.monitoring;

@@ -18,9 +18,10 @@ function haproxy(c: ClusterConfig, metric: string): string {
 const perArch = (c: ClusterConfig, value: (a: ReturnType<typeof fleet>[number]) => number): string =>
   fleet(c.buildkit!).map((a) => `${a.arch} ${value(a)}`).join(', ');
 
-/** KEDA's HPAs in the farm namespace (KEDA names them keda-hpa-<ScaledObject>). */
+/** KEDA's HPAs in the farm namespace (KEDA names them keda-hpa-<ScaledObject>), one series each. */
 function kedaHpa(c: ClusterConfig, metric: string): string {
-  return `${metric}${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.buildkit!.namespaces.farm }, 'horizontalpodautoscaler=~"keda-hpa-.+"')}`;
+  const series = `${metric}${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.buildkit!.namespaces.farm }, 'horizontalpodautoscaler=~"keda-hpa-.+"')}`;
+  return `max by (namespace, horizontalpodautoscaler) (${series})`;
 }
 
 function kedaErrors(c: ClusterConfig, alert: 'KedaScalerErrors' | 'KedaScaledObjectErrors') {

@@ -167,7 +167,7 @@ export const computeAlerts: Catalogue = {
         const [name, pool] = workloadPool(c.compute!);
         const ns = c.airflow!.namespace;
         const ksm = jobs(c).kubeStateMetrics!;
-        const running = `kube_pod_info${selector({ ...ksm, namespace: ns })}\n  * on (namespace, pod)\n  (kube_pod_status_phase${selector({ ...ksm, namespace: ns }, 'phase=~"Pending|Running"')} == 1)`;
+        const running = `kube_pod_info${selector({ ...ksm, namespace: ns })}\n  and on (namespace, pod)\n  (kube_pod_status_phase${selector({ ...ksm, namespace: ns }, 'phase=~"Pending|Running"')} == 1)`;
         return {
           severity: 'warning',
           summary: `${name} node {{ $labels.node }} idle`,
