@@ -1,0 +1,57 @@
+// The preStop drain script, run for real (sh, awk, /proc/net/tcp) against a loopback connection:
+// it returns only once no connection to the build port is open.
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { DRAIN_SCRIPT } from '../../lib/buildkit/scripts';
+import { tmpDir } from '../support/clusters';
+
+/** Resolves to `value` after `ms`, without keeping the test process alive. */
+const after = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(r, ms, value).unref());
+
+function exited(p: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.on('exit', resolve)));
+}
+
+describe('drain.sh', () => {
+  const dir = tmpDir('drain');
+  const script = path.join(dir, 'drain.sh');
+  const log = path.join(dir, 'drain.log');
+  fs.writeFileSync(script, DRAIN_SCRIPT, { mode: 0o555 });
+  let server: net.Server;
+  let port = 0;
+  const peers: net.Socket[] = [];
+
+  beforeAll(async () => {
+    server = net.createServer((s) => peers.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(async () => {
+    peers.forEach((s) => s.destroy());
+    await new Promise((r) => server.close(r));
+  });
+
+  const drain = (settle: number, poll: number) =>
+    spawn(script, [String(port), String(settle), String(poll)], { env: { ...process.env, DRAIN_LOG: log } });
+
+  it('waits while a build connection is open and returns when it closes', async () => {
+    const build = net.connect(port, '127.0.0.1');
+    await new Promise((r) => build.on('connect', r));
+    const p = drain(0, 0.2);
+    const done = exited(p);
+    const first = await Promise.race([done, after(800, 'still draining')]);
+    expect(first).toBe('still draining');
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/[1-9]\d* build connection\(s\) open/);
+    build.destroy();
+    expect(await Promise.race([done, after(3000, 'timed out')])).toBe(0);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/no build connection open, stopping\n$/);
+  });
+
+  it('waits the settle time first, then returns at once when idle', async () => {
+    const start = Date.now();
+    expect(await exited(drain(1, 0.2))).toBe(0);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(1000);
+  });
+});

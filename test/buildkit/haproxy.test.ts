@@ -1,0 +1,210 @@
+// HAProxy itself on the generated configuration: `haproxy -c` on every cluster's haproxy.cfg as
+// written, then the staging config run for real on loopback with BuildKit stand-ins behind a stub
+// DNS. Only addresses, ports and the nameserver are substituted; every directive under test
+// (balance, maxconn 1, server-template, timeouts, queue, the exporter) is the generated one.
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as path from 'path';
+import { BUILDKIT_PORT, fleet } from '../../lib/buildkit/fleet';
+import { METRICS_PATH, METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
+import { tmpDir } from '../support/clusters';
+import { DnsStub, startDnsStub } from './dns-stub';
+import { kedaValue } from './keda-selector';
+import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw, toolAvailable } from './support';
+
+const haproxy = toolAvailable('haproxy');
+const describeIf = haproxy ? describe : describe.skip;
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args);
+    let output = '';
+    p.stdout.on('data', (d) => (output += d));
+    p.stderr.on('data', (d) => (output += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describeIf('haproxy -c', () => {
+  it('accepts every generated haproxy.cfg as written, without warnings', async () => {
+    const dir = tmpDir('haproxy-check');
+    const checks = [STAGING, PRODUCTION].map(async (name) => {
+      const files = buildkitFiles(raw(name));
+      const cfg = files.get('haproxy.cfg')!;
+      // the ConfigMap HAProxy mounts holds the same text as the file checked here
+      expect(objects(raw(name)).get('configmap-buildkit-lb.yaml').data['haproxy.cfg']).toBe(cfg);
+      const file = path.join(dir, `${name}.cfg`);
+      fs.writeFileSync(file, cfg);
+      return { name, ...(await run('haproxy', ['-c', '-f', file])) };
+    });
+    for (const { name, code, output } of await Promise.all(checks)) {
+      expect({ name, code, output }).toEqual({ name, code: 0, output: expect.stringContaining('Configuration file is valid') });
+      // a low `ulimit -n` on the test machine is not the config's fault
+      const warnings = output.split('\n').filter((l) => /\[(WARNING|ALERT)\]/.test(l) && !/ulimit-n|FD limit/.test(l));
+      expect({ name, warnings }).toEqual({ name, warnings: [] });
+    }
+  });
+});
+
+/** A free TCP port on loopback. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until it returns `want` or `ms` pass; returns the last value read. */
+async function until<T>(read: () => Promise<T>, want: T, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await read();
+  while (last !== want && Date.now() < deadline) {
+    await sleep(50);
+    last = await read();
+  }
+  return last;
+}
+
+/** BuildKit stand-in: serves one "build" per request (a connection that sends data), held for `holdMs`. */
+interface StandIn {
+  ip: string;
+  server: net.Server;
+  active: number;
+  maxActive: number;
+  served: number;
+}
+
+function startStandIn(ip: string, port: number, holdMs: number): Promise<StandIn> {
+  const s: StandIn = { ip, server: net.createServer(), active: 0, maxActive: 0, served: 0 };
+  s.server.on('connection', (sock) => {
+    sock.on('error', () => {});
+    // HAProxy's health checks connect and close without data: they are not builds
+    sock.once('data', () => {
+      s.active++;
+      s.served++;
+      s.maxActive = Math.max(s.maxActive, s.active);
+      setTimeout(() => {
+        s.active--; // the build is over once the pod answers and closes
+        sock.end('done\n');
+      }, holdMs);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    s.server.on('error', reject);
+    s.server.listen(port, ip, () => resolve(s));
+  });
+}
+
+/** A build client: connects, sends its request at once (it waits in HAProxy's queue), reads until the pod closes. */
+function build(port: number, i: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1', () => sock.write(`build ${i}\n`));
+    let reply = '';
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`build ${i} timed out`)));
+    sock.on('data', (d) => (reply += d));
+    sock.on('end', () => {
+      sock.end();
+      resolve(reply);
+    });
+    sock.on('error', reject);
+  });
+}
+
+/** The generated config with loopback addresses, its own ports and the stub nameserver; nothing else changes. */
+function localConfig(cfg: string, ports: Map<number, number>, dnsPort: number, podPort: number): string {
+  const lines = cfg.split('\n');
+  const local = lines.map((line) => {
+    const bind = /^(\s+bind ):(\d+)$/.exec(line);
+    if (bind) return `${bind[1]}127.0.0.1:${ports.get(Number(bind[2]))}`;
+    if (/^\s+parse-resolv-conf$/.test(line)) return `    nameserver stub 127.0.0.1:${dnsPort}`;
+    const target = new RegExp(`^(\\s+server-template \\S+ \\d+ \\S+):${BUILDKIT_PORT}( .*)$`).exec(line);
+    if (target) return `${target[1]}:${podPort}${target[2]}`;
+    return line;
+  });
+  const changed = lines.filter((l, i) => l !== local[i]);
+  // exactly the binds, the nameserver and the server-template targets: the rest is the generated text
+  expect(changed.every((l) => /^\s+(bind :\d+|parse-resolv-conf|server-template .*)$/.test(l))).toBe(true);
+  expect(changed.filter((l) => l.includes('server-template'))).toHaveLength(lines.filter((l) => l.includes('server-template')).length);
+  expect(local.some((l) => l.includes('parse-resolv-conf'))).toBe(false);
+  return local.join('\n');
+}
+
+describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
+  const r = raw(STAGING);
+  const b = config(r).buildkit!;
+  const arch = fleet(b)[0];
+  const scaled = objects(r).get(`scaledobject-${arch.name}.yaml`);
+  const valueLocation: string = scaled.spec.triggers[0].metadata.valueLocation;
+  const PODS = 3;
+  const BUILDS = 2 * PODS + 1;
+  const HOLD_MS = 800;
+
+  let proc: ChildProcess | undefined;
+  let dns: DnsStub | undefined;
+  const standIns: StandIn[] = [];
+  let stderr = '';
+  let frontend = 0;
+  let metricsUrl = '';
+
+  const metrics = async () => (await fetch(metricsUrl)).text();
+
+  beforeAll(async () => {
+    const cfg = buildkitFiles(r).get('haproxy.cfg')!;
+    const podPort = await freePort();
+    const ips = Array.from({ length: PODS }, (_, i) => `127.0.0.${i + 2}`);
+    for (const ip of ips) standIns.push(await startStandIn(ip, podPort, HOLD_MS));
+    dns = await startDnsStub(Object.fromEntries(fleet(b).map((a) => [podsHost(b, a), a.arch === arch.arch ? ips : []])));
+    const binds = [...cfg.matchAll(/^\s+bind :(\d+)$/gm)].map((m) => Number(m[1]));
+    const ports = new Map<number, number>();
+    for (const p of binds) ports.set(p, await freePort());
+    frontend = ports.get(arch.lbPort)!;
+    metricsUrl = `http://127.0.0.1:${ports.get(METRICS_PORT)}${METRICS_PATH}`;
+    const file = path.join(tmpDir('haproxy-run'), 'haproxy.cfg');
+    fs.writeFileSync(file, localConfig(cfg, ports, dns.port, podPort));
+    proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    proc.stderr!.on('data', (d) => (stderr += d));
+  });
+
+  afterAll(async () => {
+    proc?.kill('SIGKILL');
+    await Promise.all(standIns.map((s) => new Promise((done) => s.server.close(done))));
+    await dns?.close();
+  });
+
+  it('runs one build per pod, queues the rest, and its metrics give KEDA the builds in flight', async () => {
+    // the pods come from DNS through server-template: wait until HAProxy has them all up
+    const upServers = `haproxy_backend_active_servers{proxy="${arch.backend}"}`;
+    const up = await until(() => metrics().then((m) => kedaValue(m, upServers)).catch(() => -1), PODS, 10_000);
+    if (up !== PODS) throw new Error(`HAProxy has ${up} of ${PODS} pods up\nDNS queries: ${dns!.queries.slice(0, 4).join(", ")}\n${stderr}`);
+
+    const builds = Array.from({ length: BUILDS }, (_, i) => build(frontend, i, 10_000));
+    // while the first builds hold their pods, the rest wait in HAProxy's queue
+    const queued = `haproxy_backend_current_queue{proxy="${arch.backend}"}`;
+    let seen = { inFlight: -1, queue: -1 };
+    const watchUntil = Date.now() + HOLD_MS;
+    while (Date.now() < watchUntil) {
+      const m = await metrics();
+      seen = { inFlight: kedaValue(m, valueLocation), queue: kedaValue(m, queued) };
+      if (seen.inFlight === BUILDS && seen.queue === BUILDS - PODS) break;
+      await sleep(50);
+    }
+    // KEDA's own selector reads every build in flight (active + queued): it asks for that many pods
+    expect(seen).toEqual({ inFlight: BUILDS, queue: BUILDS - PODS });
+
+    const replies = await Promise.all(builds);
+    expect(replies).toEqual(Array(BUILDS).fill('done\n'));
+    expect(standIns.map((s) => s.maxActive)).toEqual(Array(PODS).fill(1));
+    expect(standIns.reduce((n, s) => n + s.served, 0)).toBe(BUILDS);
+    expect(standIns.every((s) => s.served >= 1)).toBe(true);
+    // and once the builds are done the metric falls back, so KEDA can scale in
+    expect(await until(async () => kedaValue(await metrics(), valueLocation), 0, 2_000)).toBe(0);
+  }, 30_000);
+});

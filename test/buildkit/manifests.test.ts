@@ -1,0 +1,210 @@
+// What the farm's manifests promise, stated as rules and checked against the rendered output.
+// Expected numbers come from the cluster config (or the one function that derives them).
+import { createHash } from 'crypto';
+import { parse } from 'yaml';
+import { ArchFleet, BUILDKIT_PORT, fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
+import { durationSeconds } from '../../lib/buildkit/duration';
+import { METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
+import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
+import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw } from './support';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const archsOf = (r: any): ArchFleet[] => fleet(config(r).buildkit!);
+
+describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
+  const r = raw(name);
+  const b = config(r).buildkit!;
+  const objs = objects(r);
+  const files = buildkitFiles(r);
+  const cfg = files.get('haproxy.cfg')!;
+
+  describe.each(archsOf(r).map((a) => [a.arch, a] as const))('%s', (_, a) => {
+    const deployment = objs.get(`deployment-${a.name}.yaml`);
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+
+    it('is Guaranteed, sized by fleet.ts in whole CPUs and GiB, and podsPerNode pods fit the allocatable', () => {
+      const { requests, limits } = container.resources;
+      expect(requests).toEqual(limits);
+      expect(cpuCores(requests.cpu)).toBe(a.pod.cpu);
+      expect(memoryBytes(requests.memory)).toBe(a.pod.memoryGiB * GiB);
+      const overhead = b.sizing.daemonsetOverhead;
+      expect(a.podsPerNode * a.pod.cpu + cpuCores(overhead.cpu)).toBeLessThanOrEqual(a.node.allocatable.cpu);
+      expect(a.podsPerNode * a.pod.memoryGiB * GiB + memoryBytes(overhead.memory)).toBeLessThanOrEqual(a.node.allocatable.memory);
+    });
+
+    it('has fixed replicas only without autoscaling', () => {
+      expect(deployment.spec.replicas).toBe(b.autoscaling.enabled ? undefined : a.replicas);
+      expect(objs.has(`scaledobject-${a.name}.yaml`)).toBe(b.autoscaling.enabled);
+    });
+
+    it('drains before it stops: preStop script, grace = timeout server + slack, one pod at a time', () => {
+      expect(pod.terminationGracePeriodSeconds).toBe(b.haproxy.timeoutServerMinutes * 60 + b.drain.slackSeconds);
+      expect(container.lifecycle.preStop.exec.command.slice(1)).toEqual(
+        [container.ports[0].containerPort, b.drain.settleSeconds, b.drain.pollSeconds].map(String));
+      const scripts = pod.volumes.find((v: any) => v.configMap?.name === 'buildkitd-scripts');
+      expect(scripts.configMap.defaultMode).toBe(0o555);
+      expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+      expect(objs.get(`poddisruptionbudget-${a.name}.yaml`).spec.maxUnavailable).toBe(1);
+    });
+
+    it('keeps its cache in its own directory on the instance store', () => {
+      const cache = pod.volumes.find((v: any) => v.hostPath);
+      expect(cache.hostPath.path).toBe(b.cache.hostPath);
+      const mount = container.volumeMounts.find((m: any) => m.name === cache.name);
+      expect(mount.subPathExpr).toBe('$(POD_NAME)');
+      expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    });
+
+    it('rolls its pods when a mounted file changes (sha256 of the content)', () => {
+      const toml = objs.get(`configmap-${a.name}-config.yaml`).data['buildkitd.toml'];
+      const drain = objs.get('configmap-buildkitd-scripts.yaml').data['drain.sh'];
+      expect(deployment.spec.template.metadata.annotations).toEqual({
+        'checksum/buildkitd.toml': sha256(toml),
+        'checksum/drain.sh': sha256(drain),
+      });
+    });
+
+    it('runs one step at a time with GC limits from its share of the NVMe', () => {
+      const toml = objs.get(`configmap-${a.name}-config.yaml`).data['buildkitd.toml'];
+      expect(toml).toMatch(/^max-parallelism = 1$/m);
+      const gib = (key: string) => Number(new RegExp(`^${key} = "(\\d+)GiB"$`, 'm').exec(toml)![1]) * GiB;
+      const disk = a.instance.nvme.disks * a.instance.nvme.sizeGB * 1e9;
+      // every pod of a node at its limit still leaves the free share untouched
+      expect(a.podsPerNode * gib('maxUsedSpace')).toBeLessThanOrEqual(disk * (1 - b.cache.freePercent / 100));
+      expect(gib('minFreeSpace')).toBeGreaterThanOrEqual((disk * b.cache.freePercent) / 100);
+      expect(gib('reservedSpace')).toBeLessThanOrEqual(gib('maxUsedSpace'));
+    });
+
+    it('lands only on its NodePool, which is sized for the most pods it can have', () => {
+      const nodePool = objs.get(`nodepool-${a.nodePool}.yaml`);
+      const labels = nodePool.spec.template.metadata.labels;
+      for (const [k, v] of Object.entries(labels)) expect(pod.nodeSelector[k]).toBe(v);
+      expect(pod.tolerations).toEqual(nodePool.spec.template.spec.taints.map((t: any) => ({ ...t, operator: 'Equal' })));
+      // limits = (ceil(most pods / pods per node) + disruption budget nodes) x the instance's capacity
+      const nodes = Math.ceil(Math.max(a.max, a.replicas ?? 0) / a.podsPerNode) + b.karpenter.disruptionBudgetNodes;
+      expect(cpuCores(nodePool.spec.limits.cpu)).toBe(nodes * a.instance.vcpu);
+      expect(memoryBytes(nodePool.spec.limits.memory)).toBe(nodes * memoryBytes(a.instance.memory));
+      expect(durationSeconds(nodePool.spec.template.spec.terminationGracePeriod)).toBeGreaterThanOrEqual(pod.terminationGracePeriodSeconds);
+      const nodeClass = objs.get(`ec2nodeclass-${a.nodePool}.yaml`);
+      expect(nodeClass.spec.kubelet.maxPods).toBe(a.instance.maxPods);
+      expect(nodeClass.spec.amiSelectorTerms).toEqual([{ alias: b.amiAlias }]);
+      expect(nodeClass.spec.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
+    });
+
+    it('is one HAProxy frontend and backend with a slot for every pod the arch can have', () => {
+      const backend = cfg.split('\n\n').find((s) => s.includes(`backend ${a.backend}\n`))!;
+      expect(backend).toContain('    balance leastconn');
+      const template = new RegExp(`server-template pod (\\d+) ${podsHost(b, a).replace(/\./g, '\\.')}:\\d+ .*maxconn 1$`, 'm').exec(backend);
+      expect(Number(template![1])).toBe(Math.max(a.max, a.replicas ?? 0));
+      expect(cfg).toContain(`frontend ${a.backend}\n    bind :${a.lbPort}\n`);
+      const service = objs.get(`service-${a.name}.yaml`);
+      const lbPorts = objs.get('deployment-buildkit-lb.yaml').spec.template.spec.containers[0].ports;
+      expect(lbPorts.find((p: any) => p.name === service.spec.ports[0].targetPort).containerPort).toBe(a.lbPort);
+    });
+
+    if (b.autoscaling.enabled) {
+      it('is scaled by KEDA on its backend\'s sessions, holding idle pods for the configured time', () => {
+        const spec = objs.get(`scaledobject-${a.name}.yaml`).spec;
+        const hold = b.autoscaling.scaleDownHoldMinutes * 60;
+        expect(spec).toMatchObject({ minReplicaCount: a.min, maxReplicaCount: a.max });
+        expect(spec.cooldownPeriod).toBeUndefined();
+        expect(spec.fallback).toBeUndefined(); // staging configures none
+        expect(spec.triggers).toEqual([{
+          type: 'metrics-api',
+          metricType: 'AverageValue',
+          metadata: {
+            url: `http://buildkit-lb-metrics.${b.namespaces.farm}.svc.${b.clusterDomain}:${METRICS_PORT}/metrics`,
+            format: 'prometheus',
+            valueLocation: `haproxy_backend_current_sessions{proxy="${a.backend}"}`,
+            targetValue: '1',
+          },
+        }]);
+        expect(spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown).toEqual({
+          stabilizationWindowSeconds: hold,
+          policies: [
+            { type: 'Pods', value: b.autoscaling.scaleDownPods, periodSeconds: hold },
+            { type: 'Percent', value: b.autoscaling.scaleDownPercent, periodSeconds: hold },
+          ],
+          selectPolicy: 'Max',
+        });
+      });
+    }
+  });
+
+  it('rolls HAProxy when haproxy.cfg changes, and gives it the grace to finish running builds', () => {
+    const lb = objs.get('deployment-buildkit-lb.yaml');
+    expect(lb.spec.template.metadata.annotations).toEqual({ 'checksum/haproxy.cfg': sha256(cfg) });
+    expect(lb.spec.replicas).toBe(b.haproxy.replicas);
+    expect(lb.spec.template.spec.terminationGracePeriodSeconds).toBe(podGraceSeconds(b));
+    expect(cfg).toContain(`    hard-stop-after ${b.haproxy.timeoutServerMinutes}m\n`);
+  });
+
+  it('sets the HAProxy timeouts from the config, with an explicit queue timeout', () => {
+    const h = b.haproxy;
+    for (const line of [`timeout connect ${h.timeoutConnectSeconds}s`, `timeout client ${h.timeoutClientMinutes}m`,
+      `timeout server ${h.timeoutServerMinutes}m`, `timeout queue ${h.timeoutQueueSeconds}s`, 'mode tcp', 'parse-resolv-conf'])
+      expect(cfg).toContain(`    ${line}\n`);
+    expect(cfg).toMatch(/frontend metrics\n(    .*\n)*    bind :9404\n(    .*\n)*    http-request use-service prometheus-exporter if \{ path \/metrics \}/);
+    expect(cfg).toMatch(/frontend stats\n(    .*\n)*    bind :8404\n/);
+  });
+
+  it('lets runners reach the build ports, HAProxy the pods, Prometheus and KEDA the metrics, nobody else', () => {
+    const lb = objs.get('networkpolicy-buildkit-lb.yaml').spec.ingress;
+    const from = (ns: string) => lb.find((rule: any) => rule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === ns);
+    expect(from(b.namespaces.runners).ports.map((p: any) => p.port)).toEqual(archsOf(r).map((a) => a.lbPort));
+    expect(from(b.namespaces.monitoring).ports).toEqual([{ protocol: 'TCP', port: METRICS_PORT }]);
+    expect(from(b.namespaces.keda)).toMatchObject({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }], ports: [{ port: METRICS_PORT }] });
+    const pods = objs.get('networkpolicy-buildkitd.yaml').spec;
+    expect(pods.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'buildkit-lb' } } }], ports: [{ protocol: 'TCP', port: BUILDKIT_PORT }] }]);
+    expect(objs.get('networkpolicy-default-deny-ingress.yaml').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+  });
+
+  it('has ServiceMonitors for HAProxy and KEDA that Prometheus selects', () => {
+    for (const f of ['servicemonitor-buildkit-lb.yaml', 'servicemonitor-keda-operator.yaml']) {
+      expect(objs.get(f).metadata.labels).toMatchObject(b.serviceMonitorLabels);
+    }
+    expect(objs.get('servicemonitor-keda-operator.yaml').spec.namespaceSelector).toEqual({ matchNames: [b.namespaces.keda] });
+  });
+
+  it('keeps the privileged farm namespace', () => {
+    expect(objs.get(`namespace-${b.namespaces.farm}.yaml`).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+  });
+});
+
+describe('arc-production autoscaling flip', () => {
+  it('turns on KEDA with only `autoscaling.enabled`, the fixed replicas becoming the fallback', () => {
+    const off = raw(PRODUCTION);
+    const on = raw(PRODUCTION);
+    on.buildkit.autoscaling.enabled = true;
+    const before = buildkitFiles(off);
+    const after = buildkitFiles(on);
+    const b = config(on).buildkit!;
+    const archs = archsOf(on);
+
+    const added = [...after.keys()].filter((f) => !before.has(f));
+    expect(added.sort()).toEqual(archs.map((a) => `scaledobject-${a.name}.yaml`).sort());
+    expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
+    const changed = [...before.keys()].filter((f) => before.get(f) !== after.get(f));
+    expect(changed.sort()).toEqual(archs.map((a) => `deployment-${a.name}.yaml`).sort());
+
+    for (const a of archs) {
+      const d0 = parse(before.get(`deployment-${a.name}.yaml`)!);
+      const d1 = parse(after.get(`deployment-${a.name}.yaml`)!);
+      expect(d0.spec.replicas).toBe(a.replicas);
+      delete d0.spec.replicas;
+      expect(d1).toEqual(d0); // the only difference: KEDA owns the replica count
+      const so = parse(after.get(`scaledobject-${a.name}.yaml`)!).spec;
+      expect(so.fallback).toEqual({ failureThreshold: b.autoscaling.fallbackFailureThreshold, replicas: a.replicas, behavior: 'currentReplicasIfHigher' });
+      expect(so).toMatchObject({ minReplicaCount: a.min, maxReplicaCount: a.max });
+    }
+  });
+
+  it('emits cooldownPeriod only when scaling to zero, equal to the idle hold', () => {
+    const r = raw(STAGING);
+    r.buildkit.architectures[0].min = 0;
+    const a = archsOf(r)[0];
+    const spec = objects(r).get(`scaledobject-${a.name}.yaml`).spec;
+    expect(spec.cooldownPeriod).toBe(r.buildkit.autoscaling.scaleDownHoldMinutes * 60);
+  });
+});
