@@ -122,8 +122,8 @@ export function describeRequestFix(c: PlanCluster, scenario: ScenarioPlan, check
   const raise = best.changes.map((ch) => `${path(ch)} from ${ch.from} to ${ch.to}`).join(' and ');
   const month = `the worst month then costs EUR ${best.worstMonth.toFixed(2)}`;
   const verdict = passes(best.plan) ? `every hard guarantee then holds and ${month}` : `${month}; ${best.failing} other hard guarantee(s) still fail`;
-  const load = worst.mix.counts.filter((n) => n > 0).length === 1
-    ? `at most ${worst.mix.pods} ${worst.groups[worst.mix.counts.findIndex((n) => n > 0)].workload} pods share a ${worst.pool.type} node`
+  const load = worst.groups.length === 1
+    ? `at most ${worst.mix.pods} ${worst.groups[0].workload} pods share a ${worst.pool.type} node`
     : `the heaviest ${worst.pool.type} node the requests allow holds ${describeMix(worst.groups, worst.mix)}`;
   return `raise ${raise} so ${load} (${figure}); ${verdict}`;
 }

@@ -1,0 +1,82 @@
+// What-if objectives: the rules of the model, checked against the plan itself.
+import { planCluster } from '../../lib/capacity/model';
+import { nodeCount } from '../../lib/capacity/packing';
+import { plan } from '../../lib/capacity/plan';
+import { HEADROOM, Objective, OBJECTIVES, Option, POLICIES, whatIf } from '../../lib/capacity/whatif';
+import { load, prod } from './support';
+
+const cluster = () => planCluster(load(prod()).config);
+const worstMonth = (c: ReturnType<typeof cluster>) => Math.max(...plan(c).months.map((m) => m.totalEur));
+
+describe('what-if', () => {
+  const c = cluster();
+
+  it('tries max_active_runs from 1 to twice the configured value for every workload of a scenario', () => {
+    const w = whatIf(c, 'min-cost', 'manual');
+    const used = [...new Set(c.capacity.scenarios.flatMap((s) => s.workloads))];
+    expect(w.workloads.map((x) => x.workload)).toEqual(used);
+    for (const x of w.workloads) {
+      const wl = c.compute.workloads[x.workload];
+      expect(x.options.map((o) => o.maxActiveRuns)).toEqual(Array.from({ length: 2 * wl.maxActiveRuns }, (_, i) => i + 1));
+      for (const o of x.options) {
+        expect(o.pods).toBe(wl.podsPerRun * o.maxActiveRuns);
+        expect(o.hoursPerRun).toBeCloseTo(wl.durationHours / o.maxActiveRuns);
+      }
+    }
+  });
+
+  it('manual: the configured values give exactly the plan (its pool max, its worst month)', () => {
+    const w = whatIf(c, 'min-cost', 'manual');
+    for (const x of w.workloads) {
+      const o = x.options.find((y) => y.maxActiveRuns === x.configured)!;
+      expect(o.poolMax).toEqual({ compute: c.compute.pools.compute.max });
+      expect(o.worstMonthEur).toBeCloseTo(worstMonth(c), 6);
+      expect(o.feasible).toBe(true);
+    }
+  });
+
+  it('manual: more runs than the configured pool holds are infeasible', () => {
+    const w = whatIf(c, 'min-cost', 'manual');
+    const infeasible = w.workloads.flatMap((x) => x.options.filter((o) => !o.feasible).map((o) => [x.workload, o] as const));
+    expect(infeasible.length).toBeGreaterThan(0);
+    for (const [workload, o] of infeasible) {
+      const next = structuredClone(c);
+      next.compute.workloads[workload].maxActiveRuns = o.maxActiveRuns;
+      const needed = Math.max(...plan(next).scenarios.map((s) => s.nodes));
+      expect(needed).toBeGreaterThan(c.compute.pools.compute.max);
+      expect(o.reason).toContain('nodes of pool compute <= its max');
+    }
+  });
+
+  it('aggressive sizes the pool max to the most nodes any scenario packs into; safe never to fewer', () => {
+    const aggressive = whatIf(c, 'min-cost', 'aggressive');
+    const safe = whatIf(c, 'min-cost', 'safe');
+    expect(HEADROOM.safe).toBeGreaterThan(HEADROOM.aggressive);
+    aggressive.workloads.forEach((x, i) => {
+      x.options.forEach((o, k) => {
+        const next = structuredClone(c);
+        next.compute.workloads[x.workload].maxActiveRuns = o.maxActiveRuns;
+        const most = Math.max(...plan(next).scenarios.map((s) => nodeCount(s.loads[0].nodes)));
+        expect(o.poolMax.compute).toBe(most);
+        expect(safe.workloads[i].options[k].poolMax.compute).toBeGreaterThanOrEqual(most);
+      });
+    });
+  });
+
+  it.each(POLICIES.flatMap((p) => OBJECTIVES.map((o) => [o, p] as const)))('%s under %s picks the best feasible option', (objective: Objective, policy) => {
+    const w = whatIf(c, objective, policy);
+    for (const x of w.workloads) {
+      const ok = x.options.filter((o) => o.feasible);
+      const cost = (o: Option) => o.worstMonthEur!;
+      const chosen = x.chosen!;
+      expect(chosen.feasible).toBe(true);
+      if (objective === 'min-cost') expect(cost(chosen)).toBe(Math.min(...ok.map(cost)));
+      if (objective === 'min-time') expect(chosen.hoursPerRun).toBe(Math.min(...ok.map((o) => o.hoursPerRun)));
+      if (objective === 'balance') {
+        const score = (o: Option) => cost(o) / Math.min(...ok.map(cost)) + o.hoursPerRun / Math.min(...ok.map((y) => y.hoursPerRun));
+        expect(score(chosen)).toBeCloseTo(Math.min(...ok.map(score)), 9);
+      }
+    }
+    expect(w.combined.maxActiveRuns).toEqual(Object.fromEntries(w.workloads.map((x) => [x.workload, x.chosen!.maxActiveRuns])));
+  });
+});
