@@ -7,7 +7,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
-import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { render } from '../../lib/output/render';
 import { rawCluster, REPO } from '../support/clusters';
 
@@ -73,4 +73,12 @@ const withAutoscaling = (name: string): Cluster => {
       expect([...titles(withAutoscaling(name)).grafana].sort()).toEqual(expected);
     },
   );
+});
+
+describe('docs/monitoring.md', () => {
+  it('lists every alert of every catalogue', () => {
+    const docs = fs.readFileSync(path.join(REPO, 'docs', 'monitoring.md'), 'utf8');
+    const names = CATALOGUES.flatMap((c) => Object.keys(c.alerts));
+    expect(names.filter((n) => !docs.includes(`| \`${n}\` |`))).toEqual([]);
+  });
 });

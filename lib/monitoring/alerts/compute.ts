@@ -45,7 +45,7 @@ export const computeAlerts: Catalogue = {
         const usage = `rate(container_cpu_usage_seconds_total${selector(jobs(c).cadvisor!, 'container!=""')}[${window(c)}])`;
         return {
           severity: 'warning',
-          summary: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ' + `${percent(above)} of its CPU limit`,
+          summary: `Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ${percent(above)} of its CPU limit`,
           description:
             `For ${hold} the container has used more than ${percent(above)} of its CPU limit: the kernel throttles it, so the task slows down. ` +
             'First check: its real need (kubectl top pod -n {{ $labels.namespace }} {{ $labels.pod }} --containers) against the limit of its profile; ' +
@@ -65,7 +65,7 @@ export const computeAlerts: Catalogue = {
         const usage = `container_memory_working_set_bytes${selector(jobs(c).cadvisor!, 'container!=""')}`;
         return {
           severity: 'warning',
-          summary: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ' + `${percent(above)} of its memory limit`,
+          summary: `Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ${percent(above)} of its memory limit`,
           description:
             `For ${hold} the container's working set has been above ${percent(above)} of its memory limit: at the limit the kernel OOM-kills it and the task fails (and is retried). ` +
             'First check: the workload\'s measured peak (compute.workloads.*.peakMemory) against its profile limit, and whether this factor belongs to airflow.heavyFactors.',
