@@ -31,6 +31,7 @@ describe('drain.sh', () => {
   afterAll(async () => {
     peers.forEach((s) => s.destroy());
     await new Promise((r) => server.close(r));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const drain = (settle: number, poll: number) =>

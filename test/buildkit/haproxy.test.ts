@@ -39,7 +39,9 @@ describeIf('haproxy -c', () => {
       fs.writeFileSync(file, cfg);
       return { name, ...(await run('haproxy', ['-c', '-f', file])) };
     });
-    for (const { name, code, output } of await Promise.all(checks)) {
+    const results = await Promise.all(checks);
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const { name, code, output } of results) {
       expect({ name, code, output }).toEqual({ name, code: 0, output: expect.stringContaining('Configuration file is valid') });
       // a low `ulimit -n` on the test machine is not the config's fault
       const warnings = output.split('\n').filter((l) => /\[(WARNING|ALERT)\]/.test(l) && !/ulimit-n|FD limit/.test(l));
@@ -153,6 +155,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   let stderr = '';
   let frontend = 0;
   let metricsUrl = '';
+  let file = '';
 
   const metrics = async () => (await fetch(metricsUrl)).text();
 
@@ -167,7 +170,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     for (const p of binds) ports.set(p, await freePort());
     frontend = ports.get(arch.lbPort)!;
     metricsUrl = `http://127.0.0.1:${ports.get(METRICS_PORT)}${METRICS_PATH}`;
-    const file = path.join(tmpDir('haproxy-run'), 'haproxy.cfg');
+    file = path.join(tmpDir('haproxy-run'), 'haproxy.cfg');
     fs.writeFileSync(file, localConfig(cfg, ports, dns.port, podPort));
     proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.on('data', (d) => (stderr += d));
@@ -175,6 +178,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
 
   afterAll(async () => {
     proc?.kill('SIGKILL');
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
     await Promise.all(standIns.map((s) => new Promise((done) => s.server.close(done))));
     await dns?.close();
   });

@@ -1,9 +1,8 @@
 // Each rule of the build farm: a bad config is refused with a message naming the cluster, the
 // field and the value. Expected values are derived from the built-in configs, never retyped.
-import { PRODUCTION, STAGING, raw, refusal } from './support';
 import { fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
 import { dnsForgetSeconds } from '../../lib/buildkit/haproxy/config';
-import { config } from './support';
+import { PRODUCTION, STAGING, config, raw, refusal } from './support';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

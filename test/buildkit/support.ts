@@ -1,6 +1,6 @@
 // Helpers for the build farm's tests: variations of the built-in arc clusters, rendered in memory.
-import { parse } from 'yaml';
-import { stringify } from 'yaml';
+import { spawnSync } from 'child_process';
+import { parse, stringify } from 'yaml';
 import { ConfigError, formatProblem } from '../../lib/config/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/schema';
@@ -45,7 +45,6 @@ export function refusal(r: any): string[] {
 
 /** Requires an external tool in CI; outside CI a missing tool skips the test with a message. */
 export function toolAvailable(tool: string): boolean {
-  const { spawnSync } = require('child_process') as typeof import('child_process');
   const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
   if (!found && process.env.CI) throw new Error(`${tool} is required in CI (apt-get install ${tool})`);
   if (!found) console.warn(`skipping: ${tool} is not installed (CI installs it)`);
