@@ -326,11 +326,11 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const [full, ...others] = fleet(c.buildkit!);
     const minutes = span(seconds(f) + MINUTE);
     const target = haproxyTarget(c);
-    // One series per server-template slot; a slot in use carries one session (maxconn 1).
+    // One series per server-template slot (named pod1, pod2, ... in haproxy.cfg); a slot in use carries one session (maxconn 1).
     const servers = (backend: string, slots: number, busy: number): Series[] =>
       Array.from({ length: slots }, (_, i) => ({
         metric: 'haproxy_server_current_sessions',
-        labels: { ...target, proxy: backend, server: `${backend}-${i + 1}` },
+        labels: { ...target, proxy: backend, server: `pod${i + 1}` },
         values: hold(i < busy ? 1 : 0, minutes),
       }));
     return [{
@@ -341,9 +341,9 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   },
 };
 
-/** HAProxy's exporter scraped in the farm namespace. */
+/** HAProxy's exporter as the buildkit component's ServiceMonitor scrapes it, in the farm namespace. */
 function haproxyTarget(c: ClusterConfig): Labels {
-  return { job: 'buildkit-haproxy-metrics', namespace: c.buildkit!.namespaces.farm, instance: '100.64.3.21:9404', pod: 'buildkit-haproxy-6c5b8d7f9-h4k2m', endpoint: 'metrics' };
+  return { job: 'buildkit-lb-metrics', namespace: c.buildkit!.namespaces.farm, service: 'buildkit-lb-metrics', instance: '100.64.3.21:9404', pod: 'buildkit-lb-6c5b8d7f9-h4k2m', endpoint: 'metrics' };
 }
 
 /** KEDA counts scaler errors from `errorsAt` on for one arch; the others never fail (KEDA starts counters at 0). */
