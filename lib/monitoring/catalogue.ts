@@ -57,7 +57,7 @@ export function checkCatalogues(catalogues: Catalogue[], c: ClusterConfig): Prob
     if (name.length > longest.length) longest = name;
   }
   const uid = ruleUid(c.name, longest);
-  if (uid.length > MAX_UID)
+  if (longest && uid.length > MAX_UID)
     problems.push({ cluster: c.name, path: 'name', value: c.name, rule: `Grafana rule uid ${uid} is longer than ${MAX_UID} characters`, fix: `use a cluster name of at most ${MAX_UID - longest.length - 1} characters` });
   for (const [path, names] of missing)
     problems.push({ cluster: c.name, path, value: undefined, rule: `required by the alert${names.length > 1 ? 's' : ''} ${names.join(', ')} this cluster gets` });
