@@ -3,7 +3,7 @@
 import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
 import type { Component } from '../components';
 import { ConfigError } from '../config/errors';
-import { generatedHeader } from '../output/render';
+import { generatedHeader } from '../output/yaml';
 import { meta } from '../platform/chart';
 import { addBuildkitd, addScripts } from './buildkitd';
 import { BUILDKITD, INSTANCE } from './common';

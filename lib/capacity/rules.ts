@@ -1,8 +1,7 @@
-// Rules the capacity plan needs before it can compute anything: pools it can pack onto, profiles
-// that fit them, platform pods that fit the always-on nodes, scenarios and months that make sense,
+// Rules the capacity plan needs before it can compute anything (profiles that fit their pools are
+// checked by the loader, lib/config/fit.ts): platform pods that fit the always-on nodes, scenarios and months that make sense,
 // and sizing-doc differences that still differ. Unknown names are reported by config/references.ts.
 import { Problem, Problems } from '../config/errors';
-import { profileFits } from './fit';
 import { PlanCluster, pool as poolOf, shape, ZERO } from './model';
 import { nodeCount, packFirstFitDecreasing, room } from './packing';
 
@@ -14,28 +13,6 @@ export function valueAt(root: unknown, at: string): unknown {
 export function structuralProblems(c: PlanCluster): Problem[] {
   const problems = new Problems(c.name);
   const { compute, capacity } = c;
-
-  const usedPools = new Set([
-    ...Object.values(compute.profiles).map((p) => p.pool),
-    ...compute.platformWorkloads.map((w) => w.pool),
-  ]);
-  for (const name of usedPools) {
-    const type = compute.nodeTypes[compute.pools[name]?.nodeType];
-    if (type && !type.allocatable)
-      problems.add(`compute.pools.${name}.nodeType`, compute.pools[name].nodeType,
-        'the node type has no measured allocatable, so the plan cannot pack requests onto this pool',
-        `measure a node and set compute.nodeTypes.${compute.pools[name].nodeType}.allocatable, or use a measured node type`);
-  }
-
-  for (const [name, profile] of Object.entries(compute.profiles)) {
-    const pool = compute.pools[profile.pool];
-    const type = pool && compute.nodeTypes[pool.nodeType];
-    if (!type) continue;
-    problems.check(pool.role === 'workload', `compute.profiles.${name}.pool`, profile.pool,
-      `pool ${profile.pool} has role ${pool.role}: workload pods belong on a pool with role workload`);
-    for (const issue of profileFits(profile, type, pool.nodeType))
-      problems.add(`compute.profiles.${name}.${issue.field}`, issue.value, issue.rule, issue.fix);
-  }
 
   for (const name of Object.keys(compute.pools)) {
     const pods = compute.platformWorkloads.filter((w) => w.pool === name);

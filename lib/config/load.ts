@@ -5,6 +5,7 @@ import * as path from 'path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, Problem } from './errors';
+import { checkProfiles } from './fit';
 import { checkReferences } from './references';
 import { Cluster, clusterSchema } from './schema';
 
@@ -52,7 +53,10 @@ export function parseCluster(text: string, file: string): Cluster {
   if (config.name !== expected) {
     problems.push({ cluster: expected, file, path: 'name', value: config.name, rule: `must equal the file name (${expected})` });
   }
-  problems.push(...checkReferences(config, file));
+  const references = checkReferences(config, file);
+  problems.push(...references);
+  // arithmetic on profiles only once every name they use resolves
+  if (references.length === 0) problems.push(...checkProfiles(config, file));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, file };
 }

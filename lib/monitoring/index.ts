@@ -7,7 +7,7 @@ import { Probe } from '../../imports/prometheus-probes-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import type { Component } from '../components';
 import type { ClusterConfig } from '../config/schema';
-import { generatedHeader, toYaml } from '../output/render';
+import { generatedHeader, toYaml } from '../output/yaml';
 import { ComponentChart, meta } from '../platform/chart';
 import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
 import { probeTargets } from './alerts/airflow';

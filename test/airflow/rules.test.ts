@@ -43,7 +43,7 @@ describe('airflow rules', () => {
     const r = raw();
     const p = workerProfile(r, 'light');
     p.requests[key] = key === 'cpu' ? formatCpu(cpuCores(p.limits[key]) + 0.5) : plusGiB(p.limits[key]);
-    expect(problems(r)).toContainEqual(expect.stringContaining(
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: compute.profiles.light.requests.${key} = "${p.requests[key]}": the request exceeds the limit (${p.limits[key]})`));
   });
 
@@ -53,9 +53,9 @@ describe('airflow rules', () => {
     const allocatable = nodeOf(r, 'heavy').allocatable[key];
     p.requests[key] = key === 'cpu' ? formatCpu(cpuCores(allocatable) + 0.1) : plusGiB(allocatable);
     p.limits[key] = p.requests[key];
-    expect(problems(r)).toContainEqual(expect.stringContaining(
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: compute.profiles.heavy.requests.${key} = "${p.requests[key]}": the request exceeds the allocatable`));
-    expect(problems(r).join('\n')).toContain(`at most ${allocatable}`);
+    expect(loadProblems(r).join('\n')).toContain(`at most ${allocatable}`);
   });
 
   it.each(['cpu', 'memory'] as const)('refuses a %s limit above the node\'s capacity', (key) => {
@@ -64,9 +64,9 @@ describe('airflow rules', () => {
     const node = nodeOf(r, 'standard');
     const capacity = key === 'cpu' ? String(node.vcpu) : node.memory;
     p.limits[key] = key === 'cpu' ? formatCpu(node.vcpu + 1) : plusGiB(node.memory);
-    expect(problems(r)).toContainEqual(expect.stringContaining(
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: compute.profiles.standard.limits.${key} = "${p.limits[key]}": the limit exceeds the ${key === 'cpu' ? 'CPU' : 'memory'} capacity`));
-    expect(problems(r).join('\n')).toContain(`(${capacity})`);
+    expect(loadProblems(r).join('\n')).toContain(`(${capacity})`);
   });
 
   it('refuses a pool of profiles whose node type has no measured allocatable', () => {
@@ -74,7 +74,7 @@ describe('airflow rules', () => {
     const pool = workerProfile(r, 'standard').pool;
     const type = r.compute.pools[pool].nodeType;
     delete r.compute.nodeTypes[type].allocatable;
-    expect(problems(r)).toContainEqual(expect.stringMatching(
+    expect(loadProblems(r)).toContainEqual(expect.stringMatching(
       new RegExp(`cluster ${CLUSTER}: compute\\.pools\\.${pool}\\.nodeType = "${type}": node type ${type} has no measured allocatable`)));
   });
 
@@ -89,7 +89,7 @@ describe('airflow rules', () => {
     const r = raw();
     const platform = Object.entries<any>(r.compute.pools).find(([, p]) => p.role === 'platform')![0];
     workerProfile(r, 'light').pool = platform;
-    expect(problems(r)).toContainEqual(expect.stringContaining(
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: compute.profiles.light.pool = "${platform}": pool ${platform} has role platform`));
   });
 
