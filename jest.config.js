@@ -11,4 +11,6 @@ module.exports = {
   resolver: '<rootDir>/test/resolver.js',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 60000,
+  // two cores here: run two test files at once (Jest's default leaves one core idle)
+  maxWorkers: 2,
 };
