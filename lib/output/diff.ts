@@ -7,6 +7,8 @@ export interface FieldChange {
   path: string;
   old?: unknown;
   new?: unknown;
+  /** For multi-line strings (a config file inside a ConfigMap): the changed lines only. */
+  lines?: { removed: string[]; added: string[] };
 }
 
 export interface Change {
@@ -37,12 +39,17 @@ function subjectOf(obj: Record<string, any>): string {
 
 const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** Array items are matched by `name` when every item has one (containers, env, ports), else by index. */
+/** Keys that identify a list item: containers, env and groups by name, alerts, Grafana rules, queries. */
+const ITEM_KEYS = ['name', 'alert', 'uid', 'refId'];
+
+/** Array items are matched by an identifying key when every item has a unique one, else by index. */
 function keyed(items: unknown[]): Map<string, unknown> | undefined {
-  if (!items.every((i) => isPlain(i) && typeof i.name === 'string')) return undefined;
-  const names = items.map((i) => (i as { name: string }).name);
-  if (new Set(names).size !== names.length) return undefined;
-  return new Map(items.map((i) => [(i as { name: string }).name, i]));
+  for (const key of ITEM_KEYS) {
+    if (!items.every((i) => isPlain(i) && typeof i[key] === 'string')) continue;
+    const ids = items.map((i) => (i as Record<string, string>)[key]);
+    if (new Set(ids).size === ids.length) return new Map(items.map((i, n) => [ids[n], i]));
+  }
+  return undefined;
 }
 
 /** Leaf-level differences between two JSON values, with dotted paths. */
@@ -65,7 +72,8 @@ export function diffValues(a: unknown, b: unknown, path = '', out: FieldChange[]
     }
     return out;
   }
-  out.push({ path: path || '(root)', old: a, new: b });
+  const multiline = typeof a === 'string' && typeof b === 'string' && (a.includes('\n') || b.includes('\n'));
+  out.push({ path: path || '(root)', old: a, new: b, ...(multiline ? { lines: diffLines(a, b) } : {}) });
   return out;
 }
 
@@ -118,6 +126,13 @@ export function diffTrees(before: FileSet, after: FileSet): Change[] {
   return changes;
 }
 
+const MAX_LINES = 20;
+
+function lineDiff(lines: { removed: string[]; added: string[] }, indent: string): string[] {
+  const out = [...lines.removed.map((l) => `${indent}- ${l}`), ...lines.added.map((l) => `${indent}+ ${l}`)];
+  return out.length <= MAX_LINES ? out : [...out.slice(0, MAX_LINES), `${indent}... ${out.length - MAX_LINES} more lines`];
+}
+
 const show = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 'string' && !v.includes('\n') ? v : JSON.stringify(v));
 const SIGN = { added: '+', removed: '-', changed: '~' } as const;
 
@@ -135,11 +150,12 @@ export function formatText(changes: Change[]): string {
     for (const c of changes.filter((x) => x.cluster === cluster)) {
       const label = c.isObject ? c.subject : `file ${c.subject}`;
       if (c.kind !== 'changed' || c.isObject) out.push(`  ${SIGN[c.kind]} ${label}`);
-      for (const f of c.fields) out.push(`      ${c.subject}: ${f.path} ${show(f.old)} -> ${show(f.new)}`);
+      for (const f of c.fields) {
+        if (!f.lines) out.push(`      ${c.subject}: ${f.path} ${show(f.old)} -> ${show(f.new)}`);
+        else out.push(`      ${c.subject}: ${f.path} (+${f.lines.added.length} -${f.lines.removed.length} lines)`, ...lineDiff(f.lines, '          '));
+      }
       if (c.kind === 'changed' && !c.isObject) {
-        out.push(`  ~ ${label} (+${c.lines.added.length} -${c.lines.removed.length} lines)`);
-        for (const l of c.lines.removed.slice(0, 20)) out.push(`      - ${l}`);
-        for (const l of c.lines.added.slice(0, 20)) out.push(`      + ${l}`);
+        out.push(`  ~ ${label} (+${c.lines.added.length} -${c.lines.removed.length} lines)`, ...lineDiff(c.lines, '      '));
       }
     }
   }
@@ -158,14 +174,21 @@ export function formatMarkdown(changes: Change[]): string {
     out.push(`#### \`${cluster}\` (${summary(mine)})`, '', '| | object or file | field | old | new |', '|---|---|---|---|---|');
     for (const c of mine) {
       const label = c.isObject ? c.subject : `file \`${c.subject}\``;
-      if (c.fields.length > 0) for (const f of c.fields) out.push(`| ~ | ${label} | \`${f.path}\` | ${cell(f.old)} | ${cell(f.new)} |`);
+      for (const f of c.fields) {
+        if (f.lines) out.push(`| ~ | ${label} | \`${f.path}\` | +${f.lines.added.length} / -${f.lines.removed.length} lines (below) | |`);
+        else out.push(`| ~ | ${label} | \`${f.path}\` | ${cell(f.old)} | ${cell(f.new)} |`);
+      }
+      if (c.fields.length > 0) continue;
       else if (c.kind === 'changed') out.push(`| ~ | ${label} | +${c.lines.added.length} / -${c.lines.removed.length} lines | | |`);
       else out.push(`| ${SIGN[c.kind]} | ${label} | | | |`);
     }
-    const texts = mine.filter((c) => !c.isObject && c.kind === 'changed');
-    for (const c of texts) {
-      out.push('', `<details><summary>${c.subject}</summary>`, '', '```diff');
-      out.push(...c.lines.removed.map((l) => `- ${l}`), ...c.lines.added.map((l) => `+ ${l}`));
+    const texts = [
+      ...mine.filter((c) => !c.isObject && c.kind === 'changed').map((c) => ({ title: c.subject, lines: c.lines })),
+      ...mine.flatMap((c) => c.fields.filter((f) => f.lines).map((f) => ({ title: `${c.subject}: ${f.path}`, lines: f.lines! }))),
+    ];
+    for (const t of texts) {
+      out.push('', `<details><summary>${t.title}</summary>`, '', '```diff');
+      out.push(...t.lines.removed.map((l) => `- ${l}`), ...t.lines.added.map((l) => `+ ${l}`));
       out.push('```', '', '</details>');
     }
     out.push('');

@@ -46,6 +46,15 @@ describe('diff of generated output', () => {
     expect(diffValues(a, b)).toEqual([{ path: 'containers[base].image', old: 'a', new: 'b' }]);
   });
 
+  it('matches alerts by their name and shows a config file inside a ConfigMap as changed lines', () => {
+    const rules = (threshold: number) => ({ groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'x' }, { alert: 'B', expr: `y > ${threshold}` }] }] });
+    expect(diffValues(rules(1), rules(2))).toEqual([{ path: 'groups[g].rules[B].expr', old: 'y > 1', new: 'y > 2' }]);
+    const cm = (slots: number) => ({ data: { 'haproxy.cfg': `global\n  maxconn 10\nbackend b\n  server-template pod ${slots} x:1\n` } });
+    const [field] = diffValues(cm(8), cm(10));
+    expect(field.path).toBe('data."haproxy.cfg"');
+    expect(field.lines).toEqual({ removed: ['  server-template pod 8 x:1'], added: ['  server-template pod 10 x:1'] });
+  });
+
   it('finds the smallest line changes', () => {
     expect(diffLines('a\nb\nc\nd', 'a\nc\nd\ne')).toEqual({ removed: ['b'], added: ['e'] });
   });
