@@ -75,9 +75,9 @@ const withAutoscaling = (name: string): Cluster => {
   );
 });
 
-describe('docs/monitoring.md', () => {
+describe('README', () => {
   it('lists every alert of every catalogue', () => {
-    const docs = fs.readFileSync(path.join(REPO, 'docs', 'monitoring.md'), 'utf8');
+    const docs = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
     const names = CATALOGUES.flatMap((c) => Object.keys(c.alerts));
     expect(names.filter((n) => !docs.includes(`| \`${n}\` |`))).toEqual([]);
   });

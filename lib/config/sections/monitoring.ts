@@ -30,7 +30,7 @@ export const monitoringSection = z.strictObject({
   probeSelectorLabels: z.record(z.string(), z.string()).default({}),
   /** Range of rate() over counters such as container CPU seconds; also the Grafana query window. */
   rateWindow: duration,
-  /** Escape template braces so the files survive being fed through Helm (docs/monitoring.md). */
+  /** Escape template braces so the files survive being fed through Helm (README, "Template braces and Helm"). */
   escapeForHelm: z.boolean().default(false),
   /** Series selectors of the exporters the alerts read; each alert names the ones it needs. */
   jobs: z
