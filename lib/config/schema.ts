@@ -14,10 +14,8 @@ const dnsLabel = z
 
 export const namespaceSpec = z.strictObject({
   name: dnsLabel,
-  /** Pod Security Standard enforced (and warned, audited) on the namespace. */
-  podSecurity: z.enum(['restricted', 'baseline', 'privileged']),
-  /** Component that owns the namespace; its manifests go to dist/<cluster>/<component>/. */
-  component: dnsLabel.default('platform'),
+  podSecurity: z.enum(['restricted', 'baseline', 'privileged']).describe('Pod Security Standard enforced (and warned, audited) on the namespace.'),
+  component: dnsLabel.default('platform').describe('Component that owns the namespace; its manifests go to dist/<cluster>/<component>/.'),
   description: z.string().optional(),
 });
 
@@ -25,10 +23,8 @@ export const clusterSchema = z.strictObject({
   name: dnsLabel.describe('Cluster name; must equal the file name without .yaml'),
   description: z.string(),
   provider: z.enum(['scaleway', 'aws']),
-  /** Value of app.kubernetes.io/part-of on every object. */
-  partOf: dnsLabel,
-  /** Pod Security Standards version pinned on namespaces, e.g. v1.28. */
-  podSecurityVersion: z.string().regex(/^(latest|v\d+\.\d+)$/).default('v1.28'),
+  partOf: dnsLabel.describe('Value of app.kubernetes.io/part-of on every object.'),
+  podSecurityVersion: z.string().regex(/^(latest|v\d+\.\d+)$/).default('v1.28').describe('Pod Security Standards version pinned on namespaces, e.g. v1.28.'),
   namespaces: z.array(namespaceSpec).min(1),
   compute: z.strictObject(computeFields).optional(),
   airflow: airflowSection.optional(),

@@ -15,33 +15,24 @@ const externalEndpoint = z.strictObject({ cidrs: z.array(cidr).min(1), port, hos
 
 export const airflowSection = z.strictObject({
   namespace: z.string(),
-  /** Image of the worker `base` container. */
-  image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest'),
-  /** Numeric user and group the image runs as (the official image: 50000 and group 0). */
-  user: z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().nonnegative() }),
-  /** The official chart's release: the chart names its secrets and airflow.cfg ConfigMap after it. */
+  image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest').describe('Image of the worker `base` container.'),
+  user: z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().nonnegative() }).describe('Numeric user and group the image runs as (the official image: 50000 and group 0).'),
   helm: z.strictObject({
     release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label'),
-    /** Secret holding the managed PostgreSQL connection URI under the key `connection`, created out of band. */
-    metadataSecret: z.string(),
-  }),
-  /** Port of the worker log server the webserver reads live task logs from (Airflow's default 8793). */
-  workerLogServerPort: port,
-  /** Every FTF factor the DAGs know; heavy factors must be among them. */
-  factors: z.array(z.string()).min(1),
+    metadataSecret: z.string().describe('Secret holding the managed PostgreSQL connection URI under the key `connection`, created out of band.'),
+  }).describe('The official chart\'s release: the chart names its secrets and airflow.cfg ConfigMap after it.'),
+  workerLogServerPort: port.describe('Port of the worker log server the webserver reads live task logs from (Airflow\'s default 8793).'),
+  factors: z.array(z.string()).min(1).describe('Every FTF factor the DAGs know; heavy factors must be among them.'),
   heavyFactors: z.array(z.string()),
-  /** Workload a normal / heavy factor runs as (its profile and max_active_runs follow). */
-  factorWorkloads: z.strictObject({ normal: z.string(), heavy: z.string() }),
+  factorWorkloads: z.strictObject({ normal: z.string(), heavy: z.string() }).describe('Workload a normal / heavy factor runs as (its profile and max_active_runs follow).'),
   retry: z.strictObject({
     retries: z.number().int().nonnegative(),
     retryDelaySeconds: z.number().int().positive(),
     exponentialBackoff: z.boolean(),
     maxRetryDelaySeconds: z.number().int().positive(),
   }),
-  /** A task refuses to train when its estimate exceeds this fraction of a compute node's memory. */
-  preflightMemoryFraction: z.number().gt(0).lt(1),
-  /** gRPC fork safety (SPEC 2.4): set on every worker pod, in the Helm values and for docker-compose. */
-  forkSafetyEnv: z.record(z.string(), z.string()),
+  preflightMemoryFraction: z.number().gt(0).lt(1).describe('A task refuses to train when its estimate exceeds this fraction of a compute node\'s memory.'),
+  forkSafetyEnv: z.record(z.string(), z.string()).describe('gRPC fork safety (SPEC 2.4): set on every worker pod, in the Helm values and for docker-compose.'),
   egress: z.strictObject({
     dns: z.strictObject({ namespace: z.string(), podLabels: z.record(z.string(), z.string()), port }),
     postgres: externalEndpoint,

@@ -8,20 +8,17 @@ const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-
 export const nodeType = z.strictObject({
   vcpu: z.number().int().positive(),
   memory: memoryQuantity,
-  /** Measured allocatable; absent when never measured (then the type cannot host a pool). */
-  allocatable: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).optional(),
-  /** Exactly one of the two prices. */
-  eurPerHour: z.number().positive().optional(),
-  eurPerMonth: z.number().positive().optional(),
+  allocatable: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).optional().describe('Measured allocatable; absent when never measured (then the type cannot host a pool).'),
+  eurPerHour: z.number().positive().optional().describe('Price per node-hour (autoscaled pools). Give exactly one of eurPerHour and eurPerMonth.'),
+  eurPerMonth: z.number().positive().optional().describe('Price per node-month (always-on pools). Give exactly one of eurPerHour and eurPerMonth.'),
   note: z.string().optional(),
 });
 
 export const pool = z.strictObject({
   nodeType: z.string(),
-  min: z.number().int().nonnegative(),
-  max: z.number().int().positive(),
-  /** platform: long-running platform pods; workload: Airflow worker pods. */
-  role: z.enum(['platform', 'workload']),
+  min: z.number().int().nonnegative().describe('Always-on nodes (billed every month).'),
+  max: z.number().int().positive().describe('Autoscaler ceiling: every scenario must pack into this many nodes.'),
+  role: z.enum(['platform', 'workload']).describe('platform: long-running platform pods; workload: Airflow worker pods.'),
   scaleUpMinutes: z.number().positive().optional(),
   scaleDownIdleMinutes: z.number().positive().optional(),
 });
@@ -34,30 +31,26 @@ export const platformWorkload = z.strictObject({
 });
 
 export const profile = z.strictObject({
-  pool: z.string(),
-  requests: resources,
-  limits: resources,
+  pool: z.string().describe('Pool whose nodes the pods run on (nodeSelector on the pool label).'),
+  requests: resources.describe('The scheduling contract; the planner packs and bounds the worst node by these.'),
+  limits: resources.describe('At most the node capacity; CPU limits are the burst the margins are judged on.'),
   description: z.string().optional(),
 });
 
 export const workload = z.strictObject({
   profile: z.string(),
-  /** One pod per crypto. */
-  podsPerRun: z.number().int().positive(),
+  podsPerRun: z.number().int().positive().describe('One pod per crypto.'),
   maxActiveRuns: z.number().int().positive(),
   durationHours: z.number().positive(),
-  /** Measured peak memory of one pod, used for margins (requests are the scheduling contract). */
-  peakMemory: memoryQuantity,
-  /** Workloads that never run at the same time as this one. */
-  exclusiveWith: z.array(z.string()).default([]),
+  peakMemory: memoryQuantity.describe('Measured peak memory of one pod, used for margins (requests are the scheduling contract).'),
+  exclusiveWith: z.array(z.string()).default([]).describe('Workloads that never run at the same time as this one.'),
   description: z.string().optional(),
 });
 
 export const computeFields = {
   nodeTypes: z.record(z.string(), nodeType),
   pools: z.record(name, pool),
-  /** Node label that selects a pool (Scaleway Kapsule sets it on every node). */
-  poolLabel: z.string().default('k8s.scaleway.com/pool-name'),
+  poolLabel: z.string().default('k8s.scaleway.com/pool-name').describe('Node label that selects a pool (Scaleway Kapsule sets it on every node).'),
   platformWorkloads: z.array(platformWorkload).default([]),
   profiles: z.record(name, profile),
   workloads: z.record(name, workload),

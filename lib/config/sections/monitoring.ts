@@ -24,42 +24,26 @@ export const monitoringSection = z.strictObject({
     evaluationInterval: duration,
     datasources: z.strictObject({ prometheus: z.string(), postgres: z.string().optional() }),
   }),
-  /** Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack's release). */
-  ruleSelectorLabels: z.record(z.string(), z.string()).default({}),
-  /** Labels the Prometheus instance selects Probes by (the DependencyDown targets). */
-  probeSelectorLabels: z.record(z.string(), z.string()).default({}),
-  /** Range of rate() over counters such as container CPU seconds; also the Grafana query window. */
-  rateWindow: duration,
-  /** Escape template braces so the files survive being fed through Helm (README, "Template braces and Helm"). */
-  escapeForHelm: z.boolean().default(false),
-  /** Series selectors of the exporters the alerts read; each alert names the ones it needs. */
+  ruleSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack\'s release).'),
+  probeSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects Probes by (the DependencyDown targets).'),
+  rateWindow: duration.describe('Range of rate() over counters such as container CPU seconds; also the Grafana query window.'),
+  escapeForHelm: z.boolean().default(false).describe('Escape template braces so the files survive being fed through Helm (README, \'Template braces and Helm\').'),
   jobs: z
     .strictObject({
       kubeStateMetrics: selector.optional(),
       nodeExporter: selector.optional(),
-      /** Container metrics (cAdvisor through the kubelet). */
-      cadvisor: selector.optional(),
-      /** Airflow's StatsD exporter (the official chart's `statsd`). */
-      airflowStatsd: selector.optional(),
-      /** The KEDA operator's metrics endpoint. */
-      keda: selector.optional(),
+      cadvisor: selector.optional().describe('Container metrics (cAdvisor through the kubelet).'),
+      airflowStatsd: selector.optional().describe('Airflow\'s StatsD exporter (the official chart\'s `statsd`).'),
+      keda: selector.optional().describe('The KEDA operator\'s metrics endpoint.'),
     })
-    .default({}),
-  /** Blackbox exporter that probes the dependencies of DependencyDown (one Probe per dependency). */
+    .default({}).describe('Series selectors of the exporters the alerts read; each alert names the ones it needs.'),
   blackbox: z
     .strictObject({
-      /** host:port of the blackbox exporter Service. */
-      prober: z.string(),
-      /** Module of the exporter's config that opens a TCP connection. */
-      module: z.string(),
-      /** `job` label of the probe series. */
-      jobName: z.string(),
+      prober: z.string().describe('host:port of the blackbox exporter Service.'),
+      module: z.string().describe('Module of the exporter\'s config that opens a TCP connection.'),
+      jobName: z.string().describe('`job` label of the probe series.'),
     })
-    .optional(),
-  /**
-   * Probe targets of DependencyDown. Ports always come from `airflow.egress`; a host is needed
-   * unless the egress entry names a DNS host (in-cluster hosts must be in the egress namespace).
-   */
+    .optional().describe('Blackbox exporter that probes the dependencies of DependencyDown (one Probe per dependency).'),
   dependencies: z
     .strictObject({
       mlflow: z.strictObject({ host: z.string().optional() }),
@@ -67,10 +51,8 @@ export const monitoringSection = z.strictObject({
       redis: z.strictObject({ host: z.string().optional() }),
       s3: z.strictObject({ host: z.string().optional() }),
     })
-    .optional(),
-  /** SQL of RunDurationHigh on the PostgreSQL datasource: text columns become labels, `elapsed_s` the value. */
-  runDurationSql: z.string().optional(),
-  /** Policy thresholds of SPEC 4, keyed by alert name; every alert a cluster gets needs its entry. */
+    .optional().describe('Probe targets of DependencyDown. Ports always come from `airflow.egress`; a host is needed unless the egress entry names a DNS host (in-cluster hosts must be in the egress namespace).'),
+  runDurationSql: z.string().optional().describe('SQL of RunDurationHigh on the PostgreSQL datasource: text columns become labels, `elapsed_s` the value.'),
   thresholds: z
     .strictObject({
       PodCpuNearLimit: above(ratio).optional(),
@@ -89,7 +71,7 @@ export const monitoringSection = z.strictObject({
       BuildkitAtMaxReplicas: hold.optional(),
       BuildkitSlotsExhausted: hold.optional(),
     })
-    .default({}),
+    .default({}).describe('Policy thresholds of SPEC 4, keyed by alert name; every alert a cluster gets needs its entry.'),
 });
 
 export type MonitoringConfig = z.infer<typeof monitoringSection>;
