@@ -14,5 +14,5 @@ done < <(sed -n 's/^  - \(.*:=.*\)$/\1/p' cdk8s.yaml)
 rm -rf imports
 # the CLI takes one spec per run
 for spec in "${args[@]}"; do
-  npx cdk8s import --no-check-upgrade --output imports --language typescript "$spec"
+  npx cdk8s import --no-check-upgrade --no-save --output imports --language typescript "$spec"
 done
