@@ -23,16 +23,35 @@ export function formatPath(at: PropertyKey[]): string {
     .join('');
 }
 
+/** Keys the schema allows at `at` (for "did you mean" style messages). */
+function knownKeys(at: PropertyKey[]): string[] {
+  let schema: any = clusterSchema;
+  for (const k of at) {
+    while (schema?.def?.innerType || schema?.def?.in) schema = schema.def.innerType ?? schema.def.in;
+    if (schema?.def?.type === 'object') schema = schema.def.shape[k as string];
+    else if (schema?.def?.type === 'array') schema = schema.def.element;
+    else if (schema?.def?.type === 'record') schema = schema.def.valueType;
+    else return [];
+  }
+  while (schema?.def?.innerType || schema?.def?.in) schema = schema.def.innerType ?? schema.def.in;
+  return schema?.def?.type === 'object' ? Object.keys(schema.def.shape) : [];
+}
+
 function issueProblems(cluster: string, file: string, raw: unknown, issues: z.core.$ZodIssue[]): Problem[] {
-  return issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-    return {
-      cluster,
-      file,
-      path: formatPath(issue.path),
-      value: valueAt(raw, issue.path),
-      rule: issue.message + keys,
-    };
+  return issues.flatMap((issue) => {
+    // one problem per unknown key, at the key itself: `compute.poolLabell`, not the whole parent
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        cluster,
+        file,
+        path: formatPath([...issue.path, key]),
+        value: valueAt(raw, [...issue.path, key]),
+        rule: `unknown key (known keys: ${knownKeys(issue.path).join(', ')})`,
+      }));
+    }
+    const value = valueAt(raw, issue.path);
+    const rule = issue.code === 'invalid_type' && value === undefined ? `required: expected ${issue.expected}` : issue.message;
+    return [{ cluster, file, path: formatPath(issue.path), value, rule }];
   });
 }
 

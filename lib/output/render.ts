@@ -50,7 +50,7 @@ export function render(clusters: Cluster[]): FileSet {
 
 export function renderWithWarnings(clusters: Cluster[]): { files: FileSet; warnings: string[] } {
   const problems: Problem[] = clusters.flatMap(({ config, file }) =>
-    checkCluster(config).map((p) => ({ file, ...p })),
+    checkCluster(config).map((p) => ({ ...p, file: p.file ?? file })),
   );
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -60,7 +60,7 @@ export function renderWithWarnings(clusters: Cluster[]): { files: FileSet; warni
     try {
       for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems));
     } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ file, ...p })));
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? file })));
       else throw e;
     }
   }

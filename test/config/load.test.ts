@@ -1,5 +1,6 @@
 import { ConfigError, Problem } from '../../lib/config/errors';
 import { loadClusters, parseCluster } from '../../lib/config/load';
+import { render } from '../../lib/output/render';
 import { stringify } from 'yaml';
 import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
 
@@ -32,8 +33,15 @@ describe('loading cluster files', () => {
   it('rejects unknown keys, naming them', () => {
     const raw = setPath(rawCluster('scw-ml-prod'), 'compute.pools.compute.maxSize', 6);
     const [p] = problemsOf(() => parseRaw(raw));
-    expect(p.path).toBe('compute.pools.compute');
-    expect(p.rule).toMatch(/Unrecognized key.*maxSize/);
+    expect(p).toMatchObject({ path: 'compute.pools.compute.maxSize', value: 6 });
+    expect(p.rule).toMatch(/^unknown key \(known keys: nodeType, min, max, /);
+  });
+
+  it('says which required field is missing', () => {
+    const raw = setPath(rawCluster('scw-ml-prod'), 'compute.profiles.light.limits', undefined);
+    const [p] = problemsOf(() => parseRaw(raw));
+    expect(p).toMatchObject({ path: 'compute.profiles.light.limits', value: undefined, rule: 'required: expected object' });
+    expect(new ConfigError([p]).message).toContain('compute.profiles.light.limits = missing: required');
   });
 
   it('rejects a quantity that Kubernetes would not accept', () => {
@@ -80,5 +88,15 @@ describe('loading cluster files', () => {
     const problems = problemsOf(() => loadClusters(dir));
     expect(problems.map((p) => p.cluster).sort()).toEqual(['arc-staging', 'scw-ml-prod']);
     expect(problemsOf(() => loadClusters(dir, ['nope']))[0]).toMatchObject({ cluster: 'nope', rule: 'no cluster file clusters/nope.yaml' });
+  });
+});
+
+describe('problems found by component rules', () => {
+  it('carry the file of the cluster they come from', () => {
+    const raw = rawCluster('scw-ml-prod');
+    raw.airflow.heavyFactors.push('not_a_factor');
+    const problems = problemsOf(() => render([parseRaw(raw)]));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p.file).toBe('clusters/scw-ml-prod.yaml');
   });
 });
