@@ -28,7 +28,7 @@ function renderChart(chart: ComponentChart, problems: Problem[]): [string, strin
   for (const o of objects) counts.set(`${o.kind}/${o.metadata.name}`, (counts.get(`${o.kind}/${o.metadata.name}`) ?? 0) + 1);
   for (const obj of objects) {
     const where = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
-    for (const error of validateObject(obj)) {
+    for (const error of validateObject(obj, { cache: true })) {
       problems.push({ cluster, path: `${chart.component}: ${where}`, value: obj.apiVersion, rule: error });
     }
     const ambiguous = (counts.get(`${obj.kind}/${obj.metadata.name}`) ?? 0) > 1;

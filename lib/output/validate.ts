@@ -1,6 +1,8 @@
 // Validates every synthesized object against the upstream schemas that kubernetes-models ships
 // (built-in kinds, KEDA, Karpenter, prometheus-operator), plus the conventions of this project:
 // the four app.kubernetes.io labels, and a namespace exactly on namespaced kinds.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
 import * as path from 'path';
 import { LABEL } from '../platform/chart';
 
@@ -61,19 +63,45 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
   return validator;
 }
 
-/** Problems of one object, as messages; empty when it is valid. */
-export function validateObject(obj: K8sObject): string[] {
-  const errors: string[] = [];
+/**
+ * Upstream validation is a pure function of the object and the model packages' versions, so a
+ * passing result is remembered by content hash: a repeated synth skips loading the models' ES
+ * module graph, the slowest part of a synth. Failures are never cached; a clean checkout (CI)
+ * validates everything.
+ */
+const CACHE = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'schema-valid');
+let versions: string | undefined;
+function cacheFile(obj: K8sObject): string {
+  versions ??= ['kubernetes-models', ...new Set(Object.values(MODEL_PACKAGES))]
+    .map((pkg) => `${pkg}@${JSON.parse(fs.readFileSync(path.join(packageDir(pkg), 'package.json'), 'utf8')).version}`)
+    .join(',');
+  return path.join(CACHE, createHash('sha256').update(versions).update(JSON.stringify(obj)).digest('hex'));
+}
+
+function schemaErrors(obj: K8sObject, cache: boolean): string[] {
+  const cached = cache ? cacheFile(obj) : undefined;
+  if (cached && fs.existsSync(cached)) return [];
   const validate = validatorFor(obj.apiVersion, obj.kind);
-  if (!validate) {
-    errors.push(`no upstream schema for ${obj.apiVersion} ${obj.kind}`);
-  } else {
+  if (!validate) return [`no upstream schema for ${obj.apiVersion} ${obj.kind}`];
+  try {
+    validate(obj);
+  } catch (e: any) {
+    return [`schema: ${e.message}`];
+  }
+  if (cached) {
     try {
-      validate(obj);
-    } catch (e: any) {
-      errors.push(`schema: ${e.message}`);
+      fs.mkdirSync(CACHE, { recursive: true });
+      fs.writeFileSync(cached, '');
+    } catch {
+      // read-only checkout: validate every time
     }
   }
+  return [];
+}
+
+/** Problems of one object, as messages; empty when it is valid. `cache` remembers passing results. */
+export function validateObject(obj: K8sObject, { cache = false } = {}): string[] {
+  const errors = schemaErrors(obj, cache);
   const labels = obj.metadata?.labels ?? {};
   for (const label of Object.values(LABEL)) {
     if (!labels[label]) errors.push(`missing label ${label}`);
