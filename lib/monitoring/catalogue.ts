@@ -11,8 +11,6 @@ export type AlertBody = Omit<Alert, 'name' | 'group' | 'reads'>;
 export interface AlertSpec {
   /** Config fields read besides `monitoring.thresholds.<name>` (dotted paths). */
   reads: string[];
-  /** Extra condition inside an enabled catalogue (e.g. only with autoscaling). */
-  when?: (c: ClusterConfig) => boolean;
   build: (c: ClusterConfig) => AlertBody;
 }
 
@@ -33,15 +31,11 @@ function valueAt(root: unknown, path: string): unknown {
   return path.split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), root);
 }
 
-/** The alert specs a cluster gets, per enabled catalogue. */
+/** The alert specs a cluster gets: every alert of every enabled catalogue. */
 export function specsFor(catalogues: Catalogue[], c: ClusterConfig): [Catalogue, AlertName, AlertSpec][] {
   return catalogues
     .filter((cat) => cat.enabled(c))
-    .flatMap((cat) =>
-      (Object.entries(cat.alerts) as [AlertName, AlertSpec][])
-        .filter(([, spec]) => spec.when?.(c) ?? true)
-        .map(([name, spec]): [Catalogue, AlertName, AlertSpec] => [cat, name, spec]),
-    );
+    .flatMap((cat) => (Object.entries(cat.alerts) as [AlertName, AlertSpec][]).map(([name, spec]): [Catalogue, AlertName, AlertSpec] => [cat, name, spec]));
 }
 
 export const readsOf = (name: AlertName, spec: AlertSpec): string[] => [`monitoring.thresholds.${name}`, ...spec.reads];

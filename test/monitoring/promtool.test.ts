@@ -2,7 +2,7 @@
 // `promtool test rules` cases (test/monitoring/promtool/<cluster>.test.yaml, generated from the
 // cluster config by cases.ts and kept in the repository). The rules are rendered fresh into a
 // temporary copy of the repository layout, so the committed test files run there unchanged.
-// promtool is required in CI and skipped with a message elsewhere when it is not installed.
+// promtool is required in CI and skipped with a message elsewhere (test/support/env.ts).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +10,9 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
 import { PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
-import { render, toYaml } from '../../lib/output/render';
+import { render } from '../../lib/output/render';
+import { toYaml } from '../../lib/output/yaml';
+import { tool } from '../support/env';
 import { promtoolTests, uncovered } from './promtool/cases';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -25,12 +27,7 @@ const generated = (name: string) =>
   '# UPDATE_PROMTOOL_TESTS=1 npx jest test/monitoring/promtool.test.ts. By hand: npm run synth, then promtool test rules <this file>.\n' +
   toYaml(promtoolTests(clusters.find((c) => c.config.name === name)!.config, path.relative(path.dirname(testPath(name)), rulesPath(name))));
 
-const promtool = spawnSync('promtool', ['--version']).status === 0;
-if (!promtool) {
-  if (process.env.CI) throw new Error('promtool is required in CI (Debian package prometheus)');
-  console.warn('promtool not installed: skipping promtool check/test rules (apt-get install prometheus)');
-}
-const withPromtool = promtool ? it : it.skip;
+const withPromtool = tool('promtool', ['--version'], 'apt-get install prometheus') ? it : it.skip;
 
 const names = clusters.map((c) => c.config.name);
 let tmp: string;

@@ -1,7 +1,8 @@
 // The BuildKit build farm (SPEC 4, arc-staging and arc-production). Backend names and slot counts
 // come from the buildkit component's fleet(); HAProxy series are selected by the farm namespace
-// the ServiceMonitor's targets live in. KEDA alerts and BuildkitAtMaxReplicas only make sense when
-// KEDA scales the farm: a fixed fleet has neither ScaledObjects nor HPAs.
+// the ServiceMonitor's targets live in. Every cluster with a farm gets all five alerts, whatever
+// buildkit.autoscaling says: KEDA runs and is scraped in both clusters, and on a fixed fleet (no
+// ScaledObject, no HPA) the KEDA and HPA alerts simply find nothing and stay quiet.
 import { fleet } from '../../buildkit/fleet';
 import type { ClusterConfig } from '../../config/schema';
 import type { Catalogue } from '../catalogue';
@@ -48,8 +49,8 @@ export const buildkitAlerts: Catalogue = {
   group: 'buildkit',
   enabled: (c) => c.buildkit !== undefined,
   alerts: {
-    KedaScalerErrors: { reads: ['monitoring.jobs.keda'], when: autoscaled, build: (c) => kedaErrors(c, 'KedaScalerErrors') },
-    KedaScaledObjectErrors: { reads: ['monitoring.jobs.keda'], when: autoscaled, build: (c) => kedaErrors(c, 'KedaScaledObjectErrors') },
+    KedaScalerErrors: { reads: ['monitoring.jobs.keda'], build: (c) => kedaErrors(c, 'KedaScalerErrors') },
+    KedaScaledObjectErrors: { reads: ['monitoring.jobs.keda'], build: (c) => kedaErrors(c, 'KedaScaledObjectErrors') },
     BuildkitQueueBacklog: {
       reads: ['buildkit.architectures', 'buildkit.namespaces.farm'],
       build: (c) => {
@@ -72,7 +73,6 @@ export const buildkitAlerts: Catalogue = {
     },
     BuildkitAtMaxReplicas: {
       reads: ['monitoring.jobs.kubeStateMetrics', 'buildkit.namespaces.farm'],
-      when: autoscaled,
       build: (c) => {
         const { for: hold } = c.monitoring.thresholds.BuildkitAtMaxReplicas!;
         const on = 'on (namespace, horizontalpodautoscaler)';

@@ -141,17 +141,19 @@ export const computeAlerts: Catalogue = {
       build: (c) => {
         const { for: hold } = t(c).ComputeScaleUpSlow!;
         const [name, pool] = workloadPool(c.compute!);
-        const pending = `kube_pod_status_phase${selector({ ...jobs(c).kubeStateMetrics!, namespace: c.airflow!.namespace, phase: 'Pending' })}`;
+        // Only pods the scheduler could not place (PodScheduled=False): a pod already on a node
+        // and still Pending (pulling its image) is no reason for a new node.
+        const unschedulable = `kube_pod_status_unschedulable${selector({ ...jobs(c).kubeStateMetrics!, namespace: c.airflow!.namespace })}`;
         return {
           severity: 'warning',
-          summary: `Workload pods Pending while the ${name} pool is below its ${pool.max} nodes`,
+          summary: `Workload pods unschedulable while the ${name} pool is below its ${pool.max} nodes`,
           description:
-            `For ${hold} ${c.airflow!.namespace} pods have been Pending although the ${name} pool has fewer than its max ${pool.max} nodes` +
+            `For ${hold} the scheduler has found no node for some ${c.airflow!.namespace} pods although the ${name} pool has fewer than its max ${pool.max} nodes` +
             `${pool.scaleUpMinutes ? ` (a scale-up normally takes about ${pool.scaleUpMinutes} min)` : ''}: the autoscaler is not adding nodes. ` +
             'First check: the cluster autoscaler status and events of the pool (provider quota, node type out of stock), then whether the pods\' requests fit one node at all.',
           signal: {
             kind: 'promql',
-            expr: `count(${pending} == 1)\n  and on ()\n(count(${poolNodes(c)}) or vector(0)) < ${pool.max}`,
+            expr: `count(${unschedulable} == 1)\n  and on ()\n(count(${poolNodes(c)}) or vector(0)) < ${pool.max}`,
           },
           comparison: '>',
           threshold: 0,

@@ -88,6 +88,25 @@ function podPhases(c: ClusterConfig, pod: Labels, timeline: [phase: string, minu
   }));
 }
 
+/**
+ * A pod that stays Pending, as kube-state-metrics shows it: kube_pod_status_scheduled per
+ * condition, and kube_pod_status_unschedulable (1, else absent) while PodScheduled is False. With
+ * a `node` the scheduler has placed it and it waits on the node (e.g. pulling its image).
+ */
+function pendingPod(c: ClusterConfig, pod: Labels, minutes: number): Series[] {
+  const id = { namespace: pod.namespace, pod: pod.pod, uid: pod.uid };
+  const placed = pod.node !== undefined;
+  return [
+    ...podPhases(c, id, [['Pending', minutes]]),
+    ...['true', 'false', 'unknown'].map((condition) => ({
+      metric: 'kube_pod_status_scheduled',
+      labels: ksm(c, { ...id, condition }),
+      values: hold(condition === String(placed) ? 1 : 0, minutes),
+    })),
+    ...(placed ? [] : [{ metric: 'kube_pod_status_unschedulable', labels: ksm(c, id), values: hold(1, minutes) }]),
+  ];
+}
+
 function workloadProfile(c: ClusterConfig) {
   const [pool] = workloadPool(c.compute!);
   const entry = Object.entries(c.compute!.profiles).find(([, p]) => p.pool === pool);
@@ -215,13 +234,19 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const [name, pool] = workloadPool(c.compute!);
     const platform = Object.keys(c.compute!.pools).find((p) => p !== name)!;
     const minutes = span(seconds(f) + MINUTE);
-    const pending = [1, 2, 3].flatMap((i) => podPhases(c, workerPod(c, `ftf-normal-${i}`), [['Pending', minutes]]));
+    const unplaced = [1, 2, 3].flatMap((i) => pendingPod(c, workerPod(c, `ftf-normal-${i}`), minutes));
     const nodes = (n: number) => Array.from({ length: n }, (_, i) => nodeLabels(c, `scw-${name}-${i + 1}`, name, minutes));
     const permanent = nodeLabels(c, `scw-${platform}-1`, platform, minutes);
+    const quiet = [{ at: seconds(f) + MINUTE, firing: [] }];
     return [
-      { name: `pods Pending, pool at ${pool.max - 1} of ${pool.max} nodes`, series: [...pending, ...nodes(pool.max - 1), permanent], checks: holdChecks(0, f, [{}]) },
-      { name: 'pods Pending, pool scaled to zero nodes', series: [...pending, permanent], checks: holdChecks(0, f, [{}]) },
-      { name: `pods Pending, pool at its max ${pool.max} nodes (nothing to add)`, series: [...pending, ...nodes(pool.max), permanent], checks: [{ at: seconds(f) + MINUTE, firing: [] }] },
+      { name: `pods unschedulable, pool at ${pool.max - 1} of ${pool.max} nodes`, series: [...unplaced, ...nodes(pool.max - 1), permanent], checks: holdChecks(0, f, [{}]) },
+      { name: 'pods unschedulable, pool scaled to zero nodes', series: [...unplaced, permanent], checks: holdChecks(0, f, [{}]) },
+      { name: `pods unschedulable, pool at its max ${pool.max} nodes (nothing to add)`, series: [...unplaced, ...nodes(pool.max), permanent], checks: quiet },
+      {
+        name: `a pod scheduled on a node but still Pending (pulling its image), pool at ${pool.max - 1} of ${pool.max} nodes`,
+        series: [...pendingPod(c, workerPod(c, 'ftf-normal-pulling', `scw-${name}-1`), minutes), ...nodes(pool.max - 1), permanent],
+        checks: quiet,
+      },
     ];
   },
   ComputeNodesIdle: (c) => {
@@ -311,7 +336,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
       { metric: 'kube_horizontalpodautoscaler_spec_max_replicas', labels: ksm(c, { namespace: ns, horizontalpodautoscaler: name }), values: hold(max, minutes) },
       { metric: 'kube_horizontalpodautoscaler_status_current_replicas', labels: ksm(c, { namespace: ns, horizontalpodautoscaler: name }), values: hold(current, minutes) },
     ];
-    return [{
+    const scenarios: Scenario[] = [{
       name: `${full.arch} runs its max ${full.max} replicas, the others one less; a non-KEDA HPA at max is ignored`,
       series: [
         ...hpa(`keda-hpa-${full.backend}`, full.max, full.max),
@@ -320,6 +345,15 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
       ],
       checks: holdChecks(0, f, [{ namespace: ns, horizontalpodautoscaler: `keda-hpa-${full.backend}` }]),
     }];
+    if (!c.buildkit!.autoscaling.enabled) {
+      // What a fixed fleet really exports: Deployments at their replicas, no HPA at all.
+      const deployment = (a: (typeof others)[number]): Series[] =>
+        ['kube_deployment_spec_replicas', 'kube_deployment_status_replicas'].map((metric) => ({
+          metric, labels: ksm(c, { namespace: ns, deployment: a.name }), values: hold(a.replicas ?? a.max, minutes),
+        }));
+      scenarios.push({ name: 'fixed fleet: every Deployment runs its replicas, KEDA scales nothing', series: [full, ...others].flatMap(deployment), checks: [{ at: seconds(f) + MINUTE, firing: [] }] });
+    }
+    return scenarios;
   },
   BuildkitSlotsExhausted: (c) => {
     const { for: f } = c.monitoring.thresholds.BuildkitSlotsExhausted!;
