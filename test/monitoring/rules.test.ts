@@ -6,7 +6,7 @@ import { ConfigError, Problem } from '../../lib/config/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
 import { workloadPool } from '../../lib/monitoring/alerts/compute';
-import { PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { render } from '../../lib/output/render';
 import { rawCluster, setPath } from '../support/clusters';
 
@@ -160,7 +160,36 @@ describe('alerts derive their numbers from the config', () => {
     expect(r.annotations.summary).toContain('70 %');
   });
 
-  it.each(['scw-ml-prod', 'arc-staging', 'arc-production'])('%s: no annotation contains ${, which Grafana provisioning expands from the environment', (name) => {
-    for (const r of rules(variant(name, {}))) expect(Object.values(r.annotations).join()).not.toContain('${');
+});
+
+// Grafana's file provisioning runs os.ExpandEnv ($VAR, ${VAR}) over every string of a rule except
+// its annotations (raw since Grafana 9.1) and its query models (raw, for macros such as $__timeFilter).
+describe('Grafana provisioning leaves every expanded field as written', () => {
+  /** The strings Grafana expands: everything but annotations and query models. */
+  const expanded = (v: unknown): string[] =>
+    typeof v === 'string' ? [v]
+    : Array.isArray(v) ? v.flatMap(expanded)
+    : v !== null && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => (k === 'annotations' || k === 'model' ? [] : expanded(x)))
+    : [];
+
+  it.each(['scw-ml-prod', 'arc-staging', 'arc-production'])('%s: no $ in labels, titles, uids, folder or datasources', (name) => {
+    const cluster = variant(name, {});
+    const doc = parse(render([cluster]).get(`${name}/monitoring/${GRAFANA_FILE}`)!);
+    const strings = expanded(doc);
+    expect(strings).toEqual(expect.arrayContaining([cluster.config.monitoring.grafana.folder, name])); // folder and the cluster label are walked
+    expect(strings.filter((v) => v.includes('$'))).toEqual([]);
+  });
+
+  it.each([
+    ['monitoring.grafana.folder', 'alerts-$ENV'],
+    ['monitoring.grafana.datasources.prometheus', '${PROM_UID}'],
+  ])('%s with a $ is refused', (at, value) => {
+    let found: Problem[] = [];
+    try {
+      variant('arc-staging', { [at]: value });
+    } catch (e) {
+      found = (e as ConfigError).problems;
+    }
+    expect(found).toContainEqual(expect.objectContaining({ cluster: 'arc-staging', path: at, value, rule: expect.stringMatching(/must not contain \$: Grafana's file provisioning replaces/) }));
   });
 });

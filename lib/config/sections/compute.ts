@@ -41,6 +41,8 @@ export const workload = z.strictObject({
   profile: z.string(),
   podsPerRun: z.number().int().positive().describe('One pod per crypto.'),
   maxActiveRuns: z.number().int().positive(),
+  maxActiveRunsFixed: z.boolean().default(false)
+    .describe('Policy, not capacity: the what-if never changes max_active_runs of this workload (e.g. heavy factors run one at a time).'),
   durationHours: z.number().positive(),
   peakMemory: memoryQuantity.describe('Measured peak memory of one pod, used for margins (requests are the scheduling contract).'),
   exclusiveWith: z.array(z.string()).default([]).describe('Workloads that never run at the same time as this one.'),

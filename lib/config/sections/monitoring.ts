@@ -16,13 +16,19 @@ const selector = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be 
   'must name at least one label (usually job)',
 );
 
+/**
+ * A string Grafana's file provisioning passes through os.ExpandEnv ($VAR, ${VAR}; $$ for a
+ * literal $): a `$` would be replaced by an environment variable, or by nothing.
+ */
+const expanded = z.string().regex(/^[^$]*$/, 'must not contain $: Grafana\'s file provisioning replaces $VAR and ${VAR} here by its environment variables');
+
 export const monitoringSection = z.strictObject({
   namespace: z.string(),
   grafana: z.strictObject({
-    folder: z.string(),
+    folder: expanded.describe('Grafana folder (title) of the alert rules.'),
     orgId: z.number().int().positive().default(1),
     evaluationInterval: duration,
-    datasources: z.strictObject({ prometheus: z.string(), postgres: z.string().optional() }),
+    datasources: z.strictObject({ prometheus: expanded, postgres: expanded.optional() }).describe('Grafana datasource UIDs the rules query.'),
   }),
   ruleSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack\'s release).'),
   probeSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects Probes by (the DependencyDown targets).'),
