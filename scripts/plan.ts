@@ -1,6 +1,7 @@
-// `npm run plan -- --cluster NAME [--json] [--objective O --policy P]`: the capacity and cost plan
-// of a cluster (the same one synth writes to dist/<cluster>/capacity/), optionally with a what-if
-// answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to stderr).
+// `npm run -s plan -- --cluster NAME [--json] [--objective O --policy P]`: the capacity and cost
+// plan of a cluster (the same one synth writes to dist/<cluster>/capacity/), optionally with a
+// what-if answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to
+// stderr). `-s` matters with --json: without it npm prints its `> script` banner on stdout.
 import { analysis } from '../lib/capacity/analysis';
 import { differences } from '../lib/capacity/differences';
 import { planJson, whatIfJson } from '../lib/capacity/json';
@@ -11,7 +12,8 @@ import { ConfigError, formatProblem } from '../lib/config/errors';
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
 import { parseArgs, UsageError } from '../lib/output/args';
 
-const USAGE = `npm run plan -- [--cluster NAME]... [--json] [--objective ${OBJECTIVES.join('|')}] [--policy ${POLICIES.join('|')}] [--clusters-dir DIR]`;
+const USAGE = `npm run -s plan -- [--cluster NAME]... [--json] [--objective ${OBJECTIVES.join('|')}] [--policy ${POLICIES.join('|')}] [--clusters-dir DIR]
+  -s keeps npm's "> script" banner off stdout, so --json output parses; or run node -r ./scripts/register.js scripts/plan.ts ...`;
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;

@@ -5,7 +5,7 @@ import type { Problem } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
 import { describeRequestFix } from './fixes';
 import { PlanCluster, planCluster } from './model';
-import { cores, describeMix, gib, MonthPlan, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
+import { broken, cores, describeMix, gib, MonthPlan, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
 import { structuralProblems } from './rules';
 
 export interface Analysis {
@@ -64,9 +64,19 @@ function budgetProblem(c: PlanCluster, m: MonthPlan): Problem {
   };
 }
 
-export function warningOf(s: ScenarioPlan, k: ScenarioCheck): string {
+/** The CPU burst rule as the plan applies it (planScenario's `cpuHard`). */
+export const cpuBurstKind = (hardFor: string[]): string =>
+  hardFor.length === 0
+    ? 'best effort in every scenario: capacity.guarantees.cpuBurstHardFor is empty'
+    : `hard for scenarios made only of ${hardFor.join(', ')} (capacity.guarantees.cpuBurstHardFor), best effort for the others`;
+
+/** A best-effort CPU burst check that does not hold, with why it is only best effort here. */
+export function warningOf(c: PlanCluster, s: ScenarioPlan, k: ScenarioCheck): string {
+  const hardFor = c.capacity.guarantees.cpuBurstHardFor;
+  const soft = s.workloads.filter((w) => !hardFor.includes(w));
   return `scenario ${s.id}: worst-node CPU burst margin ${pct(k.value)} is not above ${pct(k.limit)} ` +
-    `(best effort for concurrent scenarios): ${explainCheck(s, k)}`;
+    `(best effort: hard only for scenarios made only of capacity.guarantees.cpuBurstHardFor workloads ` +
+    `(${hardFor.join(', ') || 'none'}), and ${soft.join(', ')} ${soft.length === 1 ? 'is not one' : 'are not'}): ${explainCheck(s, k)}`;
 }
 
 function analyse(config: ClusterConfig): Analysis {
@@ -79,9 +89,9 @@ function analyse(config: ClusterConfig): Analysis {
     plan: p,
     problems: [
       ...failing.filter(([, k]) => k.hard).map(([s, k]) => checkProblem(c, s, k)),
-      ...p.months.filter((m) => !m.holds).map((m) => budgetProblem(c, m)),
+      ...p.months.filter((m) => m.checks.some(broken)).map((m) => budgetProblem(c, m)),
     ],
-    warnings: failing.filter(([, k]) => !k.hard).map(([s, k]) => warningOf(s, k)),
+    warnings: failing.filter(([, k]) => !k.hard).map(([s, k]) => warningOf(c, s, k)),
   };
 }
 

@@ -1,10 +1,11 @@
 // The sizing doc's values the config deliberately changes, and what each would break if restored:
 // the plan is recomputed with that one field set back to the doc's value.
+import { checkProfiles } from '../config/fit';
 import type { ClusterConfig } from '../config/schema';
 import { clusterSchema } from '../config/schema';
 import { pct } from './analysis';
 import { planCluster, PlanCluster } from './model';
-import { plan } from './plan';
+import { broken, plan } from './plan';
 import { structuralProblems, valueAt } from './rules';
 
 export interface Difference {
@@ -28,7 +29,9 @@ function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
   const parsed = clusterSchema.safeParse(raw);
   if (!parsed.success) return parsed.error.issues.map((i) => `not a valid value here: ${i.message}`);
   const restored = planCluster(parsed.data);
-  const structural = structuralProblems(restored).filter((p) => !p.path.startsWith('capacity.sizingDocDifferences'));
+  // the loader's profile-fit rules first: a profile that cannot fit its pool cannot be packed
+  const structural = [...checkProfiles(restored), ...structuralProblems(restored)]
+    .filter((p) => !p.path.startsWith('capacity.sizingDocDifferences'));
   if (structural.length > 0) return structural.map((p) => `${p.path}: ${p.rule}`);
   const p = plan(restored);
   return [
@@ -36,7 +39,7 @@ function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
       k.figure === 'nodes'
         ? `${s.id}: ${k.value} nodes of pool ${k.pool} (max ${k.limit})`
         : `${s.id}: worst-node ${k.figure === 'memory' ? 'memory' : 'CPU burst'} margin ${pct(k.value)} (must be > ${pct(k.limit)})`)),
-    ...p.months.filter((m) => !m.holds).map((m) => `month ${m.id}: EUR ${m.totalEur.toFixed(2)} (budget EUR ${p.budgetEur})`),
+    ...p.months.filter((m) => m.checks.some(broken)).map((m) => `month ${m.id}: EUR ${m.totalEur.toFixed(2)} (budget EUR ${p.budgetEur})`),
   ];
 }
 

@@ -7,7 +7,7 @@
 // worst month, then the smallest share of a node added, wins.
 import { formatCpu, formatMemory, GiB } from '../config/quantity';
 import { bytes, milli, PlanCluster } from './model';
-import { describeMix, MonthPlan, passes, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan } from './plan';
+import { describeMix, hardFailures, MonthPlan, passes, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan } from './plan';
 
 type Resource = 'cpu' | 'memory';
 interface Knob {
@@ -70,8 +70,6 @@ interface Candidate {
   added: number;
 }
 
-const hardFailures = (p: Plan): number =>
-  p.scenarios.reduce((n, s) => n + s.checks.filter((k) => k.hard && !k.holds).length, 0) + p.months.filter((m) => !m.holds).length;
 const worstMonth = (months: MonthPlan[]): number => Math.max(0, ...months.map((m) => m.totalEur));
 
 /** The cheapest request change(s) that make `check` of `scenario` hold, or undefined. */

@@ -1,15 +1,32 @@
-// The plan for tools (plan.json, `npm run plan -- --json`): the issue's shape, in CPU cores, GiB,
-// EUR and margins as fractions. The Markdown report prints these same rounded numbers.
+// The plan for tools (plan.json, `npm run -s plan -- --json`): the issue's shape, in CPU cores,
+// GiB, EUR and margins as fractions, with every guarantee as a check {rule, limit, value, hard,
+// holds}. The Markdown report prints these same rounded numbers.
 import { cores, gib, Plan } from './plan';
 import type { Outcome, WhatIf } from './whatif';
 
 const round = (digits: number) => (x: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
-export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2), hours: round(3) };
+export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2), price: round(4), hours: round(3) };
+
+/** Millicores to cores, bytes to GiB. */
+const unit = { cpu: (v: number) => r.cpu(cores(v)), memory: (v: number) => r.gib(gib(v)) };
 
 export function planJson(p: Plan) {
   return {
     cluster: p.cluster,
     budgetEur: p.budgetEur,
+    profiles: p.profiles.map((x) => ({
+      id: x.id,
+      pool: x.pool,
+      nodeType: x.nodeType,
+      checks: x.checks.map((k) => ({
+        rule: k.rule,
+        limit: { allocatable: unit[k.resource](k.limit.allocatable), capacity: unit[k.resource](k.limit.capacity) },
+        value: { requests: unit[k.resource](k.value.requests), limits: unit[k.resource](k.value.limits) },
+        hard: k.hard,
+        holds: k.holds,
+        issues: k.issues,
+      })),
+    })),
     scenarios: p.scenarios.map((s) => ({
       id: s.id,
       pods: s.pods,
@@ -37,7 +54,12 @@ export function planJson(p: Plan) {
     months: p.months.map((m) => ({
       id: m.id,
       totalEur: r.eur(m.totalEur),
-      lines: m.lines.map((l) => ({ ...l, eur: r.eur(l.eur) })),
+      lines: m.lines.map((l) => ({
+        ...l,
+        ...(l.billed && { billed: l.billed.map((b) => ({ ...b, eurPerNodeHour: r.price(b.eurPerNodeHour) })) }),
+        eur: r.eur(l.eur),
+      })),
+      checks: m.checks.map((k) => ({ ...k, value: r.eur(k.value) })),
     })),
   };
 }
@@ -54,8 +76,9 @@ export function whatIfJson(w: WhatIf) {
     workloads: w.workloads.map((x) => ({
       workload: x.workload,
       configured: x.configured,
+      fixed: x.fixed,
       chosen: x.chosen?.maxActiveRuns ?? null,
-      options: x.options.map((o) => ({ ...outcome(o), hoursPerRun: r.hours(o.hoursPerRun) })),
+      options: x.options.map((o) => ({ ...outcome(o), hoursPerCompletedRun: r.hours(o.hoursPerCompletedRun) })),
     })),
     combined: { maxActiveRuns: w.combined.maxActiveRuns, ...outcome(w.combined.outcome) },
   };

@@ -1,8 +1,10 @@
-// The capacity and cost plan of one cluster (SPEC 5): per scenario the pods, their requests, burst
-// and peak, the nodes FFD packing needs, the margins of the whole scenario and of the worst node,
-// and every guarantee; per month the projected cost against the budget.
+// The capacity and cost plan of one cluster (SPEC 5): per profile whether it fits its pool; per
+// scenario the pods, their requests, burst and peak, the nodes FFD packing needs, the margins of
+// the whole scenario and of the worst node, and every guarantee; per month the projected cost
+// against the budget. Every guarantee is a check with its limit, value, kind and verdict.
+import { profileFits } from '../config/fit';
 import { GiB } from '../config/quantity';
-import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, Shape, ZERO } from './model';
+import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, shape, Shape, ZERO } from './model';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
 
 export interface Check {
@@ -17,6 +19,33 @@ export interface ScenarioCheck extends Check {
   figure: 'nodes' | 'memory' | 'cpu';
   /** The pool whose nodes the figure is about. */
   pool: string;
+}
+
+/** One resource of a profile against its pool's node (lib/config/fit.ts decides). */
+export interface ProfileCheck {
+  resource: 'cpu' | 'memory';
+  rule: string;
+  /** Millicores or bytes, like Shape. */
+  limit: { allocatable: number; capacity: number };
+  value: { requests: number; limits: number };
+  hard: true;
+  holds: boolean;
+  /** What profileFits found wrong with this resource. */
+  issues: string[];
+}
+
+export interface ProfilePlan {
+  id: string;
+  pool: string;
+  nodeType: string;
+  checks: ProfileCheck[];
+}
+
+/** Nodes of one pool a scenario pays for by the hour: those beyond the pool's always-on min. */
+export interface Billed {
+  pool: string;
+  nodes: number;
+  eurPerNodeHour: number;
 }
 
 /** The part of a scenario that runs on one pool. */
@@ -49,7 +78,9 @@ export interface ScenarioPlan {
   peak: number;
   loads: PoolLoad[];
   nodes: number;
-  /** What the scenario's nodes cost per hour beyond the pools' always-on nodes. */
+  /** Per pool, the nodes billed by the hour (the always-on ones are billed monthly, once). */
+  billed: Billed[];
+  /** Sum of billed nodes x price per node-hour. */
   eurPerHour: number;
   cluster: { cpuMargin: number; memoryMargin: number };
   /** Memory figures of the worst node by peak, CPU figures of the worst node by burst. */
@@ -62,7 +93,10 @@ export interface MonthLine {
   kind: 'scenario' | 'permanent' | 'fixed';
   sessions?: number;
   hours?: number;
+  /** Scenario lines: the scenario's nodes; permanent lines: the always-on nodes. */
   nodes?: number;
+  /** Scenario lines: eur = sessions x hours x sum of billed nodes x eurPerNodeHour. */
+  billed?: Billed[];
   eur: number;
 }
 
@@ -71,12 +105,14 @@ export interface MonthPlan {
   index: number;
   lines: MonthLine[];
   totalEur: number;
-  holds: boolean;
+  /** The budget. */
+  checks: Check[];
 }
 
 export interface Plan {
   cluster: string;
   budgetEur: number;
+  profiles: ProfilePlan[];
   scenarios: ScenarioPlan[];
   months: MonthPlan[];
   /** Pools that host scenario pods. */
@@ -122,6 +158,7 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
   const byMemory = loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a));
   const byCpu = loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a));
   const cpuHard = s.workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
+  const billed = loads.map((l): Billed => ({ pool: l.pool.name, nodes: Math.max(0, nodesOf(l) - l.pool.min), eurPerNodeHour: l.pool.eurPerHour }));
   return {
     id: s.id,
     index,
@@ -133,7 +170,8 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
     peak,
     loads,
     nodes: total(nodesOf),
-    eurPerHour: total((l) => Math.max(0, nodesOf(l) - l.pool.min) * l.pool.eurPerHour),
+    billed,
+    eurPerHour: billed.reduce((t, b) => t + b.nodes * b.eurPerNodeHour, 0),
     cluster: {
       cpuMargin: margin(burst, total((l) => nodesOf(l) * l.pool.capacity.cpu)),
       memoryMargin: margin(peak, total((l) => nodesOf(l) * l.pool.capacity.memory)),
@@ -169,7 +207,7 @@ export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: numb
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
       const s = scenarios.find((x) => x.id === id)!;
       const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
-      return { item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, eur: u.sessions * hours * s.eurPerHour };
+      return { item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed, eur: u.sessions * hours * s.eurPerHour };
     }),
     ...Object.keys(c.compute.pools)
       .map((name) => poolOf(c.compute, name))
@@ -178,7 +216,34 @@ export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: numb
     ...c.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
   ];
   const totalEur = lines.reduce((t, l) => t + l.eur, 0);
-  return { id: m.id, index, lines, totalEur, holds: totalEur < c.capacity.budgetEurPerMonth };
+  const budget = c.capacity.budgetEurPerMonth;
+  return {
+    id: m.id, index, lines, totalEur,
+    checks: [{ rule: 'monthly cost < budgetEurPerMonth', limit: budget, value: totalEur, hard: true, holds: totalEur < budget }],
+  };
+}
+
+/** Whether each profile fits the nodes of its pool, per resource, as profileFits judges it. */
+export function planProfiles(c: PlanCluster): ProfilePlan[] {
+  return Object.entries(c.compute.profiles).map(([id, profile]) => {
+    const pool = poolOf(c.compute, profile.pool);
+    const issues = profileFits(profile, c.compute.nodeTypes[pool.type], pool.type);
+    const checks = (['cpu', 'memory'] as const).map((resource): ProfileCheck => {
+      const mine = issues.filter((i) => i.field.endsWith(`.${resource}`)).map((i) => `${i.field} ${i.value}: ${i.rule}`);
+      const requests = shape(profile.requests)[resource];
+      const limits = shape(profile.limits)[resource];
+      return {
+        resource,
+        rule: `${resource}: requests <= limits, requests <= allocatable, limits <= node capacity`,
+        limit: { allocatable: pool.allocatable[resource], capacity: pool.capacity[resource] },
+        value: { requests, limits },
+        hard: true,
+        holds: mine.length === 0,
+        issues: mine,
+      };
+    });
+    return { id, pool: pool.name, nodeType: pool.type, checks };
+  });
 }
 
 /** The whole plan. The config must have passed the structural rules (see rules.ts). */
@@ -188,15 +253,28 @@ export function plan(c: PlanCluster, opts: PlanOptions = {}): Plan {
   return {
     cluster: c.name,
     budgetEur: c.capacity.budgetEurPerMonth,
+    profiles: planProfiles(c),
     scenarios,
     months: c.capacity.months.map((_, i) => planMonth(c, scenarios, i, opts)),
     pools,
   };
 }
 
+/** A hard guarantee that does not hold. */
+export const broken = (k: { hard: boolean; holds: boolean }): boolean => k.hard && !k.holds;
+
+/** Every check of the plan: the profiles', the scenarios' and the months'. */
+export const checksOf = (p: Plan): { hard: boolean; holds: boolean }[] => [
+  ...p.profiles.flatMap((x) => x.checks),
+  ...p.scenarios.flatMap((x) => x.checks),
+  ...p.months.flatMap((x) => x.checks),
+];
+
+/** How many hard guarantees of the plan fail. */
+export const hardFailures = (p: Plan): number => checksOf(p).filter(broken).length;
+
 /** Every hard guarantee of the plan holds. */
-export const passes = (p: Plan): boolean =>
-  p.scenarios.every((s) => s.checks.every((k) => k.holds || !k.hard)) && p.months.every((m) => m.holds);
+export const passes = (p: Plan): boolean => hardFailures(p) === 0;
 
 /** "3 x ftf-heavy + 1 x wfrb": the pods of a mix, by workload. */
 export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): string {

@@ -1,13 +1,13 @@
 // plan.md: the plan as a reviewer reads it in a PR. Every figure is the rounded number of
 // plan.json (planJson), so the two never disagree.
 import { generatedHeader } from '../output/yaml';
-import { pct } from './analysis';
+import { cpuBurstKind, pct } from './analysis';
 import type { Difference } from './differences';
 import { PlanJson, planJson, whatIfJson } from './json';
 import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
 import { NodeClass, room } from './packing';
 import type { WhatIf } from './whatif';
-import { cores, describeMix, gib, Plan, ScenarioPlan } from './plan';
+import { cores, describeMix, gib, hardFailures, Plan, ProfilePlan, ScenarioPlan } from './plan';
 
 const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -64,31 +64,50 @@ function layoutRows(p: Plan, j: PlanJson): unknown[][] {
   });
 }
 
-function costTable(c: PlanCluster, p: Plan, j: PlanJson): string {
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** "12 x 4 h x 4 nodes x EUR 0.1644": the line's own formula, with the numbers it multiplies. */
+function howBilled(l: PlanJson['months'][number]['lines'][number]): string {
+  const billed = l.billed!;
+  const parts = billed.map((b) => `${plural(b.nodes, 'node')} x EUR ${b.eurPerNodeHour}`);
+  const nodes = billed.reduce((t, b) => t + b.nodes, 0);
+  const alwaysOn = l.nodes! - nodes;
+  const note = alwaysOn > 0 ? ` (${alwaysOn} of the ${l.nodes} nodes always on, billed monthly)` : '';
+  return `${l.sessions} x ${l.hours} h x ${parts.length === 1 ? parts[0] : `(${parts.join(' + ')})`}${note}`;
+}
+
+function costTable(p: Plan, j: PlanJson): string {
   const items = [...new Set(p.months.flatMap((m) => m.lines.map((l) => l.item)))];
   const rows = items.map((item) => [
     item,
     ...j.months.map((m) => {
       const l = m.lines.find((x) => x.item === item);
       if (!l) return '–';
-      const how = l.kind === 'scenario' ? `${l.sessions} x ${l.hours} h x ${l.nodes} nodes: ` : '';
-      return `${how}${l.eur.toFixed(2)}`;
+      return `${l.kind === 'scenario' ? `${howBilled(l)}: ` : ''}${l.eur.toFixed(2)}`;
     }),
   ]);
-  const totals = ['**total**', ...j.months.map((m, i) => `**${m.totalEur.toFixed(2)}** ${mark(p.months[i].holds, true)}`)];
-  return table(['EUR per month', ...j.months.map((m) => m.id)], [...rows, totals], ['l', ...j.months.map(() => 'r' as const)]) +
-    `\n\nBudget: < EUR ${c.capacity.budgetEurPerMonth} every month (hard).`;
+  const totals = ['**total**', ...j.months.map((m) => `**${m.totalEur.toFixed(2)}**`)];
+  const budget = ['**budget (hard)**', ...j.months.map((m) => m.checks.map((k) => `${mark(k.holds, k.hard)} < EUR ${k.limit}`).join(', '))];
+  return table(['EUR per month', ...j.months.map((m) => m.id)], [...rows, totals, budget], ['l', ...j.months.map(() => 'r' as const)]);
 }
 
-function profileTable(c: PlanCluster): string {
-  const rows = Object.entries(c.compute.profiles).map(([name, prof]) => {
+/** ✅, or ❌ with what profileFits found. */
+function fitCell(checks: ProfilePlan['checks']): string {
+  const issues = checks.flatMap((k) => k.issues);
+  return checks.every((k) => k.holds) ? MARK.pass : `${MARK.fail} ${issues.join('; ')}`;
+}
+
+function profileTable(c: PlanCluster, p: Plan): string {
+  const rows = p.profiles.map((x) => {
+    const prof = c.compute.profiles[x.id];
     const pool = poolOf(c.compute, prof.pool);
     const perNode = room(ZERO, shape(prof.requests), pool.allocatable);
-    const users = Object.entries(c.compute.workloads).filter(([, w]) => w.profile === name).map(([w]) => w);
-    return [name, prof.pool, resources(prof.requests), resources(prof.limits),
-      Number.isFinite(perNode) ? perNode : 'unbounded', users.join(', ') || '–'];
+    const users = Object.entries(c.compute.workloads).filter(([, w]) => w.profile === x.id).map(([w]) => w);
+    return [x.id, prof.pool, resources(prof.requests), resources(prof.limits),
+      Number.isFinite(perNode) ? perNode : 'unbounded', users.join(', ') || '–', fitCell(x.checks)];
   });
-  return table(['profile', 'pool', 'requests', 'limits', 'pods per node by requests', 'workloads'], rows, ['l', 'l', 'l', 'l', 'r', 'l']);
+  return table(['profile', 'pool', 'requests', 'limits', 'pods per node by requests', 'workloads', 'fits its pool (hard)'], rows,
+    ['l', 'l', 'l', 'l', 'r', 'l', 'l']);
 }
 
 function poolLines(p: Plan): string[] {
@@ -103,7 +122,7 @@ const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs: Difference[]): string {
   const j = planJson(p);
   const g = c.capacity.guarantees;
-  const hardFails = p.scenarios.reduce((n, s) => n + s.checks.filter((k) => k.hard && !k.holds).length, 0) + p.months.filter((m) => !m.holds).length;
+  const hardFails = hardFailures(p);
   const worst = j.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
   const verdict = hardFails === 0
     ? `${MARK.pass} **Every hard guarantee holds.**`
@@ -116,8 +135,9 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
     '',
     ...poolLines(p),
     '',
-    `Guarantees, judged on the worst node: memory margin > ${pct(g.memoryMarginMin)} in every scenario (hard); ` +
-      `CPU burst margin > ${pct(g.cpuBurstMarginMin)} (hard for scenarios of ${g.cpuBurstHardFor.join(', ')} alone, best effort otherwise); ` +
+    `Guarantees: every profile fits its pool (requests <= limits, requests <= allocatable, limits <= node capacity; hard); ` +
+      `judged on the worst node, memory margin > ${pct(g.memoryMarginMin)} in every scenario (hard) and ` +
+      `CPU burst margin > ${pct(g.cpuBurstMarginMin)} (${cpuBurstKind(g.cpuBurstHardFor)}); ` +
       `nodes within the pool max (hard); monthly cost < EUR ${p.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
     '',
     '![Nodes and cost per hour of each scenario](plan.svg)',
@@ -141,13 +161,16 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
     '',
     '## Monthly cost',
     '',
-    costTable(c, p, j),
+    costTable(p, j),
+    '',
+    'A usage line bills sessions x hours x the scenario\'s nodes beyond its pool\'s always-on `min` x the price per node-hour; ' +
+      'the always-on nodes are billed once, on their own monthly line.',
     '',
     '## Profiles',
     '',
-    'The resources of the pod templates, as written in the config.',
+    'The resources of the pod templates, as written in the config, and whether they fit the nodes of their pool.',
     '',
-    profileTable(c),
+    profileTable(c, p),
     '',
     '## Differences from the sizing doc',
     '',
@@ -167,7 +190,7 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
 
 const poolMaxText = (m: Record<string, number>): string => Object.entries(m).map(([p, n]) => `${p} ${n}`).join(', ');
 
-/** The answer of `npm run plan -- --objective ...`: one table per workload and the combined choice. */
+/** The answer of `npm run -s plan -- --objective ...`: one table per workload and the combined choice. */
 export function whatIfMarkdown(w: WhatIf): string {
   const j = whatIfJson(w);
   const eur = (v: number | null) => (v === null ? '–' : v.toFixed(2));
@@ -177,17 +200,20 @@ export function whatIfMarkdown(w: WhatIf): string {
   const out = [
     `## What if: ${w.objective}, policy ${w.policy}`,
     '',
-    `Policy ${w.policy}: ${policy}. Each workload's max_active_runs varies alone; ` +
-      'the month\'s work is fixed, so more runs in flight shorten its sessions. Infeasible: a hard guarantee fails.',
+    `Policy ${w.policy}: ${policy}. Each workload's max_active_runs varies alone, except those with maxActiveRunsFixed (policy, not capacity); ` +
+      'the month\'s work is fixed, so more runs in flight shorten its sessions. ' +
+      'Hours per completed run = durationHours / max_active_runs: each run still takes durationHours, one completes that often. ' +
+      'Infeasible: a hard guarantee fails.',
     '',
   ];
   w.workloads.forEach((x, i) => {
     const jx = j.workloads[i];
-    out.push(`### ${x.workload} (max_active_runs ${x.configured} in the config)`, '');
-    out.push(table(['max_active_runs', 'pods', 'pool max', 'hours per run', 'worst month EUR', 'hard guarantees', 'choice'],
+    const fixed = x.fixed ? `, fixed by policy: compute.workloads.${x.workload}.maxActiveRunsFixed` : '';
+    out.push(`### ${x.workload} (max_active_runs ${x.configured} in the config${fixed})`, '');
+    out.push(table(['max_active_runs', 'pods', 'pool max', 'hours per completed run', 'worst month EUR', 'hard guarantees', 'choice'],
       jx.options.map((o, k) => [
         x.options[k].maxActiveRuns + (x.options[k].maxActiveRuns === x.configured ? ' (config)' : ''),
-        x.options[k].pods, poolMaxText(o.poolMax), o.hoursPerRun, eur(o.worstMonthEur),
+        x.options[k].pods, poolMaxText(o.poolMax), o.hoursPerCompletedRun, eur(o.worstMonthEur),
         o.feasible ? MARK.pass : `${MARK.fail} ${o.reason}`,
         x.chosen === x.options[k] ? `**${w.objective}**` : '',
       ]), ['r', 'r', 'l', 'r', 'r', 'l', 'l']));

@@ -1,18 +1,20 @@
 // "What if" objectives (SPEC 5), in the spirit of capacity planners: for each workload, try
 // max_active_runs from 1 to twice the configured value, size the pool max by the policy, and
-// weigh the time per run against the monthly cost. The model, kept deliberately small:
+// weigh throughput against the monthly cost. Workloads with maxActiveRunsFixed keep their value:
+// it is policy (heavy factors run one at a time), not capacity. The model, kept deliberately small:
 //
 // - the work of a month is fixed: a session that takes `hours` with the configured runs in
 //   flight takes hours x configured / candidate with the candidate's (runs do not slow each other
 //   down: requests reserve their CPU);
-// - time per run = durationHours / runs in flight (the average wall time a run costs);
+// - every run still takes durationHours; with n in flight one completes every durationHours / n
+//   on average: the hours per completed run (for FTF, where a run is one factor, per factor);
 // - nodes come from first-fit-decreasing packing, onto (1 - headroom) of allocatable;
 // - cost is the plan's own: sessions x hours x nodes x hourly price + permanent nodes + fixed costs;
 // - a candidate is feasible only if every hard guarantee of the plan holds with it (worst-node
 //   margins, pool max, budget).
 import { PlanCluster, pool as poolOf, scale, shape, ZERO } from './model';
 import { nodeCount, room } from './packing';
-import { passes, plan, Plan, PlanOptions } from './plan';
+import { broken, passes, plan, Plan, PlanOptions } from './plan';
 
 export const OBJECTIVES = ['min-cost', 'min-time', 'balance'] as const;
 export const POLICIES = ['safe', 'aggressive', 'manual'] as const;
@@ -43,12 +45,15 @@ export interface Outcome {
 export interface Option extends Outcome {
   maxActiveRuns: number;
   pods: number;
-  hoursPerRun: number;
+  /** durationHours / maxActiveRuns: how often a run completes, not how long one takes. */
+  hoursPerCompletedRun: number;
 }
 
 export interface WorkloadWhatIf {
   workload: string;
   configured: number;
+  /** maxActiveRunsFixed: the only option is the configured value. */
+  fixed: boolean;
   options: Option[];
   chosen?: Option;
 }
@@ -66,7 +71,7 @@ const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) => m.tot
 
 function failures(p: Plan): string {
   const scenarios = p.scenarios.flatMap((s) => s.checks.filter((k) => k.hard && !k.holds).map((k) => `${s.id}: ${k.rule}`));
-  const months = p.months.filter((m) => !m.holds).map((m) => `month ${m.id} over budget`);
+  const months = p.months.filter((m) => m.checks.some(broken)).map((m) => `month ${m.id} over budget`);
   return [...scenarios, ...months].join('; ');
 }
 
@@ -110,12 +115,12 @@ function choose(options: Option[], objective: Objective): Option | undefined {
   const ok = options.filter((o) => o.feasible).map((o) => ({ ...o, cost: o.worstMonthEur ?? Infinity }));
   if (ok.length === 0) return undefined;
   const minCost = Math.min(...ok.map((o) => o.cost));
-  const minTime = Math.min(...ok.map((o) => o.hoursPerRun));
+  const minTime = Math.min(...ok.map((o) => o.hoursPerCompletedRun));
   const score = (o: (typeof ok)[number]): number[] =>
-    objective === 'min-cost' ? [o.cost, o.hoursPerRun]
-      : objective === 'min-time' ? [o.hoursPerRun, o.cost]
+    objective === 'min-cost' ? [o.cost, o.hoursPerCompletedRun]
+      : objective === 'min-time' ? [o.hoursPerCompletedRun, o.cost]
         // balance: each figure relative to its best, equally weighted
-        : [o.cost / minCost + o.hoursPerRun / minTime, o.cost];
+        : [o.cost / minCost + o.hoursPerCompletedRun / minTime, o.cost];
   const better = (a: (typeof ok)[number], b: (typeof ok)[number]) => {
     const [x, y] = [score(a), score(b)];
     return x[0] !== y[0] ? x[0] < y[0] : x[1] < y[1];
@@ -128,13 +133,16 @@ export function whatIf(c: PlanCluster, objective: Objective, policy: Policy): Wh
   const used = [...new Set(c.capacity.scenarios.flatMap((s) => s.workloads))];
   const workloads = used.map((name): WorkloadWhatIf => {
     const w = c.compute.workloads[name];
-    const options = Array.from({ length: w.maxActiveRuns * RUNS_RANGE }, (_, i): Option => ({
-      maxActiveRuns: i + 1,
-      pods: w.podsPerRun * (i + 1),
-      hoursPerRun: w.durationHours / (i + 1),
-      ...evaluate(c, { [name]: i + 1 }, policy),
+    const candidates = w.maxActiveRunsFixed
+      ? [w.maxActiveRuns]
+      : Array.from({ length: w.maxActiveRuns * RUNS_RANGE }, (_, i) => i + 1);
+    const options = candidates.map((runs): Option => ({
+      maxActiveRuns: runs,
+      pods: w.podsPerRun * runs,
+      hoursPerCompletedRun: w.durationHours / runs,
+      ...evaluate(c, { [name]: runs }, policy),
     }));
-    return { workload: name, configured: w.maxActiveRuns, options, chosen: choose(options, objective) };
+    return { workload: name, configured: w.maxActiveRuns, fixed: w.maxActiveRunsFixed, options, chosen: choose(options, objective) };
   });
   const runs = Object.fromEntries(workloads.map((w) => [w.workload, w.chosen?.maxActiveRuns ?? w.configured]));
   return { objective, policy, headroom: HEADROOM[policy], workloads, combined: { maxActiveRuns: runs, outcome: evaluate(c, runs, policy) } };

@@ -39,6 +39,20 @@ describe('hard guarantees on the built-in config', () => {
     expect(warnings).toHaveLength(bestEffort.length);
     bestEffort.forEach((id, i) => expect(warnings[i]).toContain(`scenario ${id}: worst-node CPU burst margin`));
   });
+
+  it('CPU burst of a single scenario outside cpuBurstHardFor only warns, and the warning states that rule', () => {
+    const raw = prod();
+    const light = raw.compute.profiles.light;
+    setPath(raw, 'compute.profiles.light.limits.cpu', String(2 * cpuCores(light.requests.cpu)));
+    const { cpuBurstMarginMin: min, cpuBurstHardFor: hardFor } = raw.capacity.guarantees;
+    expect(hardFor).not.toContain('wfrb');
+    const margin = 1 - (podsPerNode(raw, 'wfrb') * cpuCores(light.limits.cpu)) / nodeOf(raw).vcpu;
+    expect(margin).toBeLessThanOrEqual(min);
+    const { warnings } = renderWithWarnings([load(raw)]);
+    expect(warnings.find((w) => w.includes('scenario wfrb:'))).toContain(
+      `scenario wfrb: worst-node CPU burst margin ${pct(margin)} is not above ${pct(min)} ` +
+      `(best effort: hard only for scenarios made only of capacity.guarantees.cpuBurstHardFor workloads (${hardFor.join(', ')}), and wfrb is not one)`);
+  });
 });
 
 describe('a broken hard guarantee is refused', () => {

@@ -2,21 +2,24 @@
 import { spawnSync } from 'child_process';
 import { parseAllDocuments } from 'yaml';
 import { PROFILE_LABEL } from '../../lib/airflow/model';
-import type { PlanJson } from '../../lib/capacity/json';
+import { PlanJson, planJson } from '../../lib/capacity/json';
+import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity/model';
+import { passes, plan } from '../../lib/capacity/plan';
+import { planMarkdown } from '../../lib/capacity/report';
 import { cpuCores, memoryBytes, GiB } from '../../lib/config/quantity';
 import { loadClusters } from '../../lib/config/load';
 import { render } from '../../lib/output/render';
 import { clustersDir, REPO } from '../support/clusters';
-import { NAME, pct, prod } from './support';
+import { load, NAME, pct, podsPerNode, prod } from './support';
 
 const files = render(loadClusters(undefined, [NAME]));
 const md = files.get(`${NAME}/capacity/plan.md`)!;
 const json: PlanJson = JSON.parse(files.get(`${NAME}/capacity/plan.json`)!);
 const svg = files.get(`${NAME}/capacity/plan.svg`)!;
 
-/** The rows of the Markdown table under `heading`, as cells. */
-function tableUnder(heading: string): string[][] {
-  const lines = md.split('\n');
+/** The rows of the Markdown table under `heading` of a report, as cells. */
+function tableUnder(heading: string, report = md): string[][] {
+  const lines = report.split('\n');
   const start = lines.indexOf(heading);
   const rows: string[][] = [];
   for (const line of lines.slice(start + 1)) {
@@ -26,8 +29,9 @@ function tableUnder(heading: string): string[][] {
   return rows.slice(2); // header and separator
 }
 
-const plan = (args: string[], dir?: string) =>
-  spawnSync(process.execPath, ['-r', './scripts/register.js', 'scripts/plan.ts', ...args, ...(dir ? ['--clusters-dir', dir] : [])], { cwd: REPO, encoding: 'utf8' });
+/** The documented command: `npm run -s plan -- ...` (-s keeps npm's banner off stdout). */
+const npmPlan = (args: string[], dir?: string) =>
+  spawnSync('npm', ['run', '-s', 'plan', '--', ...args, ...(dir ? ['--clusters-dir', dir] : [])], { cwd: REPO, encoding: 'utf8' });
 
 describe('plan.md and plan.json', () => {
   it('show the same figures for every scenario', () => {
@@ -58,10 +62,37 @@ describe('plan.md and plan.json', () => {
     });
   });
 
-  it('show the same monthly totals', () => {
-    const total = tableUnder('## Monthly cost').find((r) => r[0] === '**total**')!;
-    json.months.forEach((m, i) => expect(total[i + 1]).toMatch(new RegExp(`^\\*\\*${m.totalEur.toFixed(2)}\\*\\* `)));
-    for (const m of json.months) expect(m.totalEur).toBeCloseTo(m.lines.reduce((t, l) => t + l.eur, 0), 1);
+  it('show the same monthly totals and budget checks', () => {
+    const rows = tableUnder('## Monthly cost');
+    const total = rows.find((r) => r[0] === '**total**')!;
+    const budget = rows.find((r) => r[0] === '**budget (hard)**')!;
+    const limit = prod().capacity.budgetEurPerMonth;
+    json.months.forEach((m, i) => {
+      expect(total[i + 1]).toBe(`**${m.totalEur.toFixed(2)}**`);
+      expect(m.totalEur).toBeCloseTo(m.lines.reduce((t, l) => t + l.eur, 0), 1);
+      expect(m.checks).toEqual([{ rule: 'monthly cost < budgetEurPerMonth', limit, value: m.totalEur, hard: true, holds: m.totalEur < limit }]);
+      expect(budget[i + 1]).toBe(`${m.totalEur < limit ? '✅' : '❌'} < EUR ${limit}`);
+    });
+  });
+
+  it('carry whether every profile fits its pool, with the config\'s numbers', () => {
+    const raw = prod();
+    const rows = tableUnder('## Profiles');
+    expect(json.profiles.map((x) => x.id)).toEqual(Object.keys(raw.compute.profiles));
+    json.profiles.forEach((x, i) => {
+      const profile = raw.compute.profiles[x.id];
+      const type = raw.compute.pools[profile.pool].nodeType;
+      const node = raw.compute.nodeTypes[type];
+      expect([x.pool, x.nodeType]).toEqual([profile.pool, type]);
+      const [cpu, memory] = x.checks;
+      expect(cpu.limit).toEqual({ allocatable: cpuCores(node.allocatable.cpu), capacity: node.vcpu });
+      expect(cpu.value).toEqual({ requests: cpuCores(profile.requests.cpu), limits: cpuCores(profile.limits.cpu) });
+      expect(memory.limit).toEqual({ allocatable: memoryBytes(node.allocatable.memory) / GiB, capacity: memoryBytes(node.memory) / GiB });
+      expect(memory.value).toEqual({ requests: memoryBytes(profile.requests.memory) / GiB, limits: memoryBytes(profile.limits.memory) / GiB });
+      for (const k of x.checks) expect([k.hard, k.holds, k.issues]).toEqual([true, true, []]);
+      expect(rows[i][0]).toBe(x.id);
+      expect(rows[i][6]).toBe('✅');
+    });
   });
 
   it('list every sizing-doc difference with the doc value, the config value and its reason', () => {
@@ -79,6 +110,59 @@ describe('plan.md and plan.json', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect [^>]*height="16"/g)).toHaveLength(2 * json.scenarios.length);
     for (const s of json.scenarios) expect(svg).toContain(`>${s.id}</text>`);
+  });
+});
+
+describe('monthly cost', () => {
+  /** A usage line of a one-workload scenario, priced by hand from the config: nodes = pods / pods per node, rounded up. */
+  function byHand(raw: any, month: number, workload: string) {
+    const u = raw.capacity.months[month].usage[workload];
+    const w = raw.compute.workloads[workload];
+    const pool = raw.compute.pools[raw.compute.profiles[w.profile].pool];
+    const nodes = Math.ceil((w.podsPerRun * w.maxActiveRuns) / podsPerNode(raw, workload));
+    const price = raw.compute.nodeTypes[pool.nodeType].eurPerHour;
+    return { u, nodes, billed: nodes - pool.min, price, eur: u.sessions * u.hours * (nodes - pool.min) * price };
+  }
+
+  it('a usage line costs sessions x hours x nodes x price per node-hour, and says so', () => {
+    const raw = prod();
+    const h = byHand(raw, 0, 'ftf-normal');
+    expect(raw.compute.pools.compute.min).toBe(0); // every node of the scenario is billed by the hour
+    const line = json.months[0].lines.find((l) => l.item === 'ftf-normal')!;
+    expect(line.eur).toBeCloseTo(h.eur, 2);
+    expect(tableUnder('## Monthly cost').find((r) => r[0] === 'ftf-normal')![1]).toBe(`${h.u.sessions} x ${h.u.hours} h x ${h.nodes} nodes x EUR ${h.price}: ${h.eur.toFixed(2)}`);
+  });
+
+  it('always-on nodes are billed once, on their monthly line, never again in a usage line', () => {
+    const raw = prod({ 'compute.pools.compute.min': 1 });
+    const c = planCluster(load(raw).config);
+    const p = plan(c); // over budget now: the plan is computed, synthesis would refuse it
+    const h = byHand(raw, 0, 'ftf-normal');
+    const line = p.months[0].lines.find((l) => l.item === 'ftf-normal')!;
+    expect(line.eur).toBeCloseTo(h.eur, 6);
+    const type = raw.compute.nodeTypes[raw.compute.pools.compute.nodeType];
+    const permanent = p.months[0].lines.find((l) => l.item === `pool compute (1 x ${raw.compute.pools.compute.nodeType})`)!;
+    expect(permanent.eur).toBeCloseTo(type.eurPerHour * HOURS_PER_MONTH, 6);
+    const cell = tableUnder('## Monthly cost', planMarkdown(c, p, [], [])).find((r) => r[0] === 'ftf-normal')![1];
+    expect(cell).toBe(`${h.u.sessions} x ${h.u.hours} h x ${h.billed} nodes x EUR ${h.price} (1 of the ${h.nodes} nodes always on, billed monthly): ${h.eur.toFixed(2)}`);
+  });
+});
+
+describe('profile checks', () => {
+  it('a profile that does not fit its pool fails its check for that resource only, as profileFits says', () => {
+    const c = planCluster(load(prod()).config);
+    const memory = c.compute.nodeTypes[c.compute.pools[c.compute.profiles.heavy.pool].nodeType].memory;
+    const limit = `${memoryBytes(memory) / GiB + 1}Gi`;
+    c.compute.profiles.heavy.limits.memory = limit; // past the loader, which refuses it
+    const p = plan(c);
+    const heavy = planJson(p).profiles.find((x) => x.id === 'heavy')!;
+    const [cpu, mem] = heavy.checks;
+    expect(cpu.holds).toBe(true);
+    expect(mem.holds).toBe(false);
+    expect(mem.value.limits).toBe(memoryBytes(limit) / GiB);
+    expect(mem.issues).toEqual([expect.stringContaining(`limits.memory ${limit}: the limit exceeds the memory capacity`)]);
+    expect(passes(p)).toBe(false);
+    expect(tableUnder('## Profiles', planMarkdown(c, p, [], [])).find((r) => r[0] === 'heavy')![6]).toMatch(/^❌ limits\.memory /);
   });
 });
 
@@ -116,26 +200,26 @@ describe('snapshots', () => {
   });
 });
 
-describe('npm run plan', () => {
+describe('npm run -s plan', () => {
   it('--json prints plan.json on stdout only', () => {
-    const run = plan(['--cluster', NAME, '--json']);
+    const run = npmPlan(['--cluster', NAME, '--json']);
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(json);
     expect(run.stderr.split('\n').filter(Boolean).every((l) => l.startsWith('warning: '))).toBe(true);
   });
 
   it('prints the report, and a what-if answer with --objective', () => {
-    const run = plan(['--cluster', NAME, '--objective', 'min-cost', '--policy', 'aggressive']);
+    const run = npmPlan(['--cluster', NAME, '--objective', 'min-cost', '--policy', 'aggressive']);
     expect(run.status).toBe(0);
     expect(run.stdout.startsWith(md)).toBe(true);
     expect(run.stdout).toContain('## What if: min-cost, policy aggressive');
   });
 
   it('exits 1 with the problems when a hard guarantee fails, and 2 on a bad option', () => {
-    const broken = plan(['--cluster', NAME], clustersDir({ [NAME]: prod({ 'capacity.budgetEurPerMonth': 100 }) }));
+    const broken = npmPlan(['--cluster', NAME], clustersDir({ [NAME]: prod({ 'capacity.budgetEurPerMonth': 100 }) }));
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/capacity\.months\[\d\] = "\w+": month \w+ costs EUR [\d.]+, must be < EUR 100/);
-    const bad = plan(['--cluster', NAME, '--objective', 'cheapest']);
+    const bad = npmPlan(['--cluster', NAME, '--objective', 'cheapest']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--objective must be one of min-cost, min-time, balance');
   });

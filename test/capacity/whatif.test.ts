@@ -11,18 +11,43 @@ const worstMonth = (c: ReturnType<typeof cluster>) => Math.max(...plan(c).months
 describe('what-if', () => {
   const c = cluster();
 
-  it('tries max_active_runs from 1 to twice the configured value for every workload of a scenario', () => {
+  it('tries max_active_runs from 1 to twice the configured value for every workload of a scenario, unless fixed', () => {
     const w = whatIf(c, 'min-cost', 'manual');
     const used = [...new Set(c.capacity.scenarios.flatMap((s) => s.workloads))];
     expect(w.workloads.map((x) => x.workload)).toEqual(used);
     for (const x of w.workloads) {
       const wl = c.compute.workloads[x.workload];
-      expect(x.options.map((o) => o.maxActiveRuns)).toEqual(Array.from({ length: 2 * wl.maxActiveRuns }, (_, i) => i + 1));
+      expect(x.fixed).toBe(wl.maxActiveRunsFixed);
+      const tried = wl.maxActiveRunsFixed ? [wl.maxActiveRuns] : Array.from({ length: 2 * wl.maxActiveRuns }, (_, i) => i + 1);
+      expect(x.options.map((o) => o.maxActiveRuns)).toEqual(tried);
       for (const o of x.options) {
         expect(o.pods).toBe(wl.podsPerRun * o.maxActiveRuns);
-        expect(o.hoursPerRun).toBeCloseTo(wl.durationHours / o.maxActiveRuns);
+        expect(o.hoursPerCompletedRun).toBeCloseTo(wl.durationHours / o.maxActiveRuns);
       }
     }
+  });
+
+  it('never changes a maxActiveRunsFixed workload: the heavy factors stay one at a time under every objective and policy', () => {
+    const fixed = Object.entries(c.compute.workloads).filter(([, wl]) => wl.maxActiveRunsFixed);
+    expect(fixed.map(([name]) => name)).toContain(c.airflow!.factorWorkloads.heavy);
+    for (const policy of POLICIES) {
+      for (const objective of OBJECTIVES) {
+        const w = whatIf(c, objective, policy);
+        for (const [name, wl] of fixed) {
+          expect(w.workloads.find((x) => x.workload === name)!.chosen?.maxActiveRuns).toBe(wl.maxActiveRuns);
+          expect(w.combined.maxActiveRuns[name]).toBe(wl.maxActiveRuns);
+        }
+      }
+    }
+  });
+
+  it('maxActiveRunsFixed on any workload keeps it at its configured value', () => {
+    const free = whatIf(c, 'min-time', 'aggressive').workloads.find((x) => x.workload === 'discovery')!;
+    expect(free.chosen!.maxActiveRuns).not.toBe(free.configured); // min-time would change it
+    const pinned = planCluster(load(prod({ 'compute.workloads.discovery.maxActiveRunsFixed': true })).config);
+    const x = whatIf(pinned, 'min-time', 'aggressive').workloads.find((y) => y.workload === 'discovery')!;
+    expect(x.options.map((o) => o.maxActiveRuns)).toEqual([free.configured]);
+    expect(x.chosen!.maxActiveRuns).toBe(free.configured);
   });
 
   it('manual: the configured values give exactly the plan (its pool max, its worst month)', () => {
@@ -71,9 +96,9 @@ describe('what-if', () => {
       const chosen = x.chosen!;
       expect(chosen.feasible).toBe(true);
       if (objective === 'min-cost') expect(cost(chosen)).toBe(Math.min(...ok.map(cost)));
-      if (objective === 'min-time') expect(chosen.hoursPerRun).toBe(Math.min(...ok.map((o) => o.hoursPerRun)));
+      if (objective === 'min-time') expect(chosen.hoursPerCompletedRun).toBe(Math.min(...ok.map((o) => o.hoursPerCompletedRun)));
       if (objective === 'balance') {
-        const score = (o: Option) => cost(o) / Math.min(...ok.map(cost)) + o.hoursPerRun / Math.min(...ok.map((y) => y.hoursPerRun));
+        const score = (o: Option) => cost(o) / Math.min(...ok.map(cost)) + o.hoursPerCompletedRun / Math.min(...ok.map((y) => y.hoursPerCompletedRun));
         expect(score(chosen)).toBeCloseTo(Math.min(...ok.map(score)), 9);
       }
     }
