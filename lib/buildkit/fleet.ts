@@ -3,6 +3,8 @@
 import type { Architecture, AwsInstanceType, BuildkitConfig } from '../config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../config/quantity';
 
+const MiB = 2 ** 20;
+
 /** One build per BuildKit pod: HAProxy's maxconn per server and KEDA's target per pod. */
 export const BUILDS_PER_POD = 1;
 
@@ -12,11 +14,13 @@ export const BUILDKIT_PORT = 1234;
 export interface NodeSizing {
   /** What EC2 sells: vCPU and memory of the instance type. */
   capacity: { cpu: number; memory: number };
+  /** Memory Karpenter plans a node with (bytes): see plannedMemory. */
+  planned: number;
   /** kube-reserved by the EKS formula (cores, bytes). */
   kubeReserved: { cpu: number; memory: number };
   /** Kubelet hard eviction threshold on memory (bytes). */
   eviction: number;
-  /** What the scheduler sees: capacity - kube-reserved - eviction. */
+  /** What Karpenter and the scheduler agree on: vCPU and planned memory, less kube-reserved and (memory) eviction. */
   allocatable: { cpu: number; memory: number };
   /** Allocatable minus the DaemonSets' requests: what BuildKit pods may share. */
   free: { cpu: number; memory: number };
@@ -78,17 +82,32 @@ export function kubeReserved(vcpu: number, maxPods: number): { cpu: number; memo
     milli += n * share * 1000;
     left -= n;
   }
-  return { cpu: Math.round(milli) / 1000, memory: (255 + 11 * maxPods) * 2 ** 20 };
+  return { cpu: Math.round(milli) / 1000, memory: (255 + 11 * maxPods) * MiB };
+}
+
+/** Memory of a Graviton instance Karpenter leaves out (the kernel's CMA reservation), MiB. */
+const GRAVITON_CMA_MIB = 64;
+
+/**
+ * The memory Karpenter plans an instance with (karpenter-provider-aws, instancetype memory()):
+ * EC2's MiB, less 64 MiB CMA on Graviton, less ceil(that x vmMemoryOverheadPercent) MiB for the
+ * hypervisor. Karpenter packs pods, and launches nodes, on this number; the kubelet reports at
+ * least as much while the setting covers the real VM overhead, so pods sized on it fit both.
+ */
+export function plannedMemory(b: BuildkitConfig, instance: AwsInstanceType): number {
+  const mib = Math.floor(memoryBytes(instance.memory) / MiB) - (instance.arch === 'arm64' ? GRAVITON_CMA_MIB : 0);
+  return (mib - Math.ceil(mib * b.karpenter.vmMemoryOverheadPercent)) * MiB;
 }
 
 export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSizing {
   const capacity = { cpu: instance.vcpu, memory: memoryBytes(instance.memory) };
+  const planned = plannedMemory(b, instance);
   const reserved = kubeReserved(instance.vcpu, instance.maxPods);
   const eviction = memoryBytes(b.kubelet.evictionHard['memory.available']);
-  const allocatable = { cpu: capacity.cpu - reserved.cpu, memory: capacity.memory - reserved.memory - eviction };
+  const allocatable = { cpu: capacity.cpu - reserved.cpu, memory: planned - reserved.memory - eviction };
   const overhead = b.sizing.daemonsetOverhead;
   const free = { cpu: allocatable.cpu - cpuCores(overhead.cpu), memory: allocatable.memory - memoryBytes(overhead.memory) };
-  return { capacity, kubeReserved: reserved, eviction, allocatable, free };
+  return { capacity, planned, kubeReserved: reserved, eviction, allocatable, free };
 }
 
 /** One pod's share of the node: free resources x safety factor / pods per node, rounded down to whole cores and GiB. */

@@ -46,8 +46,8 @@ export function scaledObjectSpec(b: BuildkitConfig, a: ArchFleet): ScaledObjectS
     scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: a.name },
     minReplicaCount: a.min,
     maxReplicaCount: a.max,
-    // cooldownPeriod only applies to scaling to zero; the HPA behavior below keeps idle pods
-    ...(a.min === 0 ? { cooldownPeriod: hold } : {}),
+    // no cooldownPeriod: it only applies to scaling to zero, which min >= 1 (checked) rules out;
+    // the HPA behavior below keeps idle pods
     ...(a.replicas !== undefined
       ? { fallback: { failureThreshold: s.fallbackFailureThreshold, replicas: a.replicas, behavior: ScaledObjectSpecFallbackBehavior.CURRENT_REPLICAS_IF_HIGHER } }
       : {}),

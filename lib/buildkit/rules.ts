@@ -25,7 +25,13 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
       'podSecurity: privileged');
   }
 
-  p.check(b.haproxy.replicas === 1, 'buildkit.haproxy.replicas', b.haproxy.replicas,
+  const h = b.haproxy;
+  p.check(h.timeoutQueueSeconds < h.clientConnectTimeoutSeconds, 'buildkit.haproxy.timeoutQueueSeconds', h.timeoutQueueSeconds,
+    `must be below the BuildKit client's connect give-up (haproxy.clientConnectTimeoutSeconds = ${h.clientConnectTimeoutSeconds} s): ` +
+      'a build that waits longer in the queue is abandoned by the client instead of refused by HAProxy, which its retry relies on',
+    `timeoutQueueSeconds: ${h.clientConnectTimeoutSeconds - 1} or less`);
+
+  p.check(h.replicas === 1, 'buildkit.haproxy.replicas', h.replicas,
     'must be 1: maxconn 1 per BuildKit pod only holds within one HAProxy, and KEDA reads the metrics of one replica', 'replicas: 1');
 
   const grace = podGraceSeconds(b);
@@ -57,6 +63,9 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
     p.check(!seen.has(a.arch), at('arch'), a.arch, `each arch appears once (also at architectures[${seen.get(a.arch)}])`);
     seen.set(a.arch, i);
 
+    p.check(a.min >= 1, at('min'), a.min,
+      'must be >= 1: with no pod HAProxy refuses a build instead of queueing it, so the session gauge KEDA scales on stays 0 ' +
+        'and the arch never scales up', 'min: 1');
     p.check(a.min <= a.max, at('min'), a.min, `must be <= max (${a.max})`);
     if (!b.autoscaling.enabled)
       p.check(a.replicas !== undefined, at('replicas'), a.replicas, 'is required without autoscaling (the fixed fleet size)');
@@ -83,7 +92,8 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
       const fit = Math.floor(Math.min(node.free.cpu, node.free.memory / GiB) * b.sizing.safetyFactor);
       p.add(at('podsPerNode'), a.podsPerNode,
         `${a.podsPerNode} pods of at least 1 CPU and 1 GiB do not fit ${a.instanceType}: allocatable minus DaemonSets is ` +
-          `${formatCpu(node.free.cpu)} CPU / ${(node.free.memory / GiB).toFixed(1)} GiB, x safety factor ${b.sizing.safetyFactor}`,
+          `${formatCpu(node.free.cpu)} CPU / ${(node.free.memory / GiB).toFixed(1)} GiB (memory as Karpenter plans it, less ` +
+          `vmMemoryOverheadPercent ${b.karpenter.vmMemoryOverheadPercent}), x safety factor ${b.sizing.safetyFactor}`,
         fit >= 1 ? `podsPerNode: ${fit} or fewer` : 'a larger instance type or a smaller daemonset overhead');
     }
 

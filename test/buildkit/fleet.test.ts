@@ -1,7 +1,7 @@
 // The sizing formulas of fleet.ts, stated as rules (EKS kube-reserved, whole-unit pod shares that
 // always fit, GC budgets that never overcommit the instance store).
 import fc from 'fast-check';
-import { cacheBudget, fleet, kubeReserved, nodeSizing, podSize } from '../../lib/buildkit/fleet';
+import { cacheBudget, fleet, kubeReserved, nodeSizing, plannedMemory, podSize } from '../../lib/buildkit/fleet';
 import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
@@ -23,6 +23,44 @@ describe('kubeReserved (EKS formula)', () => {
   });
 });
 
+describe('Karpenter\'s view of a node (vmMemoryOverheadPercent)', () => {
+  const b = config(raw(STAGING)).buildkit!;
+  const withOverhead = (pct: number): BuildkitConfig => ({ ...b, karpenter: { ...b.karpenter, vmMemoryOverheadPercent: pct } });
+  const instanceOf = (arch: 'amd64' | 'arm64', memory: string) => ({ ...Object.values(b.instanceTypes)[0], arch, memory });
+  /** Pods of this size Karpenter places on one node: what is left of its planned allocatable after the DaemonSets. */
+  const podsKarpenterFits = (node: ReturnType<typeof nodeSizing>, pod: { cpu: number; memoryGiB: number }) =>
+    Math.min(Math.floor(node.free.cpu / pod.cpu), Math.floor(node.free.memory / (pod.memoryGiB * GiB)));
+
+  it('plans EC2 memory less ceil(MiB x vmMemoryOverheadPercent), and 64 MiB less on Graviton', () => {
+    // 16 GiB at Karpenter's default 0.075: 16384 MiB - ceil(1228.8) = 15155 MiB
+    expect(plannedMemory(withOverhead(0.075), instanceOf('amd64', '16Gi'))).toBe(15155 * MiB);
+    // Graviton: (16384 - 64) MiB - ceil(16320 x 0.075 = 1224) = 15096 MiB
+    expect(plannedMemory(withOverhead(0.075), instanceOf('arm64', '16Gi'))).toBe(15096 * MiB);
+    expect(plannedMemory(withOverhead(0), instanceOf('amd64', '16Gi'))).toBe(memoryBytes('16Gi'));
+  });
+
+  it('sizes the pods so that Karpenter fits podsPerNode of them on one node', () => {
+    for (const name of [STAGING, PRODUCTION]) {
+      for (const a of fleet(config(raw(name)).buildkit!)) expect(podsKarpenterFits(a.node, a.pod)).toBeGreaterThanOrEqual(a.podsPerNode);
+    }
+  });
+
+  it('would be refused by Karpenter if sized on the nominal memory: fewer pods per node, more nodes than the NodePool allows', () => {
+    const nominal = withOverhead(0);
+    for (const name of [STAGING, PRODUCTION]) {
+      const overLimits: string[] = [];
+      for (const a of fleet(config(raw(name)).buildkit!)) {
+        const old = podSize(nominal, nodeSizing(nominal, a.instance), a.podsPerNode);
+        const perNode = podsKarpenterFits(a.node, old);
+        expect(perNode).toBeLessThan(a.podsPerNode);
+        if (Math.ceil(a.peakPods / perNode) > a.maxNodes) overLimits.push(a.arch);
+      }
+      // amd64 (2 pods per node planned, 1 fits): twice the nodes, beyond the NodePool limits
+      expect(overLimits).toContain('amd64');
+    }
+  });
+});
+
 describe('pod sizing', () => {
   const base = config(raw(STAGING)).buildkit!;
 
@@ -40,20 +78,31 @@ describe('pod sizing', () => {
     }
   });
 
-  it('always fits podsPerNode pods plus the DaemonSets into the allocatable (property)', () => {
+  it('always fits podsPerNode pods plus the DaemonSets into the allocatable Karpenter plans with (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 192 }), fc.integer({ min: 4, max: 1536 }), fc.integer({ min: 8, max: 250 }),
         fc.integer({ min: 1, max: 16 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.integer({ min: 0, max: 4000 }),
-        (vcpu, memGiB, maxPods, podsPerNode, safetyFactor, overheadMilli) => {
-          const b: BuildkitConfig = { ...base, sizing: { safetyFactor, daemonsetOverhead: { cpu: `${overheadMilli}m`, memory: '2Gi' } } };
-          const instance = { ...Object.values(base.instanceTypes)[0], vcpu, memory: `${memGiB}Gi`, maxPods };
-          const node = nodeSizing(b, instance);
-          const pod = podSize(b, node, podsPerNode);
+        fc.constantFrom('amd64' as const, 'arm64' as const), fc.double({ min: 0, max: 0.2, noNaN: true }),
+        (vcpu, memGiB, maxPods, podsPerNode, safetyFactor, overheadMilli, arch, vmMemoryOverheadPercent) => {
+          const b: BuildkitConfig = {
+            ...base,
+            sizing: { safetyFactor, daemonsetOverhead: { cpu: `${overheadMilli}m`, memory: '2Gi' } },
+            karpenter: { ...base.karpenter, vmMemoryOverheadPercent },
+          };
+          const instance = { ...Object.values(base.instanceTypes)[0], arch, vcpu, memory: `${memGiB}Gi`, maxPods };
+          const pod = podSize(b, nodeSizing(b, instance), podsPerNode);
           if (pod.cpu < 1 || pod.memoryGiB < 1) return; // refused by the rules
+          // Karpenter's allocatable, stated independently: its planned memory less kube-reserved and eviction
+          const mib = memGiB * 1024 - (arch === 'arm64' ? 64 : 0);
+          const reserved = kubeReserved(vcpu, maxPods);
+          const allocatable = {
+            cpu: vcpu - reserved.cpu,
+            memory: (mib - Math.ceil(mib * vmMemoryOverheadPercent)) * MiB - reserved.memory - memoryBytes(b.kubelet.evictionHard['memory.available']),
+          };
           const overhead = b.sizing.daemonsetOverhead;
-          expect(podsPerNode * pod.cpu + cpuCores(overhead.cpu)).toBeLessThanOrEqual(node.allocatable.cpu + 1e-9);
-          expect(podsPerNode * pod.memoryGiB * GiB + memoryBytes(overhead.memory)).toBeLessThanOrEqual(node.allocatable.memory);
+          expect(podsPerNode * pod.cpu + cpuCores(overhead.cpu)).toBeLessThanOrEqual(allocatable.cpu + 1e-9);
+          expect(podsPerNode * pod.memoryGiB * GiB + memoryBytes(overhead.memory)).toBeLessThanOrEqual(allocatable.memory);
         },
       ),
     );

@@ -9,11 +9,12 @@ import * as path from 'path';
 import { BUILDKIT_PORT, fleet } from '../../lib/buildkit/fleet';
 import { METRICS_PATH, METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
 import { tmpDir } from '../support/clusters';
+import { tool } from '../support/env';
 import { DnsStub, startDnsStub } from './dns-stub';
 import { kedaValue } from './keda-selector';
-import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw, toolAvailable } from './support';
+import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw } from './support';
 
-const haproxy = toolAvailable('haproxy');
+const haproxy = tool('haproxy', ['-v']);
 const describeIf = haproxy ? describe : describe.skip;
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
@@ -154,6 +155,9 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   const standIns: StandIn[] = [];
   let stderr = '';
   let frontend = 0;
+  // the other arch's frontend: its DNS name lists no pod
+  const idle = fleet(b).find((a) => a.arch !== arch.arch)!;
+  let idleFrontend = 0;
   let metricsUrl = '';
   let file = '';
 
@@ -169,6 +173,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     const ports = new Map<number, number>();
     for (const p of binds) ports.set(p, await freePort());
     frontend = ports.get(arch.lbPort)!;
+    idleFrontend = ports.get(idle.lbPort)!;
     metricsUrl = `http://127.0.0.1:${ports.get(METRICS_PORT)}${METRICS_PATH}`;
     file = path.join(tmpDir('haproxy-run'), 'haproxy.cfg');
     fs.writeFileSync(file, localConfig(cfg, ports, dns.port, podPort));
@@ -210,5 +215,19 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     expect(standIns.every((s) => s.served >= 1)).toBe(true);
     // and once the builds are done the metric falls back, so KEDA can scale in
     expect(await until(async () => kedaValue(await metrics(), valueLocation), 0, 2_000)).toBe(0);
+  }, 30_000);
+
+  it('refuses a build outright when the arch has no pod: nothing queues, so KEDA never sees demand (hence min >= 1)', async () => {
+    const queueMs = b.haproxy.timeoutQueueSeconds * 1000;
+    expect(await until(() => metrics().then(() => true, () => false), true, 10_000)).toBe(true); // HAProxy listens
+    const start = Date.now();
+    const reply = await build(idleFrontend, 0, queueMs).catch((e: Error) => `error: ${e.message}`);
+    const waited = Date.now() - start;
+    // accepted, then closed (or reset) without a pod's answer, long before a queued build would time out
+    expect(reply).toMatch(/^(|error: .*ECONNRESET.*)$/);
+    expect(waited).toBeLessThan(queueMs / 2);
+    const m = await metrics();
+    expect(kedaValue(m, `haproxy_backend_current_queue{proxy="${idle.backend}"}`)).toBe(0);
+    expect(kedaValue(m, `haproxy_backend_current_sessions{proxy="${idle.backend}"}`)).toBe(0);
   }, 30_000);
 });

@@ -23,7 +23,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0];
 
-    it('is Guaranteed, sized by fleet.ts in whole CPUs and GiB, and podsPerNode pods fit the allocatable', () => {
+    it('is Guaranteed, sized by fleet.ts in whole CPUs and GiB, and podsPerNode pods fit the allocatable Karpenter plans with', () => {
       const { requests, limits } = container.resources;
       expect(requests).toEqual(limits);
       expect(cpuCores(requests.cpu)).toBe(a.pod.cpu);
@@ -108,7 +108,6 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
         const spec = objs.get(`scaledobject-${a.name}.yaml`).spec;
         const hold = b.autoscaling.scaleDownHoldMinutes * 60;
         expect(spec).toMatchObject({ minReplicaCount: a.min, maxReplicaCount: a.max });
-        expect(spec.cooldownPeriod).toBeUndefined();
         expect(spec.fallback).toBeUndefined(); // staging configures none
         expect(spec.triggers).toEqual([{
           type: 'metrics-api',
@@ -198,13 +197,5 @@ describe('arc-production autoscaling flip', () => {
       expect(so.fallback).toEqual({ failureThreshold: b.autoscaling.fallbackFailureThreshold, replicas: a.replicas, behavior: 'currentReplicasIfHigher' });
       expect(so).toMatchObject({ minReplicaCount: a.min, maxReplicaCount: a.max });
     }
-  });
-
-  it('emits cooldownPeriod only when scaling to zero, equal to the idle hold', () => {
-    const r = raw(STAGING);
-    r.buildkit.architectures[0].min = 0;
-    const a = archsOf(r)[0];
-    const spec = objects(r).get(`scaledobject-${a.name}.yaml`).spec;
-    expect(spec.cooldownPeriod).toBe(r.buildkit.autoscaling.scaleDownHoldMinutes * 60);
   });
 });

@@ -42,6 +42,24 @@ describe('buildkit rules', () => {
     expectRefused(r, at(0, 'min'), min, new RegExp(`must be <= max \\(${arch(r).max}\\)`));
   });
 
+  it('refuses min 0: with no pod, builds are refused rather than queued and KEDA never sees demand', () => {
+    const r = raw();
+    arch(r).min = 0;
+    expectRefused(r, at(0, 'min'), 0, /must be >= 1: with no pod HAProxy refuses a build instead of queueing it, .* never scales up/);
+    expect(refusal(r).join('\n')).toMatch(/fix: min: 1/);
+  });
+
+  it('refuses a queue timeout not below the client\'s connect give-up', () => {
+    const r = raw();
+    const client = r.buildkit.haproxy.clientConnectTimeoutSeconds;
+    r.buildkit.haproxy.timeoutQueueSeconds = client;
+    expectRefused(r, 'buildkit.haproxy.timeoutQueueSeconds', client,
+      new RegExp(`must be below the BuildKit client's connect give-up \\(haproxy\\.clientConnectTimeoutSeconds = ${client} s\\)`));
+    expect(refusal(r).join('\n')).toContain(`fix: timeoutQueueSeconds: ${client - 1} or less`);
+    r.buildkit.haproxy.timeoutQueueSeconds = client - 1;
+    expect(refusal(r)).toEqual([]);
+  });
+
   it('requires fixed replicas without autoscaling', () => {
     const r = raw(PRODUCTION);
     delete arch(r, 1).replicas;
@@ -134,6 +152,15 @@ describe('buildkit rules', () => {
     const other = arch(r, 1).instanceType;
     arch(r).instanceType = other;
     expectRefused(r, at(0, 'instanceType'), other, new RegExp(`is ${r.buildkit.instanceTypes[other].arch}, not ${arch(r).arch}`));
+  });
+
+  it.each([
+    ['an architecture entry', (r: any) => arch(r), at(0, 'arch')],
+    ['an instance type', (r: any) => r.buildkit.instanceTypes[arch(r).instanceType], `buildkit.instanceTypes.${raw().buildkit.architectures[0].instanceType}.arch`],
+  ])('refuses an unknown architecture on %s', (_, target, path) => {
+    const r = raw();
+    target(r).arch = 'riscv64';
+    expectRefused(r, path, 'riscv64', /expected one of "amd64"\|"arm64"/);
   });
 
   it('refuses the same arch twice', () => {

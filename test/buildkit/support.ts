@@ -1,5 +1,4 @@
 // Helpers for the build farm's tests: variations of the built-in arc clusters, rendered in memory.
-import { spawnSync } from 'child_process';
 import { parse, stringify } from 'yaml';
 import { ConfigError, formatProblem } from '../../lib/config/errors';
 import { parseCluster } from '../../lib/config/load';
@@ -41,12 +40,4 @@ export function refusal(r: any): string[] {
     throw e;
   }
   return [];
-}
-
-/** Requires an external tool in CI; outside CI a missing tool skips the test with a message. */
-export function toolAvailable(tool: string): boolean {
-  const found = spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-  if (!found && process.env.CI) throw new Error(`${tool} is required in CI (apt-get install ${tool})`);
-  if (!found) console.warn(`skipping: ${tool} is not installed (CI installs it)`);
-  return found;
 }

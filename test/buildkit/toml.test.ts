@@ -3,10 +3,11 @@
 import { spawnSync } from 'child_process';
 import { buildkitdToml } from '../../lib/buildkit/buildkitd';
 import { fleet } from '../../lib/buildkit/fleet';
-import { PRODUCTION, STAGING, config, objects, raw, toolAvailable } from './support';
+import { tool } from '../support/env';
+import { PRODUCTION, STAGING, config, objects, raw } from './support';
 
 const python = process.env.PYTHON ?? 'python3';
-const itIf = toolAvailable(python) ? it : it.skip;
+const itIf = tool(python, ['-c', 'import tomllib'], 'python3 >= 3.11, for tomllib') ? it : it.skip;
 
 const READ = `
 import json, sys, tomllib

@@ -55,7 +55,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
         d('timeout', 'connect', seconds(h.timeoutConnectSeconds)),
         d('timeout', 'client', minutes(h.timeoutClientMinutes)),
         d('timeout', 'server', minutes(h.timeoutServerMinutes)),
-        // BuildKit's client gives up connecting after about 20 s: a longer queue only hides failures
+        // below the client's connect give-up (checked): a longer queue only hides failures
         d('timeout', 'queue', seconds(h.timeoutQueueSeconds)),
       ],
     },

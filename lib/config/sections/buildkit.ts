@@ -6,8 +6,11 @@ import { cpuQuantity, memoryQuantity, resources } from '../quantity';
 /** Go-style duration as Karpenter takes it: "5m", "3h", "720h", "1h30m". */
 const duration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
 
+/** The CPU architectures the farm can run (Kubernetes' kubernetes.io/arch values of EC2). */
+const cpuArch = z.enum(['amd64', 'arm64']);
+
 export const awsInstanceType = z.strictObject({
-  arch: z.enum(['amd64', 'arm64']),
+  arch: cpuArch,
   vcpu: z.number().int().positive(),
   memory: memoryQuantity,
   maxPods: z.number().int().positive().describe('Max pods the kubelet is configured with; feeds the EKS kubelet-reserved memory formula.'),
@@ -15,11 +18,11 @@ export const awsInstanceType = z.strictObject({
 });
 
 export const architecture = z.strictObject({
-  arch: z.enum(['amd64', 'arm64']),
+  arch: cpuArch,
   instanceType: z.string(),
   podsPerNode: z.number().int().positive(),
   replicas: z.number().int().positive().optional().describe('Fixed fleet size without autoscaling; with autoscaling, the KEDA fallback when set.'),
-  min: z.number().int().nonnegative(),
+  min: z.number().int().nonnegative().describe('Fewest pods; at least 1 (checked): with no pod HAProxy refuses builds instead of queueing them, so KEDA never sees demand.'),
   max: z.number().int().positive(),
   slots: z.number().int().positive().optional().describe('HAProxy server-template slots; derived (the most pods this arch can have) unless pinned here.'),
   maxNodes: z.number().int().positive().optional().describe('NodePool node cap; derived from max replicas and pods per node unless pinned here.'),
@@ -59,7 +62,8 @@ export const buildkitSection = z.strictObject({
     timeoutConnectSeconds: z.number().int().positive(),
     timeoutClientMinutes: z.number().int().positive(),
     timeoutServerMinutes: z.number().int().positive(),
-    timeoutQueueSeconds: z.number().int().positive(),
+    timeoutQueueSeconds: z.number().int().positive().describe('Longest wait of a build for a free pod; must stay below clientConnectTimeoutSeconds.'),
+    clientConnectTimeoutSeconds: z.number().int().positive().describe('How long the BuildKit client (buildctl, buildx) waits for its connection before it gives up; timeout queue must be below it, so a build that gets no pod is refused by HAProxy rather than abandoned by the client.'),
   }),
   drain: z.strictObject({
     settleSeconds: z.number().int().positive().describe('Wait before watching connections, so HAProxy\'s DNS has dropped the pod and routes no new build to it.'),
@@ -78,6 +82,7 @@ export const buildkitSection = z.strictObject({
     consolidateAfter: duration,
     disruptionBudgetNodes: z.number().int().positive().describe('Nodes Karpenter may disrupt at once; also the NodePool\'s headroom for replacements.'),
     rootVolume: memoryQuantity,
+    vmMemoryOverheadPercent: z.number().gte(0).lt(1).describe('The Karpenter controller\'s VM_MEMORY_OVERHEAD_PERCENT (Helm settings.vmMemoryOverheadPercent, default 0.075): the share of an instance\'s memory Karpenter assumes the hypervisor keeps. Must match the controller: the pods are sized on the memory Karpenter plans with.'),
   }),
   serviceMonitorLabels: z.record(z.string(), z.string()).describe('Labels Prometheus selects ServiceMonitors by (e.g. kube-prometheus-stack\'s release).'),
   instanceTypes: z.record(z.string(), awsInstanceType),
