@@ -1,6 +1,9 @@
 // profiles.json: the single source of truth DAG code reads (SPEC 2.3), through dag_profiles.py.
 // snake_case for Python readers, except pod_override, which is a camelCase V1Pod dict.
-import { AirflowCluster, preflightFor, profileForWorkload, TEMPLATES_DIR, templateFile, workloadFor } from './model';
+import {
+  AirflowCluster, airflowPools, exclusiveWith, poolFor, preflightFor, profileForWorkload, TASK_POOL_SLOTS, TEMPLATES_DIR,
+  templateFile, workloadFor,
+} from './model';
 import { podOverride } from './pod';
 
 export function profilesContract(c: AirflowCluster) {
@@ -26,8 +29,15 @@ export function profilesContract(c: AirflowCluster) {
       ]),
     ),
     workloads: Object.fromEntries(
-      Object.entries(workloads).map(([w, x]) => [w, { profile: x.profile, max_active_runs: x.maxActiveRuns }]),
+      Object.entries(workloads).map(([w, x]) => [w, {
+        profile: x.profile,
+        max_active_runs: x.maxActiveRuns,
+        pool: poolFor(w),
+        pool_slots: TASK_POOL_SLOTS,
+        exclusive_with: exclusiveWith(c, w),
+      }]),
     ),
+    pools: airflowPools(c),
     retry: {
       retries: a.retry.retries,
       retry_delay_seconds: a.retry.retryDelaySeconds,
@@ -38,3 +48,5 @@ export function profilesContract(c: AirflowCluster) {
 }
 
 export const renderContract = (c: AirflowCluster): string => `${JSON.stringify(profilesContract(c), null, 2)}\n`;
+
+export const renderPools = (c: AirflowCluster): string => `${JSON.stringify(airflowPools(c), null, 2)}\n`;

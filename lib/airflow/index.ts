@@ -1,7 +1,7 @@
 // Airflow worker profiles for the ML platform (SPEC 2). Enabled by the `airflow` section.
 // Outputs under dist/<cluster>/airflow/: a pod template per profile and the ConfigMap bundling
-// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code,
-// docker-compose.env, and the worker NetworkPolicies.
+// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code, the Airflow
+// pools (pools.json and its ConfigMap), docker-compose.env, and the worker NetworkPolicies.
 import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
@@ -10,14 +10,16 @@ import { ConfigError } from '../config/errors';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { K8sObject, validateObject } from '../output/validate';
 import { ComponentChart, meta } from '../platform/chart';
-import { renderContract } from './contract';
-import { AirflowCluster, airflowCluster, forkSafetyEnv, TEMPLATES_CONFIGMAP, templateFile } from './model';
+import { renderContract, renderPools } from './contract';
+import {
+  AirflowCluster, airflowCluster, forkSafetyEnv, OUT_DIR, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP, templateFile,
+  VALUES_FILE,
+} from './model';
 import { addNetworkPolicies } from './network';
 import { podTemplate } from './pod';
 import { checkAirflow } from './rules';
-import { helmValues } from './values';
+import { helmValues, valuesHeader } from './values';
 
-const DIR = 'airflow';
 /** Static Python emitted next to profiles.json; it reads that file at import time. */
 const DAG_MODULE = fs.readFileSync(path.join(__dirname, 'dag_profiles.py'), 'utf8');
 
@@ -42,15 +44,21 @@ export const airflow: Component = {
     const c = airflowCluster(config);
     const a = c.airflow;
     const templates = renderTemplates(c);
-    for (const [file, text] of templates) chart.file(`${DIR}/pod-templates/${file}`, text);
+    for (const [file, text] of templates) chart.file(`${OUT_DIR}/pod-templates/${file}`, text);
     new k8s.KubeConfigMap(chart, 'pod-templates', {
       metadata: meta('airflow-pod-templates', TEMPLATES_CONFIGMAP, a.namespace),
       data: Object.fromEntries(templates),
     });
-    chart.file(`${DIR}/values-prod.yaml`, generatedHeader(c.name) + toYaml(helmValues(c)));
-    chart.file(`${DIR}/profiles.json`, renderContract(c));
-    chart.file(`${DIR}/dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
-    chart.file(`${DIR}/docker-compose.env`,
+    chart.file(`${OUT_DIR}/${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
+    chart.file(`${OUT_DIR}/profiles.json`, renderContract(c));
+    const pools = renderPools(c);
+    chart.file(`${OUT_DIR}/${POOLS_FILE}`, pools);
+    new k8s.KubeConfigMap(chart, 'pools', {
+      metadata: meta('airflow-pools', POOLS_CONFIGMAP, a.namespace),
+      data: { [POOLS_FILE]: pools },
+    });
+    chart.file(`${OUT_DIR}/dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
+    chart.file(`${OUT_DIR}/docker-compose.env`,
       generatedHeader(c.name) + forkSafetyEnv(a).map((e) => `${e.name}=${e.value}\n`).join(''));
     addNetworkPolicies(chart, c);
   },

@@ -2,6 +2,7 @@
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile } from '../config/sections/compute';
+import { exclusive, podGroup } from '../capacity/model';
 import { memoryBytes } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 
@@ -16,12 +17,20 @@ export function airflowCluster(c: ClusterConfig): AirflowCluster {
   return c as AirflowCluster;
 }
 
+/** Folder of the outputs under dist/<cluster>/, and the chart values file in it. */
+export const OUT_DIR = 'airflow';
+export const VALUES_FILE = 'values-prod.yaml';
+
 /** AIRFLOW_HOME of the official image (the chart's `airflowHome` default); the values pin it. */
 export const AIRFLOW_HOME = '/opt/airflow';
 /** Where the scheduler mounts the profile templates ConfigMap (a sibling of the chart's own pod_templates). */
 export const TEMPLATES_DIR = `${AIRFLOW_HOME}/profile-pod-templates`;
 export const TEMPLATES_CONFIGMAP = 'airflow-pod-templates';
 export const templateFile = (profile: string): string => `${profile}.yaml`;
+/** pools.json is mounted into the scheduler too, so `airflow pools import` needs no copying. */
+export const POOLS_CONFIGMAP = 'airflow-pools';
+export const POOLS_FILE = 'pools.json';
+export const POOLS_DIR = `${AIRFLOW_HOME}/pools`;
 
 /** Label every worker pod carries (pod templates and the chart's workers.labels); NetworkPolicies select it. */
 export const WORKER_LABEL = { key: 'cluster-manifests/pod-role', value: 'airflow-worker' } as const;
@@ -38,6 +47,8 @@ export function chartObjects(a: AirflowConfig) {
     webserverSecretKeySecret: { name: `${r}-webserver-secret-key`, key: 'webserver-secret-key' },
     metadataSecret: { name: a.helm.metadataSecret, key: 'connection' },
     configMap: `${r}-airflow-config`,
+    // the statsd Deployment's pod labels (chart/templates/statsd/statsd-deployment.yaml)
+    statsdLabels: { tier: 'airflow', component: 'statsd', release: r },
   };
 }
 
@@ -62,6 +73,34 @@ export function workloadFor(c: AirflowCluster, factor: string): string {
 }
 
 export const profileForWorkload = (c: AirflowCluster, workload: string): string => c.compute.workloads[workload].profile;
+
+/** The Airflow pool a workload's tasks draw from: one pool per workload, named after it. */
+export const poolFor = (workload: string): string => workload;
+
+/** Slots each task takes: one task is one worker pod, so a pool's slots count pods. */
+export const TASK_POOL_SLOTS = 1;
+
+/**
+ * Airflow pools, in the format `airflow pools import` reads. max_active_runs is per DAG; a pool caps
+ * the workload's pods however many DAGs run it, at the figure the capacity plan assumes.
+ */
+export function airflowPools(c: AirflowCluster): Record<string, { slots: number; description: string }> {
+  return Object.fromEntries(
+    Object.entries(c.compute.workloads).map(([w, x]) => [
+      poolFor(w),
+      {
+        slots: podGroup(c.compute, w).count * TASK_POOL_SLOTS,
+        description: `${w}: ${x.podsPerRun} pods per run x max_active_runs ${x.maxActiveRuns} (clusters/${c.name}.yaml)`,
+      },
+    ]),
+  );
+}
+
+/** Workloads that must not run while `workload` runs (exclusiveWith, read both ways as the planner reads it). */
+export function exclusiveWith(c: AirflowCluster, workload: string): string[] {
+  const group = podGroup(c.compute, workload);
+  return Object.keys(c.compute.workloads).filter((w) => w !== workload && exclusive(group, podGroup(c.compute, w))).sort();
+}
 
 /** The profile of the normal factor workload: the executor's default pod and the chart's workers.*. */
 export const defaultProfile = (c: AirflowCluster): string => profileForWorkload(c, c.airflow.factorWorkloads.normal);

@@ -15,9 +15,13 @@ const APP = 'airflow-worker-network';
 const nsSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
 const workers = { matchLabels: { [WORKER_LABEL.key]: WORKER_LABEL.value } };
 const notWorkers = { matchExpressions: [{ key: WORKER_LABEL.key, operator: 'DoesNotExist' }] };
-const tcp = (port: number) => [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }];
+const onPort = (port: number, protocol = 'TCP') => [{ protocol, port: k8s.IntOrString.fromNumber(port) }];
 
-const IN_CLUSTER = ['mlflow', 'redis'] as const;
+/** In-cluster endpoints workers may reach (statsd: task metrics such as ti.finish, over UDP). */
+const IN_CLUSTER = ['mlflow', 'redis', 'statsd'] as const;
+/** Endpoints that also get a policy on their side admitting workers on the endpoint port only
+ *  (none for statsd: nothing isolates the chart's statsd pods, the workers' egress rule suffices). */
+const PLATFORM_SIDE = ['mlflow', 'redis'] as const;
 const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
 
 function inClusterPeer(e: InCluster) {
@@ -30,10 +34,10 @@ function egressRules(e: Endpoints): k8s.NetworkPolicyEgressRule[] {
     to: [{ namespaceSelector: nsSelector(e.dns.namespace), podSelector: { matchLabels: e.dns.podLabels } }],
     ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(e.dns.port) })),
   };
-  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: tcp(e[k].port) }));
+  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: onPort(e[k].port, e[k].protocol) }));
   const external = EXTERNAL.map((k) => {
     const x: External = e[k];
-    return { to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(x.port) };
+    return { to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(x.port) };
   });
   return [dns, ...inCluster, ...external];
 }
@@ -50,13 +54,13 @@ export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): vo
       podSelector: workers,
       policyTypes: ['Ingress', 'Egress'],
       // the webserver reads a running task's log from the worker's log server
-      ingress: [{ from: [{ podSelector: notWorkers }], ports: tcp(a.workerLogServerPort) }],
+      ingress: [{ from: [{ podSelector: notWorkers }], ports: onPort(a.workerLogServerPort) }],
       egress: egressRules(a.egress),
     },
   });
   // Platform side: the endpoint pods accept worker pods on the endpoint port only, and every other
   // pod of the cluster as before (selecting them isolates them for ingress).
-  for (const k of IN_CLUSTER) {
+  for (const k of PLATFORM_SIDE) {
     const e = a.egress[k];
     new k8s.KubeNetworkPolicy(chart, `${k}-from-workers`, {
       metadata: meta(APP, `airflow-workers-to-${k}`, e.namespace),
@@ -65,7 +69,7 @@ export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): vo
         policyTypes: ['Ingress'],
         ingress: [
           { from: [{ namespaceSelector: {}, podSelector: notWorkers }] },
-          { from: [{ namespaceSelector: nsSelector(a.namespace), podSelector: workers }], ports: tcp(e.port) },
+          { from: [{ namespaceSelector: nsSelector(a.namespace), podSelector: workers }], ports: onPort(e.port, e.protocol) },
         ],
       },
     });

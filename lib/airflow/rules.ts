@@ -3,7 +3,18 @@
 // lib/config/fit.ts (both when loading); these rules skip them.
 import { Problem, Problems } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
-import { imageParts, platformPool } from './model';
+import { chartObjects, imageParts, platformPool } from './model';
+
+/** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */
+export const FORK_SAFETY: Readonly<Record<string, string>> = { GRPC_ENABLE_FORK_SUPPORT: '1', GRPC_POLL_STRATEGY: 'poll' };
+
+/** Shortest CIDR prefix an egress entry may have: a wider range would defeat the allow-list. */
+export const MIN_CIDR_PREFIX = 8;
+
+const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
+
+const sameMap = (x: Record<string, string>, y: Record<string, string>): boolean =>
+  Object.keys(x).length === Object.keys(y).length && Object.entries(y).every(([k, v]) => x[k] === v);
 
 export function checkAirflow(c: ClusterConfig): Problem[] {
   const problems = new Problems(c.name);
@@ -16,10 +27,44 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
       `add ${f} to airflow.factors or remove it from airflow.heavyFactors`),
   );
 
+  const heavy = a.factorWorkloads.heavy;
+  const heavyRuns = compute.workloads[heavy]?.maxActiveRuns;
+  problems.check(heavyRuns === undefined || heavyRuns === 1, `compute.workloads.${heavy}.maxActiveRuns`, heavyRuns,
+    `the heavy factor workload (airflow.factorWorkloads.heavy) must run one DAG run at a time (SPEC 1.1: heavy means max_active_runs 1)`,
+    'set maxActiveRuns: 1');
+
   if (!imageParts(a.image).version)
     problems.add('airflow.image', a.image,
       'the tag must start with the Airflow version (the chart\'s airflowVersion is derived from it)',
       'use a tag such as apache/airflow:2.10.5-python3.11');
+
+  for (const [name, value] of Object.entries(FORK_SAFETY)) {
+    const got = a.forkSafetyEnv[name];
+    problems.check(got === value, `airflow.forkSafetyEnv.${name}`, got,
+      `must be "${value}": gRPC fork safety (SPEC 2.4) needs ${name}=${value} on every worker pod`,
+      `set ${name}: "${value}"`);
+  }
+
+  const r = a.retry;
+  problems.check(r.retryDelaySeconds <= r.maxRetryDelaySeconds, 'airflow.retry.retryDelaySeconds', r.retryDelaySeconds,
+    `must be <= airflow.retry.maxRetryDelaySeconds (${r.maxRetryDelaySeconds}): the cap would cut even the first retry's delay`,
+    `lower retryDelaySeconds to ${r.maxRetryDelaySeconds} or raise maxRetryDelaySeconds to ${r.retryDelaySeconds}`);
+
+  for (const k of EXTERNAL) {
+    a.egress[k].cidrs.forEach((cidr, i) => {
+      const prefix = Number(cidr.split('/')[1]);
+      problems.check(prefix >= MIN_CIDR_PREFIX && prefix <= 32, `airflow.egress.${k}.cidrs[${i}]`, cidr,
+        `the prefix must be between /${MIN_CIDR_PREFIX} and /32: a wider range lets workers reach most of the internet and defeats the egress allow-list`,
+        `list the provider's published ranges for ${a.egress[k].host ?? k}, each /${MIN_CIDR_PREFIX} or narrower`);
+    });
+  }
+
+  const statsd = a.egress.statsd;
+  const labels = chartObjects(a).statsdLabels;
+  problems.check(statsd.namespace === a.namespace && statsd.protocol === 'UDP' && sameMap(statsd.podLabels ?? {}, labels),
+    'airflow.egress.statsd', statsd,
+    `must select the chart's StatsD exporter of release ${a.helm.release} in ${a.namespace} over UDP, else task metrics (TaskRetried) are dropped`,
+    `namespace: ${a.namespace}, podLabels: ${JSON.stringify(labels)}, protocol: UDP`);
 
   const platform = platformPool(c);
   problems.check(platform !== undefined, 'compute.pools', Object.keys(compute.pools),

@@ -1,8 +1,9 @@
 // Helm values for the official Apache Airflow chart (SPEC 2.2). Validated in the tests against the
 // chart's values.schema.json after Helm's merge with the chart's values.yaml.
 import {
-  AIRFLOW_HOME, AirflowCluster, defaultProfile, forkSafetyEnv, imageParts, platformPool, poolSelector, PROFILE_LABEL,
-  resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, templateFile, WORKER_LABEL,
+  AIRFLOW_HOME, AirflowCluster, defaultProfile, forkSafetyEnv, imageParts, platformPool, POOLS_CONFIGMAP, POOLS_DIR,
+  OUT_DIR, poolSelector, PROFILE_LABEL, resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, templateFile, VALUES_FILE,
+  WORKER_LABEL,
 } from './model';
 import { containerSecurityContext, podSecurityContext, TMP } from './pod';
 
@@ -11,6 +12,18 @@ export const CHART_STATSD_UID = 65534;
 
 export const defaultTemplatePath = (c: AirflowCluster): string => `${TEMPLATES_DIR}/${templateFile(defaultProfile(c))}`;
 
+/** The chart these values were validated against, and the install command (from the repository root) that pins it. */
+export const CHART = 'apache-airflow/airflow';
+export function helmInstallCommand(c: AirflowCluster): string {
+  const { helm, namespace } = c.airflow;
+  return `helm upgrade --install ${helm.release} ${CHART} --namespace ${namespace} --version ${helm.chartVersion} `
+    + `-f dist/${c.name}/${OUT_DIR}/${VALUES_FILE}`;
+}
+
+export const valuesHeader = (c: AirflowCluster): string =>
+  `# Values for ${CHART} ${c.airflow.helm.chartVersion} (airflow.helm.chartVersion); install from the repository root with\n`
+  + `#   ${helmInstallCommand(c)}\n`;
+
 export function helmValues(c: AirflowCluster) {
   const a = c.airflow;
   const image = imageParts(a.image);
@@ -18,6 +31,7 @@ export function helmValues(c: AirflowCluster) {
   const p = c.compute.profiles[profile];
   const podSecurity = podSecurityContext(c);
   const templatesVolume = 'profile-pod-templates';
+  const poolsVolume = 'airflow-pools';
   return {
     executor: 'KubernetesExecutor',
     airflowHome: AIRFLOW_HOME,
@@ -44,8 +58,15 @@ export function helmValues(c: AirflowCluster) {
       extraVolumeMounts: [TMP.mount],
     },
     scheduler: {
-      extraVolumes: [{ name: templatesVolume, configMap: { name: TEMPLATES_CONFIGMAP } }],
-      extraVolumeMounts: [{ name: templatesVolume, mountPath: TEMPLATES_DIR, readOnly: true }],
+      extraVolumes: [
+        { name: templatesVolume, configMap: { name: TEMPLATES_CONFIGMAP } },
+        { name: poolsVolume, configMap: { name: POOLS_CONFIGMAP } },
+      ],
+      // whole-directory mounts (no subPath), so an updated ConfigMap reaches the running scheduler
+      extraVolumeMounts: [
+        { name: templatesVolume, mountPath: TEMPLATES_DIR, readOnly: true },
+        { name: poolsVolume, mountPath: POOLS_DIR, readOnly: true },
+      ],
     },
     statsd: {
       securityContexts: {

@@ -1,10 +1,12 @@
 // The Airflow outputs of scw-ml-prod: the chart values against the chart's own schema, the
-// selectors, env and mounts that tie the outputs together, the NetworkPolicies, and a snapshot.
+// selectors, env and mounts that tie the outputs together, the pools, the NetworkPolicies, and a snapshot.
 import Ajv from 'ajv';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { airflowFiles, chartDir, config, required } from './support';
+import { FORK_SAFETY } from '../../lib/airflow/rules';
+import { shared } from '../support/env';
+import { airflowFiles, config } from './support';
 
 const c = config();
 const compute = c.compute!;
@@ -16,9 +18,13 @@ const profiles = Object.keys(compute.profiles);
 const normalProfile = compute.workloads[airflow.factorWorkloads.normal].profile;
 const platformPool = Object.entries(compute.pools).find(([, p]) => p.role === 'platform')![0];
 const forkEnv = Object.entries(airflow.forkSafetyEnv).map(([name, value]) => ({ name, value }));
+/** The variables the fork-safety rule requires (never empty, unlike a config map could be). */
+const requiredForkEnv = Object.entries(FORK_SAFETY).map(([name, value]) => ({ name, value }));
 const values = yamlOf('values-prod.yaml');
 const contract = JSON.parse(files.get('profiles.json')!);
 const configMap = yamlOf('configmap-airflow-pod-templates.yaml');
+const poolsConfigMap = yamlOf('configmap-airflow-pools.yaml');
+const pools = JSON.parse(files.get('pools.json')!);
 const policies = [...files].filter(([f]) => f.startsWith('networkpolicy-')).map(([, text]) => parse(text));
 const template = (profile: string): any => yamlOf(`pod-templates/${profile}.yaml`);
 
@@ -50,8 +56,8 @@ describe('outputs', () => {
   it('are the six outputs of the issue, plus the ConfigMap and NetworkPolicies', () => {
     expect([...files.keys()]).toEqual(expect.arrayContaining([
       ...profiles.map((p) => `pod-templates/${p}.yaml`),
-      'values-prod.yaml', 'profiles.json', 'dag_profiles.py', 'docker-compose.env',
-      'configmap-airflow-pod-templates.yaml',
+      'values-prod.yaml', 'profiles.json', 'dag_profiles.py', 'docker-compose.env', 'pools.json',
+      'configmap-airflow-pod-templates.yaml', 'configmap-airflow-pools.yaml',
     ]));
     expect(policies.length).toBeGreaterThan(0);
   });
@@ -69,6 +75,8 @@ describe('pod templates', () => {
     expect(base.name).toBe('base');
     expect(base.image).toBe(airflow.image);
     expect(base.resources).toEqual({ requests: p.requests, limits: p.limits });
+    expect(requiredForkEnv.map((e) => e.name)).toEqual(['GRPC_ENABLE_FORK_SUPPORT', 'GRPC_POLL_STRATEGY']);
+    expect(base.env).toEqual(expect.arrayContaining(requiredForkEnv));
     expect(base.env).toEqual(expect.arrayContaining(forkEnv));
     expect(pod.spec.nodeSelector).toEqual({ [compute.poolLabel]: p.pool });
     expect(pod.spec.restartPolicy).toBe('Never');
@@ -105,6 +113,22 @@ describe('values-prod.yaml', () => {
     const p = compute.profiles[normalProfile];
     expect(values.workers.resources).toEqual({ requests: p.requests, limits: p.limits });
     expect(values.workers.env).toEqual(forkEnv);
+    expect(values.workers.env).toEqual(expect.arrayContaining(requiredForkEnv));
+  });
+
+  it('pins the chart version in its header, with the install command that uses it', () => {
+    const header = files.get('values-prod.yaml')!.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    expect(header).toContain(`apache-airflow/airflow ${airflow.helm.chartVersion}`);
+    expect(header).toContain(
+      `helm upgrade --install ${airflow.helm.release} apache-airflow/airflow --namespace ${airflow.namespace} --version ${airflow.helm.chartVersion} -f dist/${c.name}/airflow/values-prod.yaml`);
+  });
+
+  it('mounts pools.json into the scheduler, as a directory so ConfigMap updates reach it', () => {
+    const volume = values.scheduler.extraVolumes.find((v: any) => v.configMap?.name === poolsConfigMap.metadata.name);
+    const mount = values.scheduler.extraVolumeMounts.find((m: any) => m.name === volume.name);
+    expect(mount.subPath).toBeUndefined();
+    expect(poolsConfigMap.metadata.namespace).toBe(airflow.namespace);
+    expect(poolsConfigMap.data['pools.json']).toBe(files.get('pools.json'));
   });
 
   it('carries the retry defaults the chart can carry', () => {
@@ -129,7 +153,7 @@ describe('values-prod.yaml', () => {
     expect(labels).toMatchObject(values.workers.labels);
   });
 
-  const chart = required('../shared/reference/airflow-chart', chartDir());
+  const chart = shared('reference', 'airflow-chart');
   (chart ? describe : describe.skip)('against the chart', () => {
     const read = (f: string) => fs.readFileSync(path.join(chart!, f), 'utf8');
     const defaults = chart ? parse(read('values.yaml')) : {};
@@ -150,6 +174,16 @@ describe('values-prod.yaml', () => {
 
     it('gives the chart\'s statsd its own uid under the restricted namespace', () => {
       expect(values.statsd.securityContexts.pod.runAsUser).toBe(defaults.statsd.uid);
+    });
+
+    it('pins the chart version of the reference Chart.yaml the values are validated against', () => {
+      expect(airflow.helm.chartVersion).toBe(parse(read('Chart.yaml')).version);
+    });
+
+    it('lets workers reach statsd on the port the chart\'s exporter listens on and Airflow sends to', () => {
+      expect(defaults.statsd.enabled).toBe(true);
+      expect(airflow.egress.statsd.port).toBe(defaults.ports.statsdIngest);
+      expect(airflow.egress.statsd.port).toBe(defaults.config.metrics.statsd_port);
     });
   });
 });
@@ -186,6 +220,25 @@ describe('profiles.json', () => {
     }
   });
 
+  it('has the pools of pools.json and each workload\'s pool, one slot per task', () => {
+    expect(contract.pools).toEqual(pools);
+    for (const w of Object.keys(compute.workloads)) {
+      expect(Object.keys(pools)).toContain(contract.workloads[w].pool);
+      expect(contract.workloads[w].pool_slots).toBe(1);
+    }
+  });
+
+  it('has exclusive_with per workload: compute.workloads.*.exclusiveWith read both ways', () => {
+    const ws = compute.workloads;
+    for (const [w, x] of Object.entries(ws)) {
+      const both = Object.keys(ws).filter((o) => x.exclusiveWith.includes(o) || ws[o].exclusiveWith.includes(w));
+      expect(contract.workloads[w].exclusive_with).toEqual(both.sort());
+    }
+    const { normal, heavy } = airflow.factorWorkloads;
+    expect(contract.workloads[heavy].exclusive_with).toContain(normal);
+    expect(contract.workloads[normal].exclusive_with).toContain(heavy);
+  });
+
   it('gives the pre-flight threshold as a fraction and as bytes of the node\'s memory', () => {
     for (const profile of profiles) {
       const pf = contract.profiles[profile].preflight;
@@ -196,10 +249,33 @@ describe('profiles.json', () => {
   });
 });
 
+describe('pools.json', () => {
+  it('has one pool per workload, in the format `airflow pools import` reads', () => {
+    expect(Object.keys(pools).sort()).toEqual(Object.keys(compute.workloads).map((w) => contract.workloads[w].pool).sort());
+    for (const pool of Object.values<any>(pools)) {
+      expect(Object.keys(pool).sort()).toEqual(['description', 'slots']);
+      expect(Number.isInteger(pool.slots) && pool.slots > 0).toBe(true);
+      expect(typeof pool.description).toBe('string');
+    }
+  });
+
+  it.each(Object.entries(compute.workloads))('%s: slots = podsPerRun x maxActiveRuns, the pods the capacity plan assumes', (w, x) => {
+    expect(pools[contract.workloads[w].pool].slots).toBe(x.podsPerRun * x.maxActiveRuns);
+  });
+
+  it('caps FTF normal below what max_active_runs alone allows once every normal factor has its own DAG', () => {
+    const w = compute.workloads[airflow.factorWorkloads.normal];
+    const normalFactors = airflow.factors.filter((f) => !airflow.heavyFactors.includes(f));
+    expect(normalFactors.length).toBeGreaterThan(1);
+    expect(pools[airflow.factorWorkloads.normal].slots).toBeLessThan(normalFactors.length * w.podsPerRun * w.maxActiveRuns);
+  });
+});
+
 describe('docker-compose.env', () => {
   it('holds the fork-safety variables as KEY=value lines', () => {
     const lines = files.get('docker-compose.env')!.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines).toEqual(forkEnv.map((e) => `${e.name}=${e.value}`));
+    expect(lines).toEqual(expect.arrayContaining(requiredForkEnv.map((e) => `${e.name}=${e.value}`)));
   });
 });
 
@@ -224,7 +300,7 @@ describe('NetworkPolicies', () => {
     }));
   });
 
-  it('allow egress only to DNS, PostgreSQL, MLflow, Redis, S3 and the exchange API, from the config', () => {
+  it('allow egress only to DNS, PostgreSQL, MLflow, Redis, StatsD, S3 and the exchange API, from the config', () => {
     const egress = workerPolicies.flatMap((p) => p.spec.egress ?? []);
     const e = airflow.egress;
     const tcp = (port: number) => [{ port, protocol: 'TCP' }];
@@ -236,8 +312,22 @@ describe('NetworkPolicies', () => {
       { to: [peer(e.dns)], ports: [{ port: e.dns.port, protocol: 'UDP' }, { port: e.dns.port, protocol: 'TCP' }] },
       { to: [peer(e.mlflow)], ports: tcp(e.mlflow.port) },
       { to: [peer(e.redis)], ports: tcp(e.redis.port) },
+      { to: [peer(e.statsd)], ports: [{ port: e.statsd.port, protocol: e.statsd.protocol }] },
       ...[e.postgres, e.s3, e.exchangeApi].map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(x.port) })),
     ]);
+  });
+
+  it('let task pods send StatsD over UDP to the chart\'s statsd exporter (TaskRetried reads it)', () => {
+    const egress = workerPolicies.flatMap((p) => p.spec.egress ?? []);
+    const e = airflow.egress.statsd;
+    expect(e.protocol).toBe('UDP');
+    expect(egress).toContainEqual({
+      to: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': airflow.namespace } },
+        podSelector: { matchLabels: { tier: 'airflow', component: 'statsd', release: airflow.helm.release } },
+      }],
+      ports: [{ port: e.port, protocol: 'UDP' }],
+    });
   });
 
   it('let only the webserver side (non-worker pods) reach a worker, on the log server port', () => {

@@ -2,11 +2,13 @@
 // generated dag_profiles module imported and used the way DAG code uses it.
 import * as fs from 'fs';
 import * as path from 'path';
+import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { memoryBytes } from '../../lib/config/quantity';
 import { tmpDir } from '../support/clusters';
-import { airflowFiles, config, findPython, required, runPython } from './support';
+import { python } from '../support/env';
+import { airflowFiles, config, runPython } from './support';
 
-const py = required('python3 with the kubernetes and yaml modules', findPython());
+const py = python();
 const maybe = py ? describe : describe.skip;
 
 const c = config();
@@ -43,6 +45,7 @@ maybe('pod templates read as Airflow reads them (yaml.safe_load + V1Pod deserial
     expect(pod.requests).toEqual(p.requests);
     expect(pod.limits).toEqual(p.limits);
     expect(pod.env).toMatchObject(airflow.forkSafetyEnv);
+    expect(pod.env).toMatchObject(FORK_SAFETY);
     expect(pod.nodeSelector).toEqual({ [compute.poolLabel]: p.pool });
     expect(pod.restartPolicy).toBe('Never');
   });
@@ -54,56 +57,92 @@ maybe('pod templates read as Airflow reads them (yaml.safe_load + V1Pod deserial
 
 maybe('the generated dag_profiles module, imported by Python', () => {
   const { dir } = writeAll(['dag_profiles.py', 'profiles.json']);
-  const unknown = 'no_such_factor';
+  const unknown = 'no_such_name';
+  const workloads = Object.keys(compute.workloads);
+  const { normal, heavy } = airflow.factorWorkloads;
+  const contract = JSON.parse(files.get('profiles.json')!);
   let out: any;
   beforeAll(() => {
-    out = runPython(py!, 'use_module.py', [dir, JSON.stringify(airflow.factors), unknown]);
+    // the normal factor pool is busy, every other pool idle
+    out = runPython(py!, 'use_module.py', [dir, JSON.stringify(airflow.factors), JSON.stringify(workloads), unknown, JSON.stringify([normal])]);
   });
 
-  const expected = (factor: string) => {
-    const heavy = airflow.heavyFactors.includes(factor);
-    const workload = compute.workloads[airflow.factorWorkloads[heavy ? 'heavy' : 'normal']];
-    const profile = compute.profiles[workload.profile];
-    const node = compute.nodeTypes[compute.pools[profile.pool].nodeType];
-    return { heavy, workload, profileName: workload.profile, profile, node };
+  const resourcesOf = (profile: string) => {
+    const p = compute.profiles[profile];
+    return { requests: p.requests, limits: p.limits, nodeSelector: { [compute.poolLabel]: p.pool } };
   };
 
-  it.each(airflow.factors)('%s: heavy or not, its profile, and a real V1Pod override with that profile', (factor) => {
-    const e = expected(factor);
+  it.each(airflow.factors)('%s: heavy or not, its workload and profile, and a real V1Pod override with that profile', (factor) => {
+    const isHeavy = airflow.heavyFactors.includes(factor);
+    const workload = airflow.factorWorkloads[isHeavy ? 'heavy' : 'normal'];
+    const w = compute.workloads[workload];
+    const node = compute.nodeTypes[compute.pools[compute.profiles[w.profile].pool].nodeType];
     const f = out.factors[factor];
-    expect(f.heavy).toBe(e.heavy);
-    expect(f.profile).toBe(e.profileName);
-    expect(f.maxActiveRuns).toBe(e.workload.maxActiveRuns);
-    expect(f.isV1Pod).toBe(true);
-    expect(f.executorConfigIsV1Pod).toBe(true);
-    expect(f.container).toBe('base');
-    expect(f.requests).toEqual(e.profile.requests);
-    expect(f.limits).toEqual(e.profile.limits);
-    expect(f.nodeSelector).toEqual({ [compute.poolLabel]: e.profile.pool });
-    expect(f.preflightBytes).toBe(Math.floor(memoryBytes(e.node.memory) * airflow.preflightMemoryFraction));
+    expect(f).toMatchObject({ heavy: isHeavy, workload, profile: w.profile, maxActiveRuns: w.maxActiveRuns });
+    expect(f).toMatchObject({ isV1Pod: true, executorConfigIsV1Pod: true, container: 'base', ...resourcesOf(w.profile) });
+    expect(f.preflightBytes).toBe(Math.floor(memoryBytes(node.memory) * airflow.preflightMemoryFraction));
   });
 
   it('routes heavy factors to a different profile than normal ones', () => {
-    const heavy = airflow.heavyFactors[0];
-    const normal = airflow.factors.find((f) => !airflow.heavyFactors.includes(f))!;
-    expect(out.factors[heavy].profile).not.toBe(out.factors[normal].profile);
+    const heavyFactor = airflow.heavyFactors[0];
+    const normalFactor = airflow.factors.find((f) => !airflow.heavyFactors.includes(f))!;
+    expect(out.factors[heavyFactor].profile).not.toBe(out.factors[normalFactor].profile);
   });
 
-  it('default_args carries the retry policy, delays as timedelta', () => {
-    expect(out.defaultArgs).toEqual({
+  it.each(workloads)('%s: max_active_runs, pool, and a real V1Pod override of its profile', (workload) => {
+    const w = compute.workloads[workload];
+    const got = out.workloads[workload];
+    expect(got.maxActiveRuns).toBe(w.maxActiveRuns);
+    expect(got.pool).toBe(contract.workloads[workload].pool);
+    expect(Object.keys(contract.pools)).toContain(got.pool);
+    expect(got).toMatchObject({ isV1Pod: true, executorConfigIsV1Pod: true, container: 'base', ...resourcesOf(w.profile) });
+  });
+
+  it.each(workloads)('%s: default_args has the retry policy (timedeltas) and draws every task from the pool, one slot each', (workload) => {
+    const got = out.workloads[workload];
+    expect(got.timedeltas).toBe(true);
+    expect(got.defaultArgs).toEqual({
       retries: airflow.retry.retries,
-      retry_exponential_backoff: airflow.retry.exponentialBackoff,
       retry_delay: airflow.retry.retryDelaySeconds,
+      retry_exponential_backoff: airflow.retry.exponentialBackoff,
       max_retry_delay: airflow.retry.maxRetryDelaySeconds,
-      timedeltas: true,
+      pool: got.pool,
+      pool_slots: 1,
     });
   });
 
+  it('exclusive_pools gives the pools that must be idle, both ways; busy_exclusive_pools and exclusive_pools_idle read them', () => {
+    expect(out.workloads[heavy].exclusivePools).toEqual([contract.workloads[normal].pool]);
+    expect(out.workloads[normal].exclusivePools).toEqual([contract.workloads[heavy].pool]);
+    expect(out.workloads[heavy].busyExclusivePools).toEqual([contract.workloads[normal].pool]);
+    expect(out.workloads[normal].busyExclusivePools).toEqual([]);
+    expect(out.workloads[heavy].exclusivePoolsIdle).toBe(false);
+    expect(out.workloads[normal].exclusivePoolsIdle).toBe(true);
+    for (const w of workloads) expect(out.workloads[w].exclusivePools).toEqual(contract.workloads[w].exclusive_with.map((x: string) => contract.workloads[x].pool));
+  });
+
+  it('busy_exclusive_pools refuses a pool that was never imported, naming the import command', () => {
+    expect(out.missingPool.type).toBe('PoolMissingError');
+    expect(out.missingPool.message).toContain('airflow pools import');
+  });
+
   it('an unknown factor raises UnknownFactorError naming it and the config field', () => {
-    for (const error of Object.values(out.unknown) as any[]) {
+    const errors = Object.values(out.unknownFactor) as any[];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
       expect(error.type).toBe('UnknownFactorError');
       expect(error.message).toContain(`unknown factor '${unknown}'`);
       expect(error.message).toContain('airflow.factors');
+    }
+  });
+
+  it('an unknown workload raises UnknownWorkloadError naming it and the config field', () => {
+    const errors = Object.values(out.unknownWorkload) as any[];
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error.type).toBe('UnknownWorkloadError');
+      expect(error.message).toContain(`unknown workload '${unknown}'`);
+      expect(error.message).toContain('compute.workloads');
     }
   });
 });

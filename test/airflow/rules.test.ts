@@ -5,7 +5,7 @@ import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/c
 import { render } from '../../lib/output/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
-import { checkAirflow } from '../../lib/airflow/rules';
+import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
 import { CLUSTER, config, raw } from './support';
 
 /** The Airflow rules' messages for a modified raw config. */
@@ -107,6 +107,95 @@ describe('airflow rules', () => {
     const found = loadProblems(r);
     expect(found).toContainEqual(expect.stringContaining(`cluster ${CLUSTER}: compute.profiles.heavy.pool = "gpu": unknown pool`));
     expect(found).toContainEqual(expect.stringContaining(`cluster ${CLUSTER}: compute.pools.permanent.nodeType = "NO-SUCH-TYPE": unknown node type`));
+  });
+
+  describe('fork safety (SPEC 2.4)', () => {
+    const names = Object.keys(FORK_SAFETY);
+
+    it('requires both gRPC variables', () => {
+      expect(names).toEqual(['GRPC_ENABLE_FORK_SUPPORT', 'GRPC_POLL_STRATEGY']);
+    });
+
+    it.each(names)('refuses a config without %s', (name) => {
+      const r = raw();
+      delete r.airflow.forkSafetyEnv[name];
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        `cluster ${CLUSTER}: airflow.forkSafetyEnv.${name} = missing: must be "${FORK_SAFETY[name]}"`));
+    });
+
+    it.each(names)('refuses a wrong value of %s, naming the key and the value', (name) => {
+      const r = raw();
+      r.airflow.forkSafetyEnv[name] = 'epoll1';
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        `cluster ${CLUSTER}: airflow.forkSafetyEnv.${name} = "epoll1": must be "${FORK_SAFETY[name]}"`));
+    });
+
+    it('refuses an empty map with one problem per missing variable', () => {
+      const r = raw();
+      r.airflow.forkSafetyEnv = {};
+      const found = problems(r).filter((p) => p.includes('airflow.forkSafetyEnv.'));
+      expect(found).toHaveLength(names.length);
+    });
+  });
+
+  it('refuses a retry delay above the maximum retry delay', () => {
+    const r = raw();
+    const max = r.airflow.retry.maxRetryDelaySeconds;
+    r.airflow.retry.retryDelaySeconds = max + 1;
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.retry.retryDelaySeconds = ${max + 1}: must be <= airflow.retry.maxRetryDelaySeconds (${max})`));
+  });
+
+  it.each([0, MIN_CIDR_PREFIX - 1])('refuses an egress CIDR of /%i: it would defeat the allow-list', (prefix) => {
+    const r = raw();
+    const cidr = `0.0.0.0/${prefix}`;
+    r.airflow.egress.exchangeApi.cidrs.push(cidr);
+    const i = r.airflow.egress.exchangeApi.cidrs.length - 1;
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.egress.exchangeApi.cidrs[${i}] = "${cidr}": the prefix must be between /${MIN_CIDR_PREFIX} and /32`));
+  });
+
+  it(`accepts an egress CIDR of exactly /${MIN_CIDR_PREFIX}`, () => {
+    const r = raw();
+    r.airflow.egress.s3.cidrs = [`10.0.0.0/${MIN_CIDR_PREFIX}`];
+    expect(problems(r)).toEqual([]);
+  });
+
+  it('refuses a heavy factor workload with max_active_runs above 1', () => {
+    const r = raw();
+    const heavy = r.airflow.factorWorkloads.heavy;
+    r.compute.workloads[heavy].maxActiveRuns = 2;
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: compute.workloads.${heavy}.maxActiveRuns = 2: the heavy factor workload`));
+  });
+
+  it('refuses a statsd endpoint that does not select the chart\'s statsd pods of this release', () => {
+    const r = raw();
+    r.airflow.helm.release = 'other';
+    const found = problems(r).join('\n');
+    expect(found).toContain(`cluster ${CLUSTER}: airflow.egress.statsd = `);
+    expect(found).toContain('release other');
+    expect(found).toContain('"release":"other"');
+  });
+
+  it('refuses a statsd endpoint over TCP (StatsD is UDP)', () => {
+    const r = raw();
+    delete r.airflow.egress.statsd.protocol;
+    expect(problems(r).join('\n')).toContain(`cluster ${CLUSTER}: airflow.egress.statsd = `);
+  });
+
+  it('accepts the statsd labels in any order', () => {
+    const r = raw();
+    const labels = r.airflow.egress.statsd.podLabels;
+    r.airflow.egress.statsd.podLabels = Object.fromEntries(Object.entries(labels).reverse());
+    expect(problems(r)).toEqual([]);
+  });
+
+  it('refuses a chart version that is not exact', () => {
+    const r = raw();
+    r.airflow.helm.chartVersion = '1.x';
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.helm.chartVersion = "1.x": must be an exact chart version`));
   });
 
   it('fails synthesis as a whole: render refuses and names the field', () => {
