@@ -28,7 +28,7 @@ function renderTemplates(c: AirflowCluster): Map<string, string> {
   const texts = new Map<string, string>();
   for (const profile of Object.keys(c.compute.profiles)) {
     const pod = podTemplate(c, profile);
-    const errors = validateObject(pod as K8sObject);
+    const errors = validateObject(pod as K8sObject, { cache: true });
     if (errors.length > 0)
       throw new ConfigError(errors.map((rule) => ({ cluster: c.name, path: `airflow: pod template ${profile}`, value: 'v1 Pod', rule })));
     texts.set(templateFile(profile), generatedHeader(c.name) + toYaml(pod));
