@@ -29,9 +29,13 @@ function tableUnder(heading: string, report = md): string[][] {
   return rows.slice(2); // header and separator
 }
 
+const planArgs = (args: string[], dir?: string) => [...args, ...(dir ? ['--clusters-dir', dir] : [])];
 /** The documented command: `npm run -s plan -- ...` (-s keeps npm's banner off stdout). */
 const npmPlan = (args: string[], dir?: string) =>
-  spawnSync('npm', ['run', '-s', 'plan', '--', ...args, ...(dir ? ['--clusters-dir', dir] : [])], { cwd: REPO, encoding: 'utf8' });
+  spawnSync('npm', ['run', '-s', 'plan', '--', ...planArgs(args, dir)], { cwd: REPO, encoding: 'utf8' });
+/** What `npm run plan` runs, without npm's own start-up (for the cases that are not about npm). */
+const nodePlan = (args: string[], dir?: string) =>
+  spawnSync(process.execPath, ['-r', './scripts/register.js', 'scripts/plan.ts', ...planArgs(args, dir)], { cwd: REPO, encoding: 'utf8' });
 
 describe('plan.md and plan.json', () => {
   it('show the same figures for every scenario', () => {
@@ -209,17 +213,17 @@ describe('npm run -s plan', () => {
   });
 
   it('prints the report, and a what-if answer with --objective', () => {
-    const run = npmPlan(['--cluster', NAME, '--objective', 'min-cost', '--policy', 'aggressive']);
+    const run = nodePlan(['--cluster', NAME, '--objective', 'min-cost', '--policy', 'aggressive']);
     expect(run.status).toBe(0);
     expect(run.stdout.startsWith(md)).toBe(true);
     expect(run.stdout).toContain('## What if: min-cost, policy aggressive');
   });
 
   it('exits 1 with the problems when a hard guarantee fails, and 2 on a bad option', () => {
-    const broken = npmPlan(['--cluster', NAME], clustersDir({ [NAME]: prod({ 'capacity.budgetEurPerMonth': 100 }) }));
+    const broken = nodePlan(['--cluster', NAME], clustersDir({ [NAME]: prod({ 'capacity.budgetEurPerMonth': 100 }) }));
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/capacity\.months\[\d\] = "\w+": month \w+ costs EUR [\d.]+, must be < EUR 100/);
-    const bad = npmPlan(['--cluster', NAME, '--objective', 'cheapest']);
+    const bad = nodePlan(['--cluster', NAME, '--objective', 'cheapest']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--objective must be one of min-cost, min-time, balance');
   });

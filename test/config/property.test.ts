@@ -96,7 +96,7 @@ describe.each(builtInClusters())('any edit of %s', (name) => {
           fs.rmSync(dir, { recursive: true, force: true });
         }
       }),
-      { numRuns: 60, seed: 20261123 },
+      { numRuns: 40, seed: 20261123 },
     );
   });
 });
