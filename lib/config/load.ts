@@ -6,22 +6,11 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, Problem } from './errors';
 import { checkProfiles } from './fit';
+import { formatPath, valueAt } from './paths';
 import { checkReferences } from './references';
 import { Cluster, clusterSchema } from './schema';
 
 export const CLUSTERS_DIR = path.join(__dirname, '..', '..', 'clusters');
-
-function valueAt(root: unknown, at: PropertyKey[]): unknown {
-  let v: any = root;
-  for (const k of at) v = v == null ? undefined : v[k as any];
-  return v;
-}
-
-export function formatPath(at: PropertyKey[]): string {
-  return at
-    .map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`))
-    .join('');
-}
 
 /** Keys the schema allows at `at` (for "did you mean" style messages). */
 function knownKeys(at: PropertyKey[]): string[] {
