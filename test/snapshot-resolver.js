@@ -3,7 +3,6 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const dir = path.join(root, '__snapshots__');
-const ext = '.snap';
 
 module.exports = {
   resolveSnapshotPath: (testPath, snapshotExtension) =>
@@ -12,4 +11,3 @@ module.exports = {
     path.join(root, 'test', path.basename(snapshotPath, snapshotExtension).split('__').join(path.sep)),
   testPathForConsistencyCheck: path.join(root, 'test', 'config', 'example.test.ts'),
 };
-void ext;

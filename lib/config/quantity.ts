@@ -1,4 +1,4 @@
-// Kubernetes quantities as written in cluster files ("950m", "1.8Gi"), parsed once for arithmetic.
+// Field types shared by the config sections: Kubernetes quantities as written in cluster files ("950m", "1.8Gi"), parsed once for arithmetic.
 // Manifests keep the string the user wrote; the planner and the rules use the numbers.
 import { z } from 'zod';
 
@@ -13,7 +13,6 @@ export const GiB = 2 ** 30;
 export function cpuCores(q: string): number {
   const m = CPU.exec(q);
   if (!m) throw new Error(`not a CPU quantity: ${q}`);
-  // millicores are integers in the API; round to avoid 0.1 + 0.2 noise in sums
   return m[3] === 'm' ? Number(m[1]) / 1000 : Number(m[1]);
 }
 
@@ -49,3 +48,9 @@ export const memoryQuantity = z
 
 export const resources = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 export type Resources = z.infer<typeof resources>;
+
+/** A Kubernetes object name segment: namespaces, cluster names, pools, profiles, workloads. */
+export const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, "-")')
+  .max(63);

@@ -56,6 +56,8 @@ export function checkReferences(c: ClusterConfig, file?: string): Problem[] {
       }
     }
   }
+  // the BuildKit farm's nodes come from Karpenter's EC2NodeClass: an AWS-only component
+  if (c.buildkit && c.provider !== 'aws') add('provider', c.provider, 'a buildkit section needs provider aws (Karpenter EC2NodeClass, EKS)');
   for (const section of ['airflow', 'capacity'] as const) {
     if (c[section] && !compute) add(section, '(present)', 'needs a compute section (node types, pools, profiles, workloads)');
   }

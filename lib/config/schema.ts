@@ -6,11 +6,7 @@ import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
 import { monitoringSection } from './sections/monitoring';
-
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, "-")')
-  .max(63);
+import { dnsLabel } from './quantity';
 
 export const namespaceSpec = z.strictObject({
   name: dnsLabel,
@@ -22,7 +18,7 @@ export const namespaceSpec = z.strictObject({
 export const clusterSchema = z.strictObject({
   name: dnsLabel.describe('Cluster name; must equal the file name without .yaml'),
   description: z.string(),
-  provider: z.enum(['scaleway', 'aws']),
+  provider: z.enum(['scaleway', 'aws']).describe('Cloud of the cluster; components that need one (buildkit: aws) check it.'),
   partOf: dnsLabel.describe('Value of app.kubernetes.io/part-of on every object.'),
   podSecurityVersion: z.string().regex(/^(latest|v\d+\.\d+)$/).default('v1.28').describe('Pod Security Standards version pinned on namespaces, e.g. v1.28.'),
   namespaces: z.array(namespaceSpec).min(1),

@@ -100,3 +100,12 @@ describe('problems found by component rules', () => {
     for (const p of problems) expect(p.file).toBe('clusters/scw-ml-prod.yaml');
   });
 });
+
+describe('provider', () => {
+  it('a BuildKit farm needs AWS (its nodes are Karpenter EC2NodeClasses)', () => {
+    const raw = setPath(rawCluster('arc-staging'), 'provider', 'scaleway');
+    const [p] = problemsOf(() => parseRaw(raw, 'arc-staging'));
+    expect(p).toMatchObject({ path: 'provider', value: 'scaleway' });
+    expect(p.rule).toMatch(/buildkit section needs provider aws/);
+  });
+});

@@ -1,5 +1,6 @@
 // Airflow on the ML platform (SPEC 2): what the worker pods, the Helm values and the DAG contract need.
 import { z } from 'zod';
+import { dnsLabel } from '../quantity';
 
 const port = z.number().int().min(1).max(65535);
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16');
@@ -19,7 +20,7 @@ export const airflowSection = z.strictObject({
   image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest').describe('Image of the worker `base` container.'),
   user: z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().nonnegative() }).describe('Numeric user and group the image runs as (the official image: 50000 and group 0).'),
   helm: z.strictObject({
-    release: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label'),
+    release: dnsLabel,
     metadataSecret: z.string().describe('Secret holding the managed PostgreSQL connection URI under the key `connection`, created out of band.'),
     chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as 1.15.0')
       .describe('Version of the official chart (apache-airflow/airflow) the values were validated against; the install command pins it.'),

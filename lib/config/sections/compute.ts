@@ -1,9 +1,8 @@
 // Node types, node pools, pod profiles and workloads: the compute model shared by the Airflow
 // manifests and the capacity planner (SPEC 1.1). Numbers live here and nowhere else.
 import { z } from 'zod';
-import { cpuQuantity, memoryQuantity, resources } from '../quantity';
+import { cpuQuantity, dnsLabel, memoryQuantity, resources } from '../quantity';
 
-const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label');
 
 export const nodeType = z.strictObject({
   vcpu: z.number().int().positive(),
@@ -24,7 +23,7 @@ export const pool = z.strictObject({
 });
 
 export const platformWorkload = z.strictObject({
-  name,
+  name: dnsLabel,
   pool: z.string(),
   requests: resources,
   note: z.string().optional(),
@@ -51,11 +50,11 @@ export const workload = z.strictObject({
 
 export const computeFields = {
   nodeTypes: z.record(z.string(), nodeType),
-  pools: z.record(name, pool),
+  pools: z.record(dnsLabel, pool),
   poolLabel: z.string().default('k8s.scaleway.com/pool-name').describe('Node label that selects a pool (Scaleway Kapsule sets it on every node).'),
   platformWorkloads: z.array(platformWorkload).default([]),
-  profiles: z.record(name, profile),
-  workloads: z.record(name, workload),
+  profiles: z.record(dnsLabel, profile),
+  workloads: z.record(dnsLabel, workload),
 };
 
 export type NodeType = z.infer<typeof nodeType>;
