@@ -5,7 +5,7 @@ import type { Problem } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
 import { describeRequestFix } from './fixes';
 import { PlanCluster, planCluster } from './model';
-import { broken, cores, describeMix, gib, MonthPlan, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
+import { broken, cores, describeMix, gib, MonthPlan, pct, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
 import { structuralProblems } from './rules';
 
 export interface Analysis {
@@ -15,7 +15,6 @@ export interface Analysis {
   warnings: string[];
 }
 
-export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 const num = (x: number): string => String(Math.round(x * 100) / 100);
 
 /** What the failing figure is made of, in words: the mix, its sum and the node it sits on. */

@@ -3,10 +3,10 @@
 import { checkProfiles } from '../config/fit';
 import type { ClusterConfig } from '../config/schema';
 import { clusterSchema } from '../config/schema';
-import { pct } from './analysis';
+import { valueAt } from '../config/paths';
 import { planCluster, PlanCluster } from './model';
-import { broken, plan } from './plan';
-import { structuralProblems, valueAt } from './rules';
+import { broken, pct, plan } from './plan';
+import { structuralProblems } from './rules';
 
 export interface Difference {
   path: string;
@@ -17,10 +17,11 @@ export interface Difference {
   withDocValue: string[];
 }
 
-function setAt(root: any, at: string, value: unknown): void {
-  const keys = at.split('.');
-  const parent = keys.slice(0, -1).reduce((o, k) => o[k], root);
-  parent[keys[keys.length - 1]] = value;
+/** Sets the field at a path valueAt reads ("a.b[0].c"): its parent must exist (rules.ts checks the field does). */
+function setAt(root: unknown, at: string, value: unknown): void {
+  const cut = Math.max(at.lastIndexOf('.'), at.lastIndexOf('['));
+  const parent = valueAt(root, at.slice(0, Math.max(cut, 0))) as Record<string, unknown>;
+  parent[at.slice(cut + 1).replace(/]$/, '')] = value;
 }
 
 function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
@@ -35,7 +36,7 @@ function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
   if (structural.length > 0) return structural.map((p) => `${p.path}: ${p.rule}`);
   const p = plan(restored);
   return [
-    ...p.scenarios.flatMap((s) => s.checks.filter((k) => k.hard && !k.holds).map((k) =>
+    ...p.scenarios.flatMap((s) => s.checks.filter(broken).map((k) =>
       k.figure === 'nodes'
         ? `${s.id}: ${k.value} nodes of pool ${k.pool} (max ${k.limit})`
         : `${s.id}: worst-node ${k.figure === 'memory' ? 'memory' : 'CPU burst'} margin ${pct(k.value)} (must be > ${pct(k.limit)})`)),

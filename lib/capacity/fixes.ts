@@ -7,7 +7,9 @@
 // worst month, then the smallest share of a node added, wins.
 import { formatCpu, formatMemory, GiB } from '../config/quantity';
 import { bytes, milli, PlanCluster } from './model';
-import { describeMix, hardFailures, MonthPlan, passes, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan } from './plan';
+import {
+  describeMix, hardFailures, passes, pct, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,
+} from './plan';
 
 type Resource = 'cpu' | 'memory';
 interface Knob {
@@ -70,8 +72,6 @@ interface Candidate {
   added: number;
 }
 
-const worstMonth = (months: MonthPlan[]): number => Math.max(0, ...months.map((m) => m.totalEur));
-
 /** The cheapest request change(s) that make `check` of `scenario` hold, or undefined. */
 export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): Candidate | undefined {
   const profiles = [...new Set(scenario.groups.filter((g) => g.pool === check.pool).map((g) => g.profile))];
@@ -100,12 +100,10 @@ export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check
     const p = plan(withChanges(c, changes));
     const added = changes.reduce(
       (t, ch) => t + (parse(ch.resource, ch.to) - parse(ch.resource, ch.from)) / pool.allocatable[ch.resource], 0);
-    return { changes, plan: p, failing: hardFailures(p), worstMonth: worstMonth(p.months), added };
+    return { changes, plan: p, failing: hardFailures(p), worstMonth: worstMonth(p), added };
   });
   return candidates.sort((a, b) => a.failing - b.failing || a.worstMonth - b.worstMonth || a.added - b.added)[0];
 }
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 /** The fix of a failing worst-node guarantee, in words. */
 export function describeRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): string {

@@ -1,6 +1,7 @@
 // The planner's view of the compute section: node types, pools and pod groups in integer units
 // (millicores, bytes), so sums and "fits" comparisons are exact. Every number is read from the
-// config here and nowhere else in the planner.
+// config here and nowhere else in the planner. Airflow reads the compute section through it too
+// (pod groups, exclusivity, pools by role), so both agree on what the config means.
 import { cpuCores, memoryBytes } from '../config/quantity';
 import type { Resources } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
@@ -47,6 +48,10 @@ export interface Pool {
   eurPerHour: number;
   eurPerMonth: number;
 }
+
+/** Names of the pools with a role (platform: long-running platform pods; workload: Airflow workers). */
+export const poolsWithRole = (compute: ComputeConfig, role: ComputeConfig['pools'][string]['role']): string[] =>
+  Object.keys(compute.pools).filter((name) => compute.pools[name].role === role);
 
 export function pool(compute: ComputeConfig, name: string): Pool {
   const p = compute.pools[name];

@@ -282,6 +282,11 @@ export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): strin
   return parts.length === 0 ? 'no pods' : parts.map(([n, w]) => `${n} x ${w}`).join(' + ');
 }
 
+/** The cost of the plan's most expensive month (0 without months). */
+export const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) => m.totalEur));
+
 export const cores = (milli: number): number => milli / 1000;
 export const gib = (bytes: number): number => bytes / GiB;
+/** A margin or share as the reports print it: "12.5 %". */
+export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 

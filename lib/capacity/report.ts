@@ -1,13 +1,13 @@
 // plan.md: the plan as a reviewer reads it in a PR. Every figure is the rounded number of
 // plan.json (planJson), so the two never disagree.
 import { generatedHeader } from '../output/yaml';
-import { cpuBurstKind, pct } from './analysis';
+import { cpuBurstKind } from './analysis';
 import type { Difference } from './differences';
 import { PlanJson, planJson, whatIfJson } from './json';
 import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
 import { NodeClass, room } from './packing';
 import type { WhatIf } from './whatif';
-import { cores, describeMix, gib, hardFailures, Plan, ProfilePlan, ScenarioPlan } from './plan';
+import { cores, describeMix, gib, hardFailures, pct, Plan, ProfilePlan, ScenarioPlan } from './plan';
 
 const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 

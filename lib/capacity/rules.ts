@@ -2,13 +2,9 @@
 // checked by the loader, lib/config/fit.ts): platform pods that fit the always-on nodes, scenarios and months that make sense,
 // and sizing-doc differences that still differ. Unknown names are reported by config/references.ts.
 import { Problem, Problems } from '../config/errors';
+import { valueAt } from '../config/paths';
 import { PlanCluster, pool as poolOf, shape, ZERO } from './model';
 import { nodeCount, packFirstFitDecreasing, room } from './packing';
-
-/** The value at a dotted config path such as "compute.profiles.standard.requests.cpu". */
-export function valueAt(root: unknown, at: string): unknown {
-  return at.split('.').reduce<any>((o, k) => (o !== null && typeof o === 'object' ? o[k] : undefined), root);
-}
 
 export function structuralProblems(c: PlanCluster): Problem[] {
   const problems = new Problems(c.name);

@@ -14,7 +14,7 @@
 //   margins, pool max, budget).
 import { PlanCluster, pool as poolOf, scale, shape, ZERO } from './model';
 import { nodeCount, room } from './packing';
-import { broken, passes, plan, Plan, PlanOptions } from './plan';
+import { broken, passes, plan, Plan, PlanOptions, worstMonth } from './plan';
 
 export const OBJECTIVES = ['min-cost', 'min-time', 'balance'] as const;
 export const POLICIES = ['safe', 'aggressive', 'manual'] as const;
@@ -67,10 +67,8 @@ export interface WhatIf {
   combined: { maxActiveRuns: Record<string, number>; outcome: Outcome };
 }
 
-const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) => m.totalEur));
-
 function failures(p: Plan): string {
-  const scenarios = p.scenarios.flatMap((s) => s.checks.filter((k) => k.hard && !k.holds).map((k) => `${s.id}: ${k.rule}`));
+  const scenarios = p.scenarios.flatMap((s) => s.checks.filter(broken).map((k) => `${s.id}: ${k.rule}`));
   const months = p.months.filter((m) => m.checks.some(broken)).map((m) => `month ${m.id} over budget`);
   return [...scenarios, ...months].join('; ');
 }

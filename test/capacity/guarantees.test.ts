@@ -4,13 +4,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { analysis } from '../../lib/capacity/analysis';
+import { pct } from '../../lib/capacity/plan';
 import { ConfigError, formatProblem } from '../../lib/config/errors';
 import { cpuCores, memoryBytes, GiB } from '../../lib/config/quantity';
 import { readTree } from '../../lib/output/dist';
 import { renderWithWarnings } from '../../lib/output/render';
 import { synthToDist } from '../../lib/output/synth';
 import { clustersDir, setPath, tmpDir } from '../support/clusters';
-import { load, nodeOf, NAME, pct, podsPerNode, prod, refusal, scenarioIndex } from './support';
+import { load, nodeOf, NAME, podsPerNode, prod, refusal, scenarioIndex } from './support';
 
 /** The built-in config with the sizing doc's value restored at `at` (and no longer listed as a difference). */
 function withDocValue(at: string): any {

@@ -2,15 +2,17 @@
 import { spawnSync } from 'child_process';
 import { parseAllDocuments } from 'yaml';
 import { PROFILE_LABEL } from '../../lib/airflow/model';
+import { differences } from '../../lib/capacity/differences';
 import { PlanJson, planJson } from '../../lib/capacity/json';
 import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity/model';
-import { passes, plan } from '../../lib/capacity/plan';
+import { passes, pct, plan } from '../../lib/capacity/plan';
 import { planMarkdown } from '../../lib/capacity/report';
 import { cpuCores, memoryBytes, GiB } from '../../lib/config/quantity';
 import { loadClusters } from '../../lib/config/load';
+import { valueAt } from '../../lib/config/paths';
 import { render } from '../../lib/output/render';
 import { clustersDir, REPO } from '../support/clusters';
-import { load, NAME, pct, podsPerNode, prod } from './support';
+import { load, NAME, nodeOf, podsPerNode, prod } from './support';
 
 const files = render(loadClusters(undefined, [NAME]));
 const md = files.get(`${NAME}/capacity/plan.md`)!;
@@ -104,9 +106,20 @@ describe('plan.md and plan.json', () => {
     const rows = tableUnder('## Differences from the sizing doc');
     expect(rows).toHaveLength(raw.capacity.sizingDocDifferences.length);
     raw.capacity.sizingDocDifferences.forEach((d: any, i: number) => {
-      const current = d.path.split('.').reduce((o: any, k: string) => o[k], raw);
-      expect(rows[i].slice(0, 4)).toEqual([d.path, String(d.doc), String(current), d.reason]);
+      expect(rows[i].slice(0, 4)).toEqual([d.path, String(d.doc), String(valueAt(raw, d.path)), d.reason]);
     });
+  });
+
+  it('read and restore a difference at an indexed path, written the way problems print paths', () => {
+    const raw = prod();
+    const at = 'compute.platformWorkloads[0].requests.cpu';
+    const w = raw.compute.platformWorkloads[0];
+    // more CPU than the node has: restoring it must trip the platform-fit rule on that very pod
+    const doc = String(nodeOf(raw, w.pool).vcpu + 1);
+    raw.capacity.sizingDocDifferences = [{ path: at, doc, reason: 'indexed path' }];
+    const [d] = differences(planCluster(load(raw).config));
+    expect(d.current).toBe(w.requests.cpu);
+    expect(d.withDocValue).toEqual([expect.stringMatching(/^compute\.platformWorkloads\[0\]\.requests: does not fit the allocatable/)]);
   });
 
   it('reference a chart with one bar of nodes and one of cost per scenario', () => {

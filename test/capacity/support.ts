@@ -53,5 +53,4 @@ export function podsPerNode(raw: any, workload: string): number {
   );
 }
 
-export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 export const scenarioIndex = (raw: any, id: string): number => raw.capacity.scenarios.findIndex((s: any) => s.id === id);
