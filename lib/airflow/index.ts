@@ -12,22 +12,22 @@ import { K8sObject, validateObject } from '../output/validate';
 import { ComponentChart, meta } from '../platform/chart';
 import { renderContract, renderPools } from './contract';
 import {
-  AirflowCluster, airflowCluster, forkSafetyEnv, OUT_DIR, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP, templateFile,
-  VALUES_FILE,
+  AirflowCluster, airflowCluster, CONTRACT_FILE, forkSafetyEnv, OUT_DIR, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP,
+  templateFile, VALUES_FILE,
 } from './model';
 import { addNetworkPolicies } from './network';
 import { podTemplate } from './pod';
 import { checkAirflow } from './rules';
 import { helmValues, valuesHeader } from './values';
 
-/** Static Python emitted next to profiles.json; it reads that file at import time. */
+/** Static Python emitted next to the contract (CONTRACT_FILE); it reads that file at import time. */
 const DAG_MODULE = fs.readFileSync(path.join(__dirname, 'dag_profiles.py'), 'utf8');
 
 /** Each profile's template, validated like every manifest (it is not applied, so render does not see it). */
-function renderTemplates(c: AirflowCluster): Map<string, string> {
+function renderTemplates(chart: ComponentChart, c: AirflowCluster): Map<string, string> {
   const texts = new Map<string, string>();
   for (const profile of Object.keys(c.compute.profiles)) {
-    const pod = podTemplate(c, profile);
+    const pod = podTemplate(chart, c, profile);
     const errors = validateObject(pod as K8sObject, { cache: true });
     if (errors.length > 0)
       throw new ConfigError(errors.map((rule) => ({ cluster: c.name, path: `airflow: pod template ${profile}`, value: 'v1 Pod', rule })));
@@ -43,18 +43,18 @@ export const airflow: Component = {
   build: (chart: ComponentChart, config) => {
     const c = airflowCluster(config);
     const a = c.airflow;
-    const templates = renderTemplates(c);
+    const templates = renderTemplates(chart, c);
     for (const [file, text] of templates) chart.file(`${OUT_DIR}/pod-templates/${file}`, text);
     new k8s.KubeConfigMap(chart, 'pod-templates', {
-      metadata: meta('airflow-pod-templates', TEMPLATES_CONFIGMAP, a.namespace),
+      metadata: meta(TEMPLATES_CONFIGMAP, TEMPLATES_CONFIGMAP, a.namespace),
       data: Object.fromEntries(templates),
     });
     chart.file(`${OUT_DIR}/${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
-    chart.file(`${OUT_DIR}/profiles.json`, renderContract(c));
+    chart.file(`${OUT_DIR}/${CONTRACT_FILE}`, renderContract(c));
     const pools = renderPools(c);
     chart.file(`${OUT_DIR}/${POOLS_FILE}`, pools);
     new k8s.KubeConfigMap(chart, 'pools', {
-      metadata: meta('airflow-pools', POOLS_CONFIGMAP, a.namespace),
+      metadata: meta(POOLS_CONFIGMAP, POOLS_CONFIGMAP, a.namespace),
       data: { [POOLS_FILE]: pools },
     });
     chart.file(`${OUT_DIR}/dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);

@@ -2,7 +2,7 @@
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile } from '../config/sections/compute';
-import { exclusive, podGroup } from '../capacity/model';
+import { exclusive, podGroup, poolsWithRole } from '../capacity/model';
 import { memoryBytes } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 
@@ -20,11 +20,14 @@ export function airflowCluster(c: ClusterConfig): AirflowCluster {
 /** Folder of the outputs under dist/<cluster>/, and the chart values file in it. */
 export const OUT_DIR = 'airflow';
 export const VALUES_FILE = 'values-prod.yaml';
+/** The DAG contract; dag_profiles.py reads it from its own folder by this name. */
+export const CONTRACT_FILE = 'profiles.json';
 
 /** AIRFLOW_HOME of the official image (the chart's `airflowHome` default); the values pin it. */
 export const AIRFLOW_HOME = '/opt/airflow';
-/** Where the scheduler mounts the profile templates ConfigMap (a sibling of the chart's own pod_templates). */
-export const TEMPLATES_DIR = `${AIRFLOW_HOME}/profile-pod-templates`;
+/** The scheduler's volume of the profile templates ConfigMap, mounted as a sibling of the chart's own pod_templates. */
+export const TEMPLATES_VOLUME = 'profile-pod-templates';
+export const TEMPLATES_DIR = `${AIRFLOW_HOME}/${TEMPLATES_VOLUME}`;
 export const TEMPLATES_CONFIGMAP = 'airflow-pod-templates';
 export const templateFile = (profile: string): string => `${profile}.yaml`;
 /** pools.json is mounted into the scheduler too, so `airflow pools import` needs no copying. */
@@ -62,9 +65,7 @@ export function resourcesOf(p: Profile) {
 export const poolSelector = (c: AirflowCluster, pool: string): Record<string, string> => ({ [c.compute.poolLabel]: pool });
 
 /** The pool platform pods (scheduler, webserver, triggerer) run on: the first pool with role platform. */
-export function platformPool(c: ClusterConfig): string | undefined {
-  return Object.entries(c.compute?.pools ?? {}).find(([, p]) => p.role === 'platform')?.[0];
-}
+export const platformPool = (compute: ComputeConfig): string | undefined => poolsWithRole(compute, 'platform')[0];
 
 /** Workload a factor runs as: heavy factors route whole to the heavy workload. */
 export function workloadFor(c: AirflowCluster, factor: string): string {

@@ -1,6 +1,6 @@
 // The worker pod of each profile, as Airflow's KubernetesExecutor reads it (SPEC 2): a full v1 Pod
 // for `pod_template_file`, and the `pod_override` fragment that turns the default pod into it.
-import { LABEL, MANAGED_BY } from '../platform/chart';
+import { ComponentChart, LABEL } from '../platform/chart';
 import {
   AIRFLOW_HOME, AirflowCluster, chartObjects, forkSafetyEnv, poolSelector, PROFILE_LABEL, resourcesOf, WORKER_LABEL,
 } from './model';
@@ -20,18 +20,22 @@ export function containerSecurityContext(readOnlyRoot: boolean) {
   };
 }
 
+/** The container Airflow runs the task in: the executor and pod_override find it by this name. */
+export const BASE_CONTAINER = 'base';
+
 /** Writable scratch space: the root filesystem is read-only, Python's tempfile and MLflow write to /tmp. */
 export const TMP = { volume: { name: 'tmp', emptyDir: {} }, mount: { name: 'tmp', mountPath: '/tmp' } };
 
 const secretEnv = (name: string, ref: { name: string; key: string }) => ({ name, valueFrom: { secretKeyRef: ref } });
 
-/** Labels every worker pod carries: ours (NetworkPolicies select WORKER_LABEL) and the chart's worker labels. */
-export function workerLabels(c: AirflowCluster, profile: string): Record<string, string> {
+/**
+ * Labels every worker pod carries: the common labels of the component's cdk8s chart (templates are
+ * files, so it does not stamp them), ours (NetworkPolicies select WORKER_LABEL) and the Helm chart's worker labels.
+ */
+export function workerLabels(chart: ComponentChart, c: AirflowCluster, profile: string): Record<string, string> {
   return {
     [LABEL.name]: 'airflow-worker',
-    [LABEL.component]: 'airflow',
-    [LABEL.partOf]: c.partOf,
-    [LABEL.managedBy]: MANAGED_BY,
+    ...chart.labels,
     [WORKER_LABEL.key]: WORKER_LABEL.value,
     [PROFILE_LABEL]: profile,
     tier: 'airflow',
@@ -41,14 +45,14 @@ export function workerLabels(c: AirflowCluster, profile: string): Record<string,
 }
 
 /** The complete worker pod of a profile: what the chart's own pod template provides, made restricted. */
-export function podTemplate(c: AirflowCluster, profile: string) {
+export function podTemplate(chart: ComponentChart, c: AirflowCluster, profile: string) {
   const a = c.airflow;
   const p = c.compute.profiles[profile];
-  const chart = chartObjects(a);
+  const objects = chartObjects(a);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `airflow-worker-${profile}`, namespace: a.namespace, labels: workerLabels(c, profile) },
+    metadata: { name: `airflow-worker-${profile}`, namespace: a.namespace, labels: workerLabels(chart, c, profile) },
     spec: {
       restartPolicy: 'Never',
       // tasks never call the Kubernetes API (their egress does not even allow it)
@@ -57,17 +61,17 @@ export function podTemplate(c: AirflowCluster, profile: string) {
       nodeSelector: poolSelector(c, p.pool),
       containers: [
         {
-          name: 'base',
+          name: BASE_CONTAINER,
           image: a.image,
           imagePullPolicy: 'IfNotPresent',
           env: [
             ...forkSafetyEnv(a),
             // as the chart's template: the task runs in-process, the worker is no executor
             { name: 'AIRFLOW__CORE__EXECUTOR', value: 'LocalExecutor' },
-            secretEnv('AIRFLOW__CORE__FERNET_KEY', chart.fernetKeySecret),
-            secretEnv('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', chart.metadataSecret),
-            secretEnv('AIRFLOW_CONN_AIRFLOW_DB', chart.metadataSecret),
-            secretEnv('AIRFLOW__WEBSERVER__SECRET_KEY', chart.webserverSecretKeySecret),
+            secretEnv('AIRFLOW__CORE__FERNET_KEY', objects.fernetKeySecret),
+            secretEnv('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', objects.metadataSecret),
+            secretEnv('AIRFLOW_CONN_AIRFLOW_DB', objects.metadataSecret),
+            secretEnv('AIRFLOW__WEBSERVER__SECRET_KEY', objects.webserverSecretKeySecret),
           ],
           resources: resourcesOf(p),
           securityContext: containerSecurityContext(true),
@@ -79,7 +83,7 @@ export function podTemplate(c: AirflowCluster, profile: string) {
         },
       ],
       volumes: [
-        { name: 'config', configMap: { name: chart.configMap } },
+        { name: 'config', configMap: { name: objects.configMap } },
         { name: 'logs', emptyDir: {} },
         TMP.volume,
       ],
@@ -98,7 +102,7 @@ export function podOverride(c: AirflowCluster, profile: string) {
   return {
     metadata: { labels: { [PROFILE_LABEL]: profile } },
     spec: {
-      containers: [{ name: 'base', resources: resourcesOf(p) }],
+      containers: [{ name: BASE_CONTAINER, resources: resourcesOf(p) }],
       nodeSelector: poolSelector(c, p.pool),
     },
   };

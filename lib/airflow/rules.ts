@@ -66,7 +66,7 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
     `must select the chart's StatsD exporter of release ${a.helm.release} in ${a.namespace} over UDP, else task metrics (TaskRetried) are dropped`,
     `namespace: ${a.namespace}, podLabels: ${JSON.stringify(labels)}, protocol: UDP`);
 
-  const platform = platformPool(c);
+  const platform = platformPool(compute);
   problems.check(platform !== undefined, 'compute.pools', Object.keys(compute.pools),
     'needs a pool with role platform: the scheduler, webserver and triggerer are pinned to it (values top-level nodeSelector)',
     'add role: platform to the permanent pool');

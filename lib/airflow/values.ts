@@ -2,8 +2,8 @@
 // chart's values.schema.json after Helm's merge with the chart's values.yaml.
 import {
   AIRFLOW_HOME, AirflowCluster, defaultProfile, forkSafetyEnv, imageParts, platformPool, POOLS_CONFIGMAP, POOLS_DIR,
-  OUT_DIR, poolSelector, PROFILE_LABEL, resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, templateFile, VALUES_FILE,
-  WORKER_LABEL,
+  OUT_DIR, poolSelector, PROFILE_LABEL, resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, TEMPLATES_VOLUME, templateFile,
+  VALUES_FILE, WORKER_LABEL,
 } from './model';
 import { containerSecurityContext, podSecurityContext, TMP } from './pod';
 
@@ -30,8 +30,6 @@ export function helmValues(c: AirflowCluster) {
   const profile = defaultProfile(c);
   const p = c.compute.profiles[profile];
   const podSecurity = podSecurityContext(c);
-  const templatesVolume = 'profile-pod-templates';
-  const poolsVolume = 'airflow-pools';
   return {
     executor: 'KubernetesExecutor',
     airflowHome: AIRFLOW_HOME,
@@ -43,7 +41,7 @@ export function helmValues(c: AirflowCluster) {
     gid: a.user.gid,
     // the airflow namespace enforces the restricted Pod Security Standard on every chart pod
     securityContexts: { pod: podSecurity, containers: containerSecurityContext(false) },
-    nodeSelector: poolSelector(c, platformPool(c)!),
+    nodeSelector: poolSelector(c, platformPool(c.compute)!),
     // managed PostgreSQL: the connection comes from a secret created out of band
     postgresql: { enabled: false },
     data: { metadataSecretName: a.helm.metadataSecret },
@@ -59,13 +57,13 @@ export function helmValues(c: AirflowCluster) {
     },
     scheduler: {
       extraVolumes: [
-        { name: templatesVolume, configMap: { name: TEMPLATES_CONFIGMAP } },
-        { name: poolsVolume, configMap: { name: POOLS_CONFIGMAP } },
+        { name: TEMPLATES_VOLUME, configMap: { name: TEMPLATES_CONFIGMAP } },
+        { name: POOLS_CONFIGMAP, configMap: { name: POOLS_CONFIGMAP } },
       ],
       // whole-directory mounts (no subPath), so an updated ConfigMap reaches the running scheduler
       extraVolumeMounts: [
-        { name: templatesVolume, mountPath: TEMPLATES_DIR, readOnly: true },
-        { name: poolsVolume, mountPath: POOLS_DIR, readOnly: true },
+        { name: TEMPLATES_VOLUME, mountPath: TEMPLATES_DIR, readOnly: true },
+        { name: POOLS_CONFIGMAP, mountPath: POOLS_DIR, readOnly: true },
       ],
     },
     statsd: {

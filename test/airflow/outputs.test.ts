@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
+import { poolsWithRole } from '../../lib/capacity/model';
 import { shared } from '../support/env';
 import { airflowFiles, config } from './support';
 
@@ -16,7 +17,7 @@ const yamlOf = (name: string): any => parse(files.get(name)!);
 
 const profiles = Object.keys(compute.profiles);
 const normalProfile = compute.workloads[airflow.factorWorkloads.normal].profile;
-const platformPool = Object.entries(compute.pools).find(([, p]) => p.role === 'platform')![0];
+const [platformPool] = poolsWithRole(compute, 'platform');
 const forkEnv = Object.entries(airflow.forkSafetyEnv).map(([name, value]) => ({ name, value }));
 /** The variables the fork-safety rule requires (never empty, unlike a config map could be). */
 const requiredForkEnv = Object.entries(FORK_SAFETY).map(([name, value]) => ({ name, value }));
