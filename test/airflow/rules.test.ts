@@ -6,6 +6,7 @@ import { render } from '../../lib/output/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
 import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
+import { poolsWithRole } from '../../lib/capacity/model';
 import { CLUSTER, config, raw } from './support';
 
 /** The Airflow rules' messages for a modified raw config. */
@@ -87,7 +88,7 @@ describe('airflow rules', () => {
 
   it('refuses a worker profile on the platform pool', () => {
     const r = raw();
-    const platform = Object.entries<any>(r.compute.pools).find(([, p]) => p.role === 'platform')![0];
+    const [platform] = poolsWithRole(r.compute, 'platform');
     workerProfile(r, 'light').pool = platform;
     expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: compute.profiles.light.pool = "${platform}": pool ${platform} has role platform`));
