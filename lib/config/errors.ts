@@ -17,7 +17,9 @@ export interface Problem {
 export function formatProblem(p: Problem): string {
   const where = p.file ? `${p.file}: ` : '';
   const value = p.value === undefined ? 'missing' : JSON.stringify(p.value);
-  const lines = [`${where}cluster ${p.cluster}: ${p.path || '(root)'} = ${value}: ${p.rule}`];
+  // a problem of the whole file (its YAML syntax) has no field to name
+  const field = p.path === '' && p.value === undefined ? '' : `${p.path || '(root)'} = ${value}: `;
+  const lines = [`${where}cluster ${p.cluster}: ${field}${p.rule}`];
   if (p.fix) lines.push(`  fix: ${p.fix}`);
   return lines.join('\n');
 }

@@ -71,6 +71,9 @@ export function parseCluster(text: string, file: string): Cluster {
 
 /** Loads every clusters/*.yaml (or only `only`), sorted by name; throws one ConfigError listing every problem. */
 export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    throw new ConfigError([{ cluster: '(all)', path: '', value: dir, rule: 'no such clusters folder' }]);
+  }
   const files = fs
     .readdirSync(dir)
     .filter((f) => /\.ya?ml$/.test(f))
@@ -90,7 +93,7 @@ export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
   }
   for (const name of wanted ?? []) {
     if (!clusters.some((c) => c.config.name === name) && !problems.some((p) => p.cluster === name)) {
-      problems.push({ cluster: name, path: '', value: name, rule: `no cluster file clusters/${name}.yaml` });
+      problems.push({ cluster: name, path: '', value: name, rule: `no cluster file ${path.join(path.relative(process.cwd(), dir) || '.', `${name}.yaml`)}` });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

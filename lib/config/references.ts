@@ -67,7 +67,8 @@ export function checkReferences(c: ClusterConfig, file?: string): Problem[] {
     ['airflow.namespace', c.airflow?.namespace],
     ['buildkit.namespaces.farm', c.buildkit?.namespaces.farm],
     ['buildkit.namespaces.runners', c.buildkit?.namespaces.runners],
-    ['buildkit.namespaces.monitoring', c.buildkit?.namespaces.monitoring],
+    // in-cluster egress targets get NetworkPolicies in their namespace (DNS lives in kube-system)
+    ...(['mlflow', 'redis', 'statsd'] as const).map((e): [string, string | undefined] => [`airflow.egress.${e}.namespace`, c.airflow?.egress[e]?.namespace]),
   ];
   for (const [path, ns] of used) {
     if (ns !== undefined && !namespaces.includes(ns))

@@ -2,7 +2,15 @@
 // swapped in with renames, so a failure at any point leaves the previous dist/ as it was.
 import * as fs from 'fs';
 import * as path from 'path';
+import { UsageError } from './args';
 import type { FileSet } from './render';
+
+/**
+ * Marks a folder as synth output. publish() replaces only empty folders and folders that carry
+ * it, so a mistyped `--dist` can never wipe a folder of other files.
+ */
+export const MARKER = '.generated';
+const MARKER_TEXT = 'Written by `npm run synth`: this folder is replaced on every run. Keep nothing else here.\n';
 
 // DIST_DIR lets tests run the real CLIs (including `npx cdk8s synth`) without touching dist/.
 export const DIST = process.env.DIST_DIR ? path.resolve(process.env.DIST_DIR) : path.join(__dirname, '..', '..', 'dist');
@@ -20,7 +28,7 @@ function walk(dir: string, base = dir, out: string[] = []): string[] {
 /** Files under `dir` (relative, '/'-separated) -> content, sorted by path. */
 export function readTree(dir: string): FileSet {
   const files: FileSet = new Map();
-  for (const f of walk(dir).sort()) files.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
+  for (const f of walk(dir).sort()) if (f !== MARKER) files.set(f, fs.readFileSync(path.join(dir, f), 'utf8'));
   return files;
 }
 
@@ -37,6 +45,13 @@ export function writeTree(dir: string, files: FileSet): void {
  * (for `--cluster NAME`); when `all` is set, folders of clusters that no longer exist are removed.
  */
 export function publish(files: FileSet, clusters: string[], dist = DIST, all = false): void {
+  dist = path.resolve(dist);
+  if (fs.existsSync(dist)) {
+    if (!fs.statSync(dist).isDirectory()) throw new UsageError(`refusing to publish to ${dist}: not a directory`);
+    const entries = fs.readdirSync(dist);
+    if (entries.length > 0 && !entries.includes(MARKER))
+      throw new UsageError(`refusing to replace ${dist}: it is not empty and has no ${MARKER} file, so it is not a folder \`npm run synth\` wrote`);
+  }
   const next = `${dist}.next`;
   const old = `${dist}.old`;
   fs.rmSync(next, { recursive: true, force: true });
@@ -48,6 +63,7 @@ export function publish(files: FileSet, clusters: string[], dist = DIST, all = f
     }
   }
   writeTree(next, files);
+  fs.writeFileSync(path.join(next, MARKER), MARKER_TEXT);
   if (fs.existsSync(dist)) fs.renameSync(dist, old);
   fs.renameSync(next, dist);
   fs.rmSync(old, { recursive: true, force: true });

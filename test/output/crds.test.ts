@@ -39,7 +39,10 @@ function crdSchemas(dir: string): Map<string, object> {
   return schemas;
 }
 
-(crdDir ? describe : describe.skip)('custom resources against their upstream CRDs', () => {
+// describe.skip still runs its body, so without ../shared the suite is a single skipped test
+const describeWithCrds = crdDir ? describe : (name: string) => describe.skip(name, () => it('needs ../shared/crds', () => {}));
+
+describeWithCrds('custom resources against their upstream CRDs', () => {
   const schemas = crdSchemas(crdDir!);
   const CRD_GROUPS = new Set([...schemas.keys()].map((k) => k.split('/')[0]));
   // formats (int64, date-time...) are the upstream models' job; this test is about unknown fields

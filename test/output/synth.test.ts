@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadClusters } from '../../lib/config/load';
-import { DIST, readTree } from '../../lib/output/dist';
+import { DIST, MARKER, readTree } from '../../lib/output/dist';
 import { render } from '../../lib/output/render';
 import { clustersDir, rawCluster, REPO, setPath, tmpDir } from '../support/clusters';
 
@@ -17,6 +17,7 @@ const node = (script: string, args: string[], env: Record<string, string> = {}) 
 /** A dist/ folder with known content, to prove a command did not touch it. */
 function seededDist(): string {
   const dist = tmpDir('dist');
+  fs.writeFileSync(path.join(dist, MARKER), 'written by an earlier synth\n');
   fs.mkdirSync(path.join(dist, 'scw-ml-prod'));
   fs.writeFileSync(path.join(dist, 'scw-ml-prod', 'marker.yaml'), 'previous output\n');
   return dist;
@@ -50,13 +51,26 @@ describe('synthesis', () => {
     expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.startsWith(path.basename(dist) + '.'))).toEqual([]);
   });
 
+  it('refuses to replace a folder it did not write, and a missing clusters folder, without a stack trace', () => {
+    const foreign = tmpDir('not-dist');
+    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine\n');
+    const run = node('main.ts', ['--dist', foreign]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/refusing to replace .*not-dist.*: it is not empty and has no \.generated file/);
+    expect(fs.readdirSync(foreign)).toEqual(['notes.txt']);
+    const missing = node('main.ts', ['--clusters-dir', path.join(foreign, 'nope'), '--dist', tmpDir('dist')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nope" *: no such clusters folder|nope": no such clusters folder/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('with --cluster, replaces only that cluster', () => {
     const dist = seededDist();
     const run = node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(fs.readFileSync(path.join(dist, 'scw-ml-prod', 'marker.yaml'), 'utf8')).toBe('previous output\n');
-    expect(fs.readdirSync(dist).sort()).toEqual(['arc-staging', 'scw-ml-prod']);
+    expect(fs.readdirSync(dist).sort()).toEqual([MARKER, 'arc-staging', 'scw-ml-prod']);
   });
 
   it('gives the same dist/ through `npx cdk8s synth` as through `npm run synth`', () => {

@@ -21,6 +21,7 @@ import pathlib
 
 from kubernetes.client import ApiClient, V1Pod
 
+# the generator writes the contract next to this module under this name (CONTRACT_FILE, lib/airflow/model.ts)
 PROFILES = json.loads(pathlib.Path(__file__).with_name("profiles.json").read_text())
 
 
