@@ -65,28 +65,41 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `read` until it returns `want` or `ms` pass; returns the last value read. */
-async function until<T>(read: () => Promise<T>, want: T, ms: number): Promise<T> {
+/** Polls `read` until `done` holds for its value or `ms` pass; returns the last value read. */
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   let last = await read();
-  while (last !== want && Date.now() < deadline) {
+  while (!done(last) && Date.now() < deadline) {
     await sleep(50);
     last = await read();
   }
   return last;
 }
 
-/** BuildKit stand-in: serves one "build" per request (a connection that sends data), held for `holdMs`. */
+/**
+ * BuildKit stand-in: serves one "build" per request (a connection that sends data). Builds are held
+ * until the test calls release(), so it reads the metrics while they run with no deadline to race;
+ * after that every build is answered at once.
+ */
 interface StandIn {
   ip: string;
   server: net.Server;
   active: number;
   maxActive: number;
   served: number;
+  release(): void;
 }
 
-function startStandIn(ip: string, port: number, holdMs: number): Promise<StandIn> {
-  const s: StandIn = { ip, server: net.createServer(), active: 0, maxActive: 0, served: 0 };
+function startStandIn(ip: string, port: number): Promise<StandIn> {
+  const held: (() => void)[] = [];
+  let released = false;
+  const s: StandIn = {
+    ip, server: net.createServer(), active: 0, maxActive: 0, served: 0,
+    release: () => {
+      released = true;
+      held.splice(0).forEach((finish) => finish());
+    },
+  };
   s.server.on('connection', (sock) => {
     sock.on('error', () => {});
     // HAProxy's health checks connect and close without data: they are not builds
@@ -94,10 +107,12 @@ function startStandIn(ip: string, port: number, holdMs: number): Promise<StandIn
       s.active++;
       s.served++;
       s.maxActive = Math.max(s.maxActive, s.active);
-      setTimeout(() => {
+      const finish = () => {
         s.active--; // the build is over once the pod answers and closes
         sock.end('done\n');
-      }, holdMs);
+      };
+      if (released) finish();
+      else held.push(finish);
     });
   });
   return new Promise((resolve, reject) => {
@@ -148,7 +163,8 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   const valueLocation: string = scaled.spec.triggers[0].metadata.valueLocation;
   const PODS = 3;
   const BUILDS = 2 * PODS + 1;
-  const HOLD_MS = 800;
+  // generous bounds for a slow CI machine: each wait ends as soon as its condition holds
+  const WAIT_MS = 10_000;
 
   let proc: ChildProcess | undefined;
   let dns: DnsStub | undefined;
@@ -167,7 +183,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     const cfg = buildkitFiles(r).get('haproxy.cfg')!;
     const podPort = await freePort();
     const ips = Array.from({ length: PODS }, (_, i) => `127.0.0.${i + 2}`);
-    for (const ip of ips) standIns.push(await startStandIn(ip, podPort, HOLD_MS));
+    for (const ip of ips) standIns.push(await startStandIn(ip, podPort));
     dns = await startDnsStub(Object.fromEntries(fleet(b).map((a) => [podsHost(b, a), a.arch === arch.arch ? ips : []])));
     const binds = [...cfg.matchAll(/^\s+bind :(\d+)$/gm)].map((m) => Number(m[1]));
     const ports = new Map<number, number>();
@@ -190,20 +206,22 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
 
   it('runs one build per pod, queues the rest, and its metrics give KEDA the builds in flight', async () => {
     // the pods come from DNS through server-template: wait until HAProxy has them all up
-    const upServers = `haproxy_backend_active_servers{proxy="${arch.backend}"}`;
-    const up = await until(() => metrics().then((m) => kedaValue(m, upServers)).catch(() => -1), PODS, 10_000);
+    const upServers = `haproxy_backend_active_servers{proxy="${arch.name}"}`;
+    const up = await until(() => metrics().then((m) => kedaValue(m, upServers)).catch(() => -1), (n) => n === PODS, WAIT_MS);
     if (up !== PODS) throw new Error(`HAProxy has ${up} of ${PODS} pods up\nDNS queries: ${dns!.queries.slice(0, 4).join(", ")}\n${stderr}`);
 
-    const builds = Array.from({ length: BUILDS }, (_, i) => build(frontend, i, 10_000));
-    // while the first builds hold their pods, the rest wait in HAProxy's queue
-    const queued = `haproxy_backend_current_queue{proxy="${arch.backend}"}`;
-    let seen = { inFlight: -1, queue: -1 };
-    const watchUntil = Date.now() + HOLD_MS;
-    while (Date.now() < watchUntil) {
+    const builds = Array.from({ length: BUILDS }, (_, i) => build(frontend, i, 3 * WAIT_MS));
+    // while the first builds hold their pods (until released), the rest wait in HAProxy's queue
+    const queued = `haproxy_backend_current_queue{proxy="${arch.name}"}`;
+    const read = async () => {
       const m = await metrics();
-      seen = { inFlight: kedaValue(m, valueLocation), queue: kedaValue(m, queued) };
-      if (seen.inFlight === BUILDS && seen.queue === BUILDS - PODS) break;
-      await sleep(50);
+      return { inFlight: kedaValue(m, valueLocation), queue: kedaValue(m, queued) };
+    };
+    let seen;
+    try {
+      seen = await until(read, (s) => s.inFlight === BUILDS && s.queue === BUILDS - PODS, WAIT_MS);
+    } finally {
+      standIns.forEach((s) => s.release());
     }
     // KEDA's own selector reads every build in flight (active + queued): it asks for that many pods
     expect(seen).toEqual({ inFlight: BUILDS, queue: BUILDS - PODS });
@@ -214,12 +232,12 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     expect(standIns.reduce((n, s) => n + s.served, 0)).toBe(BUILDS);
     expect(standIns.every((s) => s.served >= 1)).toBe(true);
     // and once the builds are done the metric falls back, so KEDA can scale in
-    expect(await until(async () => kedaValue(await metrics(), valueLocation), 0, 2_000)).toBe(0);
-  }, 30_000);
+    expect(await until(async () => kedaValue(await metrics(), valueLocation), (n) => n === 0, WAIT_MS)).toBe(0);
+  }, 6 * WAIT_MS);
 
   it('refuses a build outright when the arch has no pod: nothing queues, so KEDA never sees demand (hence min >= 1)', async () => {
     const queueMs = b.haproxy.timeoutQueueSeconds * 1000;
-    expect(await until(() => metrics().then(() => true, () => false), true, 10_000)).toBe(true); // HAProxy listens
+    expect(await until(() => metrics().then(() => true, () => false), (ok) => ok, WAIT_MS)).toBe(true); // HAProxy listens
     const start = Date.now();
     const reply = await build(idleFrontend, 0, queueMs).catch((e: Error) => `error: ${e.message}`);
     const waited = Date.now() - start;
@@ -227,7 +245,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     expect(reply).toMatch(/^(|error: .*ECONNRESET.*)$/);
     expect(waited).toBeLessThan(queueMs / 2);
     const m = await metrics();
-    expect(kedaValue(m, `haproxy_backend_current_queue{proxy="${idle.backend}"}`)).toBe(0);
-    expect(kedaValue(m, `haproxy_backend_current_sessions{proxy="${idle.backend}"}`)).toBe(0);
-  }, 30_000);
+    expect(kedaValue(m, `haproxy_backend_current_queue{proxy="${idle.name}"}`)).toBe(0);
+    expect(kedaValue(m, `haproxy_backend_current_sessions{proxy="${idle.name}"}`)).toBe(0);
+  }, 3 * WAIT_MS);
 });
