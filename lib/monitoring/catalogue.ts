@@ -2,6 +2,7 @@
 // set of alerts one part of a cluster needs (its compute pool, Airflow, the BuildKit farm); each
 // alert names the config fields it reads, so a missing field is reported before building.
 import type { Problem } from '../config/errors';
+import { valueAt } from '../config/paths';
 import type { ClusterConfig } from '../config/schema';
 import type { Alert, AlertName } from './model';
 
@@ -26,10 +27,6 @@ export interface Catalogue {
 /** Grafana rule uids are at most 40 characters. */
 export const MAX_UID = 40;
 export const ruleUid = (cluster: string, name: string): string => `${cluster}-${name.toLowerCase()}`;
-
-function valueAt(root: unknown, path: string): unknown {
-  return path.split('.').reduce<any>((v, k) => (v == null ? undefined : v[k]), root);
-}
 
 /** The alert specs a cluster gets: every alert of every enabled catalogue. */
 export function specsFor(catalogues: Catalogue[], c: ClusterConfig): [Catalogue, AlertName, AlertSpec][] {

@@ -46,7 +46,7 @@ export interface Alert {
 }
 
 /** Seconds of a one-unit Prometheus duration ("90s", "5m", "1h", "1d"). */
-export function seconds(d: string): number {
+export function secondsOf(d: string): number {
   const m = /^(\d+)([smhd])$/.exec(d);
   if (!m) throw new Error(`not a duration: ${d}`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];

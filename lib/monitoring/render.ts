@@ -3,7 +3,7 @@
 // Prometheus expression is the signal compared with the threshold; Grafana queries the signal (A),
 // reduces it (B) and compares it (C).
 import type { ClusterConfig } from '../config/schema';
-import { Alert, Comparison, seconds } from './model';
+import { Alert, Comparison, secondsOf } from './model';
 import { ruleUid } from './catalogue';
 
 export interface PromRule {
@@ -57,7 +57,7 @@ const EVALUATOR: Record<Comparison, 'gt' | 'lt'> = { '>': 'gt', '<': 'lt' };
 
 /** The datasource query (A), then server-side expressions: reduce (B) and threshold (C). */
 function grafanaData(c: ClusterConfig, a: Alert) {
-  const window = { from: seconds(c.monitoring.rateWindow), to: 0 };
+  const window = { from: secondsOf(c.monitoring.rateWindow), to: 0 };
   const query =
     a.signal.kind === 'promql'
       ? { datasourceUid: c.monitoring.grafana.datasources.prometheus, model: { refId: 'A', expr: a.signal.expr, instant: true, range: false, editorMode: 'code' } }

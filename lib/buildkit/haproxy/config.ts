@@ -3,7 +3,7 @@
 // headless Service), so scaling never needs a reload.
 import type { BuildkitConfig } from '../../config/sections/buildkit';
 import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD } from '../fleet';
-import { Section, directive as d, inlineAcl, minutes, seconds } from './model';
+import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './model';
 
 export const STATS_PORT = 8404;
 export const METRICS_PORT = 9404;
@@ -42,7 +42,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
         d('log', 'stdout', 'format', 'raw', 'local0'),
         d('maxconn', h.maxConnections),
         // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
-        d('hard-stop-after', minutes(h.timeoutServerMinutes)),
+        d('hard-stop-after', formatMinutes(h.timeoutServerMinutes)),
       ],
     },
     {
@@ -52,11 +52,11 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
         d('log', 'global'),
         d('option', 'dontlognull'),
         d('option', 'redispatch'),
-        d('timeout', 'connect', seconds(h.timeoutConnectSeconds)),
-        d('timeout', 'client', minutes(h.timeoutClientMinutes)),
-        d('timeout', 'server', minutes(h.timeoutServerMinutes)),
+        d('timeout', 'connect', formatSeconds(h.timeoutConnectSeconds)),
+        d('timeout', 'client', formatMinutes(h.timeoutClientMinutes)),
+        d('timeout', 'server', formatMinutes(h.timeoutServerMinutes)),
         // below the client's connect give-up (checked): a longer queue only hides failures
-        d('timeout', 'queue', seconds(h.timeoutQueueSeconds)),
+        d('timeout', 'queue', formatSeconds(h.timeoutQueueSeconds)),
       ],
     },
     {
@@ -66,11 +66,11 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
       directives: [
         d('parse-resolv-conf'),
         d('resolve_retries', DNS.retries),
-        d('timeout', 'resolve', seconds(DNS.resolveSeconds)),
-        d('timeout', 'retry', seconds(DNS.resolveSeconds)),
-        d('hold', 'valid', seconds(DNS.holdValidSeconds)),
-        d('hold', 'obsolete', seconds(DNS.holdGoneSeconds)),
-        d('hold', 'nx', seconds(DNS.holdGoneSeconds)),
+        d('timeout', 'resolve', formatSeconds(DNS.resolveSeconds)),
+        d('timeout', 'retry', formatSeconds(DNS.resolveSeconds)),
+        d('hold', 'valid', formatSeconds(DNS.holdValidSeconds)),
+        d('hold', 'obsolete', formatSeconds(DNS.holdGoneSeconds)),
+        d('hold', 'nx', formatSeconds(DNS.holdGoneSeconds)),
         d('accepted_payload_size', DNS.payloadBytes),
       ],
     },
@@ -102,13 +102,13 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
     sections.push(
       {
         kind: 'frontend',
-        name: a.backend,
+        name: a.name,
         comment: `${a.arch}: builds enter here (Service ${a.name}).`,
-        directives: [d('bind', `:${a.lbPort}`), d('option', 'tcplog'), d('default_backend', a.backend)],
+        directives: [d('bind', `:${a.lbPort}`), d('option', 'tcplog'), d('default_backend', a.name)],
       },
       {
         kind: 'backend',
-        name: a.backend,
+        name: a.name,
         comment: `${a.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue; ${a.slots} slots >= the ${a.peakPods} pods this arch can have.`,
         directives: [
           d('balance', 'leastconn'),

@@ -24,11 +24,11 @@ export interface Section {
   directives: Directive[];
 }
 
-/** A directive: `directive('timeout', 'connect', seconds(5))`. */
+/** A directive: `directive('timeout', 'connect', formatSeconds(5))`. */
 export const directive = (keyword: string, ...args: Arg[]): Directive => ({ keyword, args });
 
-export const seconds = (n: number): string => `${n}s`;
-export const minutes = (n: number): string => `${n}m`;
+export const formatSeconds = (n: number): string => `${n}s`;
+export const formatMinutes = (n: number): string => `${n}m`;
 
 export const inlineAcl = (...acl: (string | number)[]): InlineAcl => ({ acl });
 

@@ -4,7 +4,7 @@ import type { Problem } from '../../config/errors';
 import type { ClusterConfig, ComputeConfig } from '../../config/schema';
 import type { Pool } from '../../config/sections/compute';
 import type { Catalogue } from '../catalogue';
-import { ksmLabel, percent, seconds, selector } from '../model';
+import { ksmLabel, percent, secondsOf, selector } from '../model';
 
 /** The one pool that runs workload pods: [name, pool]. */
 export function workloadPool(compute: ComputeConfig): [string, Pool] {
@@ -201,7 +201,7 @@ function checkCompute(c: ClusterConfig): Problem[] {
   const [name, pool] = pools[0];
   const outlast = (alert: 'ComputeScaleUpSlow' | 'ComputeNodesIdle', minutes: number | undefined, field: string) => {
     const hold = c.monitoring.thresholds[alert]?.for;
-    if (hold !== undefined && minutes !== undefined && seconds(hold) <= minutes * 60)
+    if (hold !== undefined && minutes !== undefined && secondsOf(hold) <= minutes * 60)
       problems.push({
         cluster: c.name, path: `monitoring.thresholds.${alert}.for`, value: hold,
         rule: `must be longer than compute.pools.${name}.${field} (${minutes} min), or the alert fires on every normal ${field === 'scaleUpMinutes' ? 'scale-up' : 'scale-down'}`,

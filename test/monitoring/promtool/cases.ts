@@ -10,7 +10,7 @@ import type { ClusterConfig } from '../../../lib/config/schema';
 import { probeTargets } from '../../../lib/monitoring/alerts/airflow';
 import { workloadPool } from '../../../lib/monitoring/alerts/compute';
 import { alertsFor } from '../../../lib/monitoring/alerts';
-import { AlertName, ksmLabel, seconds } from '../../../lib/monitoring/model';
+import { AlertName, ksmLabel, secondsOf } from '../../../lib/monitoring/model';
 import { prometheusGroups, PromRule } from '../../../lib/monitoring/render';
 
 type Labels = Record<string, string>;
@@ -60,14 +60,14 @@ const under = (threshold: number): number => threshold / 2;
  */
 function holdChecks(onset: number | [earliest: number, latest: number], hold: string, firing: Labels[]): Check[] {
   const [earliest, latest] = typeof onset === 'number' ? [onset, onset] : onset;
-  const f = seconds(hold);
+  const f = secondsOf(hold);
   const checks: Check[] = [{ at: latest + f + MINUTE, firing }];
   if (f >= MINUTE) checks.unshift({ at: earliest + f - MINUTE, firing: [] });
   return checks;
 }
 
 /** Onset of a condition over rate(): see holdChecks. */
-const rateOnset = (c: ClusterConfig): [number, number] => [MINUTE, seconds(c.monitoring.rateWindow)];
+const rateOnset = (c: ClusterConfig): [number, number] => [MINUTE, secondsOf(c.monitoring.rateWindow)];
 
 // Target labels Prometheus adds when it scrapes each exporter through kube-prometheus-stack.
 const KSM = { instance: '10.0.1.15:8080', endpoint: 'http', service: 'kube-prometheus-stack-kube-state-metrics' };
@@ -158,7 +158,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   PodCpuNearLimit: (c) => {
     const { above, for: f } = c.monitoring.thresholds.PodCpuNearLimit!;
     const limit = cpuCores(workloadProfile(c).limits.cpu);
-    const minutes = span(seconds(f) + seconds(c.monitoring.rateWindow) + MINUTE);
+    const minutes = span(secondsOf(f) + secondsOf(c.monitoring.rateWindow) + MINUTE);
     const hot = workerPod(c, 'ftf-momentum-features-btc-7d9f2', 'scw-compute-1');
     const calm = workerPod(c, 'ftf-momentum-features-eth-4c1a8', 'scw-compute-1');
     // CPU seconds grow by usage x 60 per minute; rate() has a value from the second sample on.
@@ -173,7 +173,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   PodMemoryNearLimit: (c) => {
     const { above, for: f } = c.monitoring.thresholds.PodMemoryNearLimit!;
     const limit = memoryBytes(workloadProfile(c).limits.memory);
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const hot = workerPod(c, 'ftf-btc-features-btc-9a7e1', 'scw-compute-2');
     const calm = workerPod(c, 'wfrb-btc-2b6c3', 'scw-compute-2');
     const mem = (pod: Labels, ratio: number) =>
@@ -186,7 +186,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   },
   NodeCpuHigh: (c) => {
     const { above, for: f } = c.monitoring.thresholds.NodeCpuHigh!;
-    const minutes = span(seconds(f) + seconds(c.monitoring.rateWindow) + MINUTE);
+    const minutes = span(secondsOf(f) + secondsOf(c.monitoring.rateWindow) + MINUTE);
     const cpus = (instance: string, busy: number): Series[] =>
       ['0', '1'].flatMap((cpu) => [
         { metric: 'node_cpu_seconds_total', labels: { ...c.monitoring.jobs.nodeExporter!, ...NODE_EXPORTER, instance, cpu, mode: 'idle' }, values: counter(1000, (1 - busy) * MINUTE, minutes) },
@@ -202,7 +202,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const { above, for: f } = c.monitoring.thresholds.NodeMemoryHigh!;
     const [, pool] = workloadPool(c.compute!);
     const total = memoryBytes(c.compute!.nodeTypes[pool.nodeType].memory);
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const node = (instance: string, used: number): Series[] => [
       { metric: 'node_memory_MemTotal_bytes', labels: { ...c.monitoring.jobs.nodeExporter!, ...NODE_EXPORTER, instance }, values: hold(total, minutes) },
       { metric: 'node_memory_MemAvailable_bytes', labels: { ...c.monitoring.jobs.nodeExporter!, ...NODE_EXPORTER, instance }, values: hold(Math.round(total * (1 - used)), minutes) },
@@ -215,11 +215,11 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   },
   PodsPendingTooLong: (c) => {
     const { for: f } = c.monitoring.thresholds.PodsPendingTooLong!;
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const stuck = { namespace: 'mlflow', pod: 'mlflow-6f8d9c7b5-x2x9z', uid: 'u-stuck' };
     // Pending for one interval less than `for`, then Running.
     const brief = { namespace: c.airflow!.namespace, pod: 'discovery-btc-8e2f1', uid: 'u-brief' };
-    const briefMinutes = Math.max(1, seconds(f) / MINUTE - 1);
+    const briefMinutes = Math.max(1, secondsOf(f) / MINUTE - 1);
     return [{
       name: 'one pod stays Pending, one is scheduled before the limit',
       series: [
@@ -233,11 +233,11 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const { for: f } = c.monitoring.thresholds.ComputeScaleUpSlow!;
     const [name, pool] = workloadPool(c.compute!);
     const platform = Object.keys(c.compute!.pools).find((p) => p !== name)!;
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const unplaced = [1, 2, 3].flatMap((i) => pendingPod(c, workerPod(c, `ftf-normal-${i}`), minutes));
     const nodes = (n: number) => Array.from({ length: n }, (_, i) => nodeLabels(c, `scw-${name}-${i + 1}`, name, minutes));
     const permanent = nodeLabels(c, `scw-${platform}-1`, platform, minutes);
-    const quiet = [{ at: seconds(f) + MINUTE, firing: [] }];
+    const quiet = [{ at: secondsOf(f) + MINUTE, firing: [] }];
     return [
       { name: `pods unschedulable, pool at ${pool.max - 1} of ${pool.max} nodes`, series: [...unplaced, ...nodes(pool.max - 1), permanent], checks: holdChecks(0, f, [{}]) },
       { name: 'pods unschedulable, pool scaled to zero nodes', series: [...unplaced, permanent], checks: holdChecks(0, f, [{}]) },
@@ -253,7 +253,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const { for: f } = c.monitoring.thresholds.ComputeNodesIdle!;
     const [name] = workloadPool(c.compute!);
     const platform = Object.keys(c.compute!.pools).find((p) => p !== name)!;
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const info = (pod: Labels, kind: string) => ({
       metric: 'kube_pod_info',
       labels: ksm(c, { ...pod, created_by_kind: kind, created_by_name: kind === 'DaemonSet' ? 'node-exporter' : '<none>', host_ip: '10.0.2.11', pod_ip: '100.64.1.7', priority_class: '' }),
@@ -276,7 +276,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   TaskRetried: (c) => {
     const { window } = c.monitoring.thresholds.TaskRetried!;
     const retryAt = 10; // minute of the failed try
-    const minutes = span(seconds(window) + (retryAt + 5) * MINUTE);
+    const minutes = span(secondsOf(window) + (retryAt + 5) * MINUTE);
     const statsd = { ...c.monitoring.jobs.airflowStatsd!, instance: '100.64.0.9:9102', namespace: c.airflow!.namespace, pod: 'airflow-statsd-5d4c7b9f8-q2w7k' };
     const task = { dag_id: 'ftf_normal', task_id: 'train_btc' };
     return [{
@@ -290,7 +290,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
         { at: (retryAt - 1) * MINUTE, firing: [] },
         { at: (retryAt + 1) * MINUTE, firing: [task] },
         // Once the retry has left the window, the alert resolves.
-        { at: retryAt * MINUTE + seconds(window) + 2 * MINUTE, firing: [] },
+        { at: retryAt * MINUTE + secondsOf(window) + 2 * MINUTE, firing: [] },
       ],
     }];
   },
@@ -299,7 +299,7 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const targets = probeTargets(c);
     const [down, blip] = targets;
     const failAt = 2; // minute
-    const minutes = span(seconds(f) + (failAt + 2) * MINUTE);
+    const minutes = span(secondsOf(f) + (failAt + 2) * MINUTE);
     const probe = (t: (typeof targets)[number], values: string): Series => ({
       metric: 'probe_success',
       labels: { job: c.monitoring.blackbox!.jobName, instance: t.target, dependency: t.dependency, namespace: c.monitoring.namespace },
@@ -319,18 +319,18 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
   BuildkitQueueBacklog: (c) => {
     const { above, for: f } = c.monitoring.thresholds.BuildkitQueueBacklog!;
     const [deep, ...others] = fleet(c.buildkit!);
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const queue = (proxy: string, n: number): Series => ({ metric: 'haproxy_backend_current_queue', labels: { ...haproxyTarget(c), proxy }, values: hold(n, minutes) });
     return [{
-      name: `${deep.backend} queues ${above + 1} builds, the others exactly ${above}`,
-      series: [queue(deep.backend, above + 1), ...others.map((a) => queue(a.backend, above)), queue('stats', 0)],
-      checks: holdChecks(0, f, [{ proxy: deep.backend }]),
+      name: `${deep.name} queues ${above + 1} builds, the others exactly ${above}`,
+      series: [queue(deep.name, above + 1), ...others.map((a) => queue(a.name, above)), queue('stats', 0)],
+      checks: holdChecks(0, f, [{ proxy: deep.name }]),
     }];
   },
   BuildkitAtMaxReplicas: (c) => {
     const { for: f } = c.monitoring.thresholds.BuildkitAtMaxReplicas!;
     const [full, ...others] = fleet(c.buildkit!);
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const ns = c.buildkit!.namespaces.farm;
     const hpa = (name: string, max: number, current: number): Series[] => [
       { metric: 'kube_horizontalpodautoscaler_spec_max_replicas', labels: ksm(c, { namespace: ns, horizontalpodautoscaler: name }), values: hold(max, minutes) },
@@ -339,11 +339,11 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const scenarios: Scenario[] = [{
       name: `${full.arch} runs its max ${full.max} replicas, the others one less; a non-KEDA HPA at max is ignored`,
       series: [
-        ...hpa(`keda-hpa-${full.backend}`, full.max, full.max),
-        ...others.flatMap((a) => hpa(`keda-hpa-${a.backend}`, a.max, a.max - 1)),
+        ...hpa(`keda-hpa-${full.name}`, full.max, full.max),
+        ...others.flatMap((a) => hpa(`keda-hpa-${a.name}`, a.max, a.max - 1)),
         ...hpa('haproxy', 2, 2),
       ],
-      checks: holdChecks(0, f, [{ namespace: ns, horizontalpodautoscaler: `keda-hpa-${full.backend}` }]),
+      checks: holdChecks(0, f, [{ namespace: ns, horizontalpodautoscaler: `keda-hpa-${full.name}` }]),
     }];
     if (!c.buildkit!.autoscaling.enabled) {
       // What a fixed fleet really exports: Deployments at their replicas, no HPA at all.
@@ -351,14 +351,14 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
         ['kube_deployment_spec_replicas', 'kube_deployment_status_replicas'].map((metric) => ({
           metric, labels: ksm(c, { namespace: ns, deployment: a.name }), values: hold(a.replicas ?? a.max, minutes),
         }));
-      scenarios.push({ name: 'fixed fleet: every Deployment runs its replicas, KEDA scales nothing', series: [full, ...others].flatMap(deployment), checks: [{ at: seconds(f) + MINUTE, firing: [] }] });
+      scenarios.push({ name: 'fixed fleet: every Deployment runs its replicas, KEDA scales nothing', series: [full, ...others].flatMap(deployment), checks: [{ at: secondsOf(f) + MINUTE, firing: [] }] });
     }
     return scenarios;
   },
   BuildkitSlotsExhausted: (c) => {
     const { for: f } = c.monitoring.thresholds.BuildkitSlotsExhausted!;
     const [full, ...others] = fleet(c.buildkit!);
-    const minutes = span(seconds(f) + MINUTE);
+    const minutes = span(secondsOf(f) + MINUTE);
     const target = haproxyTarget(c);
     // One series per server-template slot (named pod1, pod2, ... in haproxy.cfg); a slot in use carries one session (maxconn 1).
     const servers = (backend: string, slots: number, busy: number): Series[] =>
@@ -368,9 +368,9 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
         values: hold(i < busy ? 1 : 0, minutes),
       }));
     return [{
-      name: `all ${full.slots} slots of ${full.backend} busy, one slot free elsewhere`,
-      series: [...servers(full.backend, full.slots, full.slots), ...others.flatMap((a) => servers(a.backend, a.slots, a.slots - 1))],
-      checks: holdChecks(0, f, [{ instance: target.instance, proxy: full.backend }]),
+      name: `all ${full.slots} slots of ${full.name} busy, one slot free elsewhere`,
+      series: [...servers(full.name, full.slots, full.slots), ...others.flatMap((a) => servers(a.name, a.slots, a.slots - 1))],
+      checks: holdChecks(0, f, [{ instance: target.instance, proxy: full.name }]),
     }];
   },
 };
@@ -386,7 +386,7 @@ function kedaCase(c: ClusterConfig, alert: 'KedaScalerErrors' | 'KedaScaledObjec
   const scaler = alert === 'KedaScalerErrors';
   const [failing, ...others] = fleet(c.buildkit!);
   const errorsAt = 5; // minute
-  const minutes = span(seconds(f) + (errorsAt + 2) * MINUTE);
+  const minutes = span(secondsOf(f) + (errorsAt + 2) * MINUTE);
   const target = { ...c.monitoring.jobs.keda!, namespace: 'keda', instance: '100.64.2.8:8080', pod: 'keda-operator-7b9c5d6f4-l8p3n' };
   const series = (scaledObject: string, values: string): Series => ({
     metric: scaler ? 'keda_scaler_detail_errors_total' : 'keda_scaled_object_errors_total',
@@ -398,9 +398,9 @@ function kedaCase(c: ClusterConfig, alert: 'KedaScalerErrors' | 'KedaScaledObjec
     values,
   });
   return [{
-    name: `${failing.backend} fails every poll from minute ${errorsAt}, the others never`,
-    series: [series(failing.backend, `${hold(0, errorsAt)} ${counter(2, 2, minutes - errorsAt)}`), ...others.map((a) => series(a.backend, hold(0, minutes)))],
-    checks: holdChecks(errorsAt * MINUTE, f, [scaler ? { scaledObject: failing.backend, scaler: 'metricsAPIScaler' } : { scaledObject: failing.backend }]),
+    name: `${failing.name} fails every poll from minute ${errorsAt}, the others never`,
+    series: [series(failing.name, `${hold(0, errorsAt)} ${counter(2, 2, minutes - errorsAt)}`), ...others.map((a) => series(a.name, hold(0, minutes)))],
+    checks: holdChecks(errorsAt * MINUTE, f, [scaler ? { scaledObject: failing.name, scaler: 'metricsAPIScaler' } : { scaledObject: failing.name }]),
   }];
 }
 
