@@ -8,6 +8,9 @@ import { chartObjects, imageParts, platformPool } from './model';
 /** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */
 export const FORK_SAFETY: Readonly<Record<string, string>> = { GRPC_ENABLE_FORK_SUPPORT: '1', GRPC_POLL_STRATEGY: 'poll' };
 
+/** Major Airflow version the pod templates and Helm values are written for. */
+export const SUPPORTED_AIRFLOW_MAJOR = '2';
+
 /** Shortest CIDR prefix an egress entry may have: a wider range would defeat the allow-list. */
 export const MIN_CIDR_PREFIX = 8;
 
@@ -33,10 +36,21 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
     `the heavy factor workload (airflow.factorWorkloads.heavy) must run one DAG run at a time (SPEC 1.1: heavy means max_active_runs 1)`,
     'set maxActiveRuns: 1');
 
-  if (!imageParts(a.image).version)
+  const version = imageParts(a.image).version;
+  if (!version)
     problems.add('airflow.image', a.image,
       'the tag must start with the Airflow version (the chart\'s airflowVersion is derived from it)',
       'use a tag such as apache/airflow:2.10.5-python3.11');
+  else
+    problems.check(version.split('.')[0] === SUPPORTED_AIRFLOW_MAJOR, 'airflow.image', a.image,
+      `Airflow ${version} is not supported: the worker templates and values target Airflow ${SUPPORTED_AIRFLOW_MAJOR}.x ` +
+        '(Airflow 3 workers reach the API server instead of the metadata database, and need a chart release that supports them)',
+      `use an Airflow ${SUPPORTED_AIRFLOW_MAJOR}.x image`);
+
+  for (const [list, names] of [['factors', a.factors], ['heavyFactors', a.heavyFactors]] as const)
+    names.forEach((f, i) =>
+      problems.check(names.indexOf(f) === i, `airflow.${list}[${i}]`, f, `listed twice (first at airflow.${list}[${names.indexOf(f)}])`,
+        `remove airflow.${list}[${i}]`));
 
   for (const [name, value] of Object.entries(FORK_SAFETY)) {
     const got = a.forkSafetyEnv[name];
@@ -52,10 +66,14 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
 
   for (const k of EXTERNAL) {
     a.egress[k].cidrs.forEach((cidr, i) => {
-      const prefix = Number(cidr.split('/')[1]);
-      problems.check(prefix >= MIN_CIDR_PREFIX && prefix <= 32, `airflow.egress.${k}.cidrs[${i}]`, cidr,
-        `the prefix must be between /${MIN_CIDR_PREFIX} and /32: a wider range lets workers reach most of the internet and defeats the egress allow-list`,
-        `list the provider's published ranges for ${a.egress[k].host ?? k}, each /${MIN_CIDR_PREFIX} or narrower`);
+      const [address, bits] = cidr.split('/');
+      const prefix = Number(bits);
+      if (prefix > 32 || address.split('.').some((o) => Number(o) > 255))
+        problems.add(`airflow.egress.${k}.cidrs[${i}]`, cidr, 'not an IPv4 CIDR: octets are 0-255 and the prefix at most /32');
+      else
+        problems.check(prefix >= MIN_CIDR_PREFIX, `airflow.egress.${k}.cidrs[${i}]`, cidr,
+          `the prefix must be /${MIN_CIDR_PREFIX} or narrower: a wider range lets workers reach most of the internet and defeats the egress allow-list`,
+          `list the provider's published ranges for ${a.egress[k].host ?? k}, each /${MIN_CIDR_PREFIX} or narrower`);
     });
   }
 

@@ -153,7 +153,29 @@ describe('airflow rules', () => {
     r.airflow.egress.exchangeApi.cidrs.push(cidr);
     const i = r.airflow.egress.exchangeApi.cidrs.length - 1;
     expect(problems(r)).toContainEqual(expect.stringContaining(
-      `cluster ${CLUSTER}: airflow.egress.exchangeApi.cidrs[${i}] = "${cidr}": the prefix must be between /${MIN_CIDR_PREFIX} and /32`));
+      `cluster ${CLUSTER}: airflow.egress.exchangeApi.cidrs[${i}] = "${cidr}": the prefix must be /${MIN_CIDR_PREFIX} or narrower`));
+  });
+
+  it.each(['51.159.0.0/33', '51.300.0.0/16'])('refuses %s as not an IPv4 CIDR', (cidr) => {
+    const r = raw();
+    r.airflow.egress.s3.cidrs.push(cidr);
+    const i = r.airflow.egress.s3.cidrs.length - 1;
+    expect(problems(r)).toContainEqual(`cluster ${CLUSTER}: airflow.egress.s3.cidrs[${i}] = "${cidr}": not an IPv4 CIDR: octets are 0-255 and the prefix at most /32`);
+  });
+
+  it('refuses Airflow 3: the templates and values are written for Airflow 2', () => {
+    const r = raw();
+    r.airflow.image = r.airflow.image.replace(/:\d+\./, ':3.');
+    expect(problems(r)).toContainEqual(expect.stringMatching(
+      new RegExp(`cluster ${CLUSTER}: airflow\\.image = "${r.airflow.image.replace(/[.]/g, '\\.')}": Airflow 3\\.[\\d.]+ is not supported`)));
+  });
+
+  it('refuses a factor listed twice', () => {
+    const r = raw();
+    r.airflow.heavyFactors.push(r.airflow.heavyFactors[0]);
+    const i = r.airflow.heavyFactors.length - 1;
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.heavyFactors[${i}] = "${r.airflow.heavyFactors[0]}": listed twice (first at airflow.heavyFactors[0])`));
   });
 
   it(`accepts an egress CIDR of exactly /${MIN_CIDR_PREFIX}`, () => {
