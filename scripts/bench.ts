@@ -9,7 +9,7 @@ import { parse, stringify } from 'yaml';
 import { CLUSTERS_DIR } from '../lib/config/load';
 
 const ROOT = path.join(__dirname, '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = Number(process.env.BENCH_RUNS ?? 9);
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
 const dist = path.join(scratch, 'dist');
 

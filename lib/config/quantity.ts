@@ -38,11 +38,12 @@ export function formatMemory(bytes: number): string {
 }
 
 export const cpuQuantity = z
-  .string()
+  // YAML reads `cpu: 4` as a number: say what to write instead of "expected string"
+  .string({ error: 'must be a quoted CPU quantity such as "2", "15.8" or "950m"' })
   .regex(CPU, 'must be a CPU quantity such as "2", "15.8" or "950m"')
   .describe('CPU quantity (cores or millicores), e.g. "2" or "950m"');
 export const memoryQuantity = z
-  .string()
+  .string({ error: 'must be a quoted memory quantity such as "512Mi" or "2Gi"' })
   .regex(MEMORY, 'must be a memory quantity such as "512Mi" or "2Gi"')
   .describe('Memory quantity, e.g. "512Mi" or "2Gi"');
 

@@ -112,3 +112,12 @@ describe('provider', () => {
     expect(p.rule).toMatch(/buildkit section needs provider aws/);
   });
 });
+
+describe('quantities', () => {
+  it('an unquoted number says how to write the quantity', () => {
+    const raw = setPath(rawCluster('scw-ml-prod'), 'compute.profiles.light.requests.cpu', 2);
+    const [p] = problemsOf(() => parseRaw(raw));
+    expect(p).toMatchObject({ path: 'compute.profiles.light.requests.cpu', value: 2 });
+    expect(p.rule).toBe('must be a quoted CPU quantity such as "2", "15.8" or "950m"');
+  });
+});
