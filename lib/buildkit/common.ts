@@ -4,6 +4,8 @@ import { LABEL } from '../platform/chart';
 
 export const BUILDKITD = 'buildkitd';
 export const LB = 'buildkit-lb';
+/** Prefix of each arch's Karpenter NodePool and EC2NodeClass (`buildkit-<arch>`). */
+export const NODE_POOL = 'buildkit';
 export const INSTANCE = 'app.kubernetes.io/instance';
 
 /** Labels that select the pods of one arch's Deployment. */
@@ -11,6 +13,8 @@ export const buildkitdSelector = (name: string) => ({ [LABEL.name]: BUILDKITD, [
 /** Labels that select every BuildKit pod (all arches). */
 export const anyBuildkitd = { [LABEL.name]: BUILDKITD };
 export const lbSelector = { [LABEL.name]: LB };
+/** Labels of the KEDA operator's pods and Service (KEDA Helm chart); the operator runs the scalers. */
+export const KEDA_OPERATOR = { [LABEL.name]: 'keda-operator' };
 
 /** Pod-template annotation that rolls the pods when a mounted file changes (content hash, not name). */
 export const checksum = (file: string, content: string): Record<string, string> => ({

@@ -1,6 +1,8 @@
-// Go-style durations as Karpenter writes them ("5m", "3h", "1h30m").
+// Go-style durations as Karpenter writes them ("5m", "3h", "1h30m"), in the grammar the schema checks.
+import { GO_DURATION } from '../config/sections/buildkit';
+
 export function durationSeconds(d: string): number {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  const m = GO_DURATION.exec(d);
   if (!m || d === '') throw new Error(`not a duration: ${d}`);
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }

@@ -2,6 +2,7 @@
 // (manifests, haproxy.cfg, KEDA, Karpenter, alerts, rules). Nothing else recomputes them.
 import type { Architecture, AwsInstanceType, BuildkitConfig } from '../config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../config/quantity';
+import { BUILDKITD, NODE_POOL } from './common';
 
 const MiB = 2 ** 20;
 
@@ -38,8 +39,11 @@ export interface CacheBudget {
 
 export interface ArchFleet {
   arch: string;
-  /** Name of the HAProxy backend (and frontend) of this arch: what KEDA and the alerts select on. */
-  backend: string;
+  /**
+   * Name of this arch's Deployment, Services, ConfigMap, ScaledObject and HAProxy frontend and
+   * backend: the `proxy` label KEDA and the alerts select on.
+   */
+  name: string;
   /** server-template slots: never fewer than the most pods this arch can have. */
   slots: number;
   min: number;
@@ -50,8 +54,6 @@ export interface ArchFleet {
   index: number;
   /** The most pods this arch can run: max, or the fixed replicas when higher. */
   peakPods: number;
-  /** Name of the Deployment, its Services and ConfigMap (same as the backend). */
-  name: string;
   /** Name of the Karpenter NodePool and EC2NodeClass. */
   nodePool: string;
   instanceType: string;
@@ -144,34 +146,47 @@ export function nodesFor(b: BuildkitConfig, a: Architecture, peakPods: number): 
 
 export const peakPodsOf = (a: Architecture): number => Math.max(a.max, a.replicas ?? 0);
 
+/** server-template slots of an arch; known without its instance type, so the rules can sum them for every arch. */
+export const slotsOf = (a: Architecture): number => a.slots ?? peakPodsOf(a);
+
+/**
+ * Everything derived for buildkit.architectures[index], or undefined when its instance type is
+ * not in buildkit.instanceTypes (the rules report that; fleet() refuses it).
+ */
+export function archFleet(b: BuildkitConfig, index: number): ArchFleet | undefined {
+  const a = b.architectures[index];
+  if (!Object.hasOwn(b.instanceTypes, a.instanceType)) return undefined;
+  const instance = b.instanceTypes[a.instanceType];
+  const node = nodeSizing(b, instance);
+  const peakPods = peakPodsOf(a);
+  const maxNodes = nodesFor(b, a, peakPods);
+  return {
+    arch: a.arch,
+    name: `${BUILDKITD}-${a.arch}`,
+    slots: slotsOf(a),
+    min: a.min,
+    max: a.max,
+    replicas: a.replicas,
+    index,
+    peakPods,
+    nodePool: `${NODE_POOL}-${a.arch}`,
+    instanceType: a.instanceType,
+    instance,
+    podsPerNode: a.podsPerNode,
+    node,
+    pod: podSize(b, node, a.podsPerNode),
+    maxNodes,
+    limits: { cpu: maxNodes * node.capacity.cpu, memory: maxNodes * node.capacity.memory },
+    cache: cacheBudget(b, instance, a.podsPerNode),
+    lbPort: BUILDKIT_PORT + index,
+  };
+}
+
 export function fleet(b: BuildkitConfig): ArchFleet[] {
   return b.architectures.map((a, index) => {
-    const instance = b.instanceTypes[a.instanceType];
-    if (!instance) throw new Error(`buildkit.architectures[${index}].instanceType: unknown instance type ${a.instanceType}`);
-    const node = nodeSizing(b, instance);
-    const peakPods = peakPodsOf(a);
-    const maxNodes = nodesFor(b, a, peakPods);
-    return {
-      arch: a.arch,
-      backend: `buildkitd-${a.arch}`,
-      slots: a.slots ?? peakPods,
-      min: a.min,
-      max: a.max,
-      replicas: a.replicas,
-      index,
-      peakPods,
-      name: `buildkitd-${a.arch}`,
-      nodePool: `buildkit-${a.arch}`,
-      instanceType: a.instanceType,
-      instance,
-      podsPerNode: a.podsPerNode,
-      node,
-      pod: podSize(b, node, a.podsPerNode),
-      maxNodes,
-      limits: { cpu: maxNodes * node.capacity.cpu, memory: maxNodes * node.capacity.memory },
-      cache: cacheBudget(b, instance, a.podsPerNode),
-      lbPort: BUILDKIT_PORT + index,
-    };
+    const f = archFleet(b, index);
+    if (!f) throw new Error(`buildkit.architectures[${index}].instanceType: unknown instance type ${a.instanceType}`);
+    return f;
   });
 }
 

@@ -40,7 +40,7 @@ export const buildkit: Component = {
       }
     }
     addLoadBalancer(chart, b, archs, renderConfig(haproxySections(b, archs), header));
-    addNetworkPolicies(chart, b, archs);
-    addServiceMonitors(chart, b);
+    addNetworkPolicies(chart, b, archs, c.monitoring.namespace);
+    addServiceMonitors(chart, b, c.monitoring.namespace);
   },
 };

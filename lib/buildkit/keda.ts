@@ -34,7 +34,7 @@ export function kedaFeatures(b: BuildkitConfig, a: { replicas?: number }): KedaF
 }
 
 /** The selector KEDA applies to HAProxy's /metrics: this gauge counts active + queued sessions. */
-export const valueLocation = (a: ArchFleet): string => `haproxy_backend_current_sessions{proxy="${a.backend}"}`;
+export const valueLocation = (a: ArchFleet): string => `haproxy_backend_current_sessions{proxy="${a.name}"}`;
 
 export const metricsUrl = (b: BuildkitConfig): string =>
   `http://${LB_METRICS_SERVICE}.${b.namespaces.farm}.svc.${b.clusterDomain}:${METRICS_PORT}${METRICS_PATH}`;

@@ -3,12 +3,11 @@
 import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import type { BuildkitConfig } from '../config/sections/buildkit';
 import { ComponentChart, meta } from '../platform/chart';
-import { LB, lbSelector } from './common';
+import { KEDA_OPERATOR, LB, lbSelector } from './common';
 import { METRICS_PATH } from './haproxy/config';
-import { KEDA_OPERATOR } from './network';
 
-export function addServiceMonitors(chart: ComponentChart, b: BuildkitConfig): void {
-  const ns = b.namespaces.monitoring;
+/** `ns` is the namespace of Prometheus (monitoring.namespace). */
+export function addServiceMonitors(chart: ComponentChart, b: BuildkitConfig, ns: string): void {
   new ServiceMonitor(chart, `${LB}-monitor`, {
     metadata: meta(LB, LB, ns, b.serviceMonitorLabels),
     spec: {

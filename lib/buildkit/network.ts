@@ -4,20 +4,18 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
 import { ComponentChart, meta } from '../platform/chart';
-import { BUILDKITD, LB, anyBuildkitd, lbSelector } from './common';
+import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
 import { ArchFleet, BUILDKIT_PORT } from './fleet';
 import { METRICS_PORT } from './haproxy/config';
 
 const { IntOrString } = k8s;
 const APP = 'buildkit-farm';
 
-/** Labels of the KEDA operator's pods and Service (KEDA Helm chart); the operator runs the scalers. */
-export const KEDA_OPERATOR = { 'app.kubernetes.io/name': 'keda-operator' };
-
 const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
 const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
 
-export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, archs: ArchFleet[]): void {
+/** `monitoring` is the namespace of Prometheus (monitoring.namespace), which scrapes HAProxy. */
+export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, archs: ArchFleet[], monitoring: string): void {
   const ns = b.namespaces.farm;
   new k8s.KubeNetworkPolicy(chart, 'default-deny-ingress', {
     metadata: meta(APP, 'default-deny-ingress', ns),
@@ -30,7 +28,7 @@ export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, arc
       policyTypes: ['Ingress'],
       ingress: [
         { from: [inNamespace(b.namespaces.runners)], ports: archs.map((a) => tcp(a.lbPort)) },
-        { from: [inNamespace(b.namespaces.monitoring)], ports: [tcp(METRICS_PORT)] },
+        { from: [inNamespace(monitoring)], ports: [tcp(METRICS_PORT)] },
         // KEDA's operator polls /metrics itself (metrics-api trigger)
         { from: [{ ...inNamespace(b.namespaces.keda), podSelector: { matchLabels: KEDA_OPERATOR } }], ports: [tcp(METRICS_PORT)] },
       ],

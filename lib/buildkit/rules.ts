@@ -4,7 +4,7 @@ import { Problem, Problems } from '../config/errors';
 import { GiB, formatCpu } from '../config/quantity';
 import type { ClusterConfig } from '../config/schema';
 import { durationSeconds } from './duration';
-import { nodeSizing, nodesFor, peakPodsOf, podGraceSeconds, podSize } from './fleet';
+import { archFleet, peakPodsOf, podGraceSeconds, slotsOf } from './fleet';
 import { dnsForgetSeconds } from './haproxy/config';
 import { KEDA_FEATURES, kedaFeatures, versionAtLeast } from './keda';
 
@@ -58,8 +58,7 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
   let slotsTotal = 0;
   b.architectures.forEach((a, i) => {
     const at = (field: string) => `buildkit.architectures[${i}].${field}`;
-    const peak = peakPodsOf(a);
-    slotsTotal += a.slots ?? peak;
+    slotsTotal += slotsOf(a);
     p.check(!seen.has(a.arch), at('arch'), a.arch, `each arch appears once (also at architectures[${seen.get(a.arch)}])`);
     seen.set(a.arch, i);
 
@@ -73,21 +72,22 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
       p.check(a.min <= a.replicas && a.replicas <= a.max, at('replicas'), a.replicas,
         `must lie between min (${a.min}) and max (${a.max}): it is the KEDA fallback when autoscaling is on`,
         `replicas: ${Math.min(Math.max(a.replicas, a.min), a.max)}`);
+
+    const peak = peakPodsOf(a);
     if (a.slots !== undefined)
       p.check(a.slots >= peak, at('slots'), a.slots,
         `server-template slots must be >= the most pods this arch can have (${peak}); fewer slots leave pods without builds`,
         `slots: ${peak} (or remove it to derive it)`);
 
-    const instance = b.instanceTypes[a.instanceType];
-    if (!instance) {
+    const f = archFleet(b, i);
+    if (!f) {
       p.add(at('instanceType'), a.instanceType, `unknown instance type (known: ${Object.keys(b.instanceTypes).join(', ')})`);
       return;
     }
+    const { instance, node, pod, maxNodes: nodes } = f;
     p.check(instance.arch === a.arch, at('instanceType'), a.instanceType, `is ${instance.arch}, not ${a.arch}`);
     p.check(a.podsPerNode <= instance.maxPods, at('podsPerNode'), a.podsPerNode, `must be <= the kubelet's maxPods (${instance.maxPods})`);
 
-    const node = nodeSizing(b, instance);
-    const pod = podSize(b, node, a.podsPerNode);
     if (pod.cpu < 1 || pod.memoryGiB < 1) {
       const fit = Math.floor(Math.min(node.free.cpu, node.free.memory / GiB) * b.sizing.safetyFactor);
       p.add(at('podsPerNode'), a.podsPerNode,
@@ -97,7 +97,6 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
         fit >= 1 ? `podsPerNode: ${fit} or fewer` : 'a larger instance type or a smaller daemonset overhead');
     }
 
-    const nodes = nodesFor(b, a, peak);
     p.check(nodes * a.podsPerNode >= peak, at('maxNodes'), nodes,
       `NodePool limits must hold the most pods this arch can have: ${nodes} nodes x ${a.podsPerNode} pods < ${peak}`,
       `maxNodes: ${Math.ceil(peak / a.podsPerNode)} (or remove it to derive it)`);

@@ -1,7 +1,7 @@
 // The sizing formulas of fleet.ts, stated as rules (EKS kube-reserved, whole-unit pod shares that
 // always fit, GC budgets that never overcommit the instance store).
 import fc from 'fast-check';
-import { cacheBudget, fleet, kubeReserved, nodeSizing, plannedMemory, podSize } from '../../lib/buildkit/fleet';
+import { archFleet, cacheBudget, fleet, kubeReserved, nodeSizing, plannedMemory, podSize } from '../../lib/buildkit/fleet';
 import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
@@ -118,5 +118,22 @@ describe('cache budget', () => {
       expect(a.podsPerNode * c.maxUsedGiB * GiB + c.minFreeGiB * GiB).toBeLessThanOrEqual(c.disk + GiB);
       expect(c.reservedGiB).toBe(Math.floor((c.maxUsedGiB * b.cache.reservedPercent) / 100));
     }
+  });
+});
+
+describe('fleet()', () => {
+  it('names every per-arch object once: buildkitd-<arch> for the Deployment and HAProxy proxy, buildkit-<arch> for the NodePool', () => {
+    for (const a of fleet(config(raw(STAGING)).buildkit!)) {
+      expect(a.name).toBe(`buildkitd-${a.arch}`);
+      expect(a.nodePool).toBe(`buildkit-${a.arch}`);
+    }
+  });
+
+  it('derives nothing for an arch whose instance type is unknown: the rules report it, fleet() refuses it', () => {
+    const b = config(raw(STAGING)).buildkit!;
+    const broken = { ...b, architectures: b.architectures.map((a, i) => (i === 0 ? { ...a, instanceType: 'm9x.huge' } : a)) };
+    expect(archFleet(broken, 0)).toBeUndefined();
+    expect(archFleet(broken, 1)).toEqual(fleet(b)[1]);
+    expect(() => fleet(broken)).toThrow(/architectures\[0\]\.instanceType: unknown instance type m9x.huge/);
   });
 });

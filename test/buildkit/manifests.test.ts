@@ -93,11 +93,11 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
     });
 
     it('is one HAProxy frontend and backend with a slot for every pod the arch can have', () => {
-      const backend = cfg.split('\n\n').find((s) => s.includes(`backend ${a.backend}\n`))!;
+      const backend = cfg.split('\n\n').find((s) => s.includes(`backend ${a.name}\n`))!;
       expect(backend).toContain('    balance leastconn');
       const template = new RegExp(`server-template pod (\\d+) ${podsHost(b, a).replace(/\./g, '\\.')}:\\d+ .*maxconn 1$`, 'm').exec(backend);
       expect(Number(template![1])).toBe(Math.max(a.max, a.replicas ?? 0));
-      expect(cfg).toContain(`frontend ${a.backend}\n    bind :${a.lbPort}\n`);
+      expect(cfg).toContain(`frontend ${a.name}\n    bind :${a.lbPort}\n`);
       const service = objs.get(`service-${a.name}.yaml`);
       const lbPorts = objs.get('deployment-buildkit-lb.yaml').spec.template.spec.containers[0].ports;
       expect(lbPorts.find((p: any) => p.name === service.spec.ports[0].targetPort).containerPort).toBe(a.lbPort);
@@ -115,7 +115,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
           metadata: {
             url: `http://buildkit-lb-metrics.${b.namespaces.farm}.svc.${b.clusterDomain}:${METRICS_PORT}/metrics`,
             format: 'prometheus',
-            valueLocation: `haproxy_backend_current_sessions{proxy="${a.backend}"}`,
+            valueLocation: `haproxy_backend_current_sessions{proxy="${a.name}"}`,
             targetValue: '1',
           },
         }]);
@@ -152,7 +152,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
     const lb = objs.get('networkpolicy-buildkit-lb.yaml').spec.ingress;
     const from = (ns: string) => lb.find((rule: any) => rule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === ns);
     expect(from(b.namespaces.runners).ports.map((p: any) => p.port)).toEqual(archsOf(r).map((a) => a.lbPort));
-    expect(from(b.namespaces.monitoring).ports).toEqual([{ protocol: 'TCP', port: METRICS_PORT }]);
+    expect(from(config(r).monitoring.namespace).ports).toEqual([{ protocol: 'TCP', port: METRICS_PORT }]);
     expect(from(b.namespaces.keda)).toMatchObject({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }], ports: [{ port: METRICS_PORT }] });
     const pods = objs.get('networkpolicy-buildkitd.yaml').spec;
     expect(pods.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'buildkit-lb' } } }], ports: [{ protocol: 'TCP', port: BUILDKIT_PORT }] }]);
@@ -162,6 +162,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
   it('has ServiceMonitors for HAProxy and KEDA that Prometheus selects', () => {
     for (const f of ['servicemonitor-buildkit-lb.yaml', 'servicemonitor-keda-operator.yaml']) {
       expect(objs.get(f).metadata.labels).toMatchObject(b.serviceMonitorLabels);
+      expect(objs.get(f).metadata.namespace).toBe(config(r).monitoring.namespace);
     }
     expect(objs.get('servicemonitor-keda-operator.yaml').spec.namespaceSelector).toEqual({ matchNames: [b.namespaces.keda] });
   });

@@ -143,13 +143,13 @@ describe('alerts derive their numbers from the config', () => {
     const cluster = variant(name, {});
     const archs = fleet(cluster.config.buildkit!);
     const slots = rule(cluster, 'BuildkitSlotsExhausted').expr;
-    for (const a of archs) expect(slots).toContain(`label_replace(vector(${a.slots}), "proxy", "${a.backend}", "", "")`);
-    expect(rule(cluster, 'BuildkitQueueBacklog').expr).toContain(`proxy=~"${archs.map((a) => a.backend).join('|')}"`);
+    for (const a of archs) expect(slots).toContain(`label_replace(vector(${a.slots}), "proxy", "${a.name}", "", "")`);
+    expect(rule(cluster, 'BuildkitQueueBacklog').expr).toContain(`proxy=~"${archs.map((a) => a.name).join('|')}"`);
     const more = archs[0].max + 4;
     const raised = variant(name, { 'buildkit.architectures[0].max': more, ...(archs[0].replicas ? { 'buildkit.architectures[0].replicas': more } : {}) });
     const [first] = fleet(raised.config.buildkit!);
     expect(first.slots).not.toBe(archs[0].slots);
-    expect(rule(raised, 'BuildkitSlotsExhausted').expr).toContain(`vector(${first.slots}), "proxy", "${first.backend}"`);
+    expect(rule(raised, 'BuildkitSlotsExhausted').expr).toContain(`vector(${first.slots}), "proxy", "${first.name}"`);
   });
 
   it('thresholds and durations come from monitoring.thresholds', () => {

@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { cpuQuantity, memoryQuantity, resources } from '../quantity';
 
-/** Go-style duration as Karpenter takes it: "5m", "3h", "720h", "1h30m". */
-const duration = z.string().regex(/^(\d+h)?(\d+m)?(\d+s)?$/, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
+/** Go-style duration as Karpenter takes it: "5m", "3h", "720h", "1h30m"; captures hours, minutes, seconds. */
+export const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const duration = z.string().regex(GO_DURATION, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
 
 /** The CPU architectures the farm can run (Kubernetes' kubernetes.io/arch values of EC2). */
 const cpuArch = z.enum(['amd64', 'arm64']);
@@ -32,7 +33,7 @@ export const buildkitSection = z.strictObject({
   eksCluster: z.string(),
   nodeRole: z.string(),
   kedaVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 2.17 or 2.17.1').describe('KEDA version installed in the cluster; the generator refuses features it lacks.'),
-  namespaces: z.strictObject({ farm: z.string(), runners: z.string(), monitoring: z.string(), keda: z.string() }),
+  namespaces: z.strictObject({ farm: z.string(), runners: z.string(), keda: z.string() }).describe('Namespaces of the farm, of its build clients and of the KEDA operator; Prometheus is in monitoring.namespace.'),
   clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain such as cluster.local').describe('DNS domain of the cluster; HAProxy\'s resolvers need fully qualified Service names.'),
   images: z.strictObject({ buildkit: z.string(), haproxy: z.string() }),
   amiAlias: z.string().regex(/^[a-z0-9]+@v\d+$/, 'must be a pinned alias such as al2023@v20251112, not @latest').describe('Pinned EKS AMI alias, e.g. al2023@v20251112 (never @latest).'),

@@ -12,7 +12,7 @@ const autoscaled = (c: ClusterConfig) => c.buildkit!.autoscaling.enabled;
 
 /** HAProxy series of the farm's backends. */
 function haproxy(c: ClusterConfig, metric: string): string {
-  const backends = fleet(c.buildkit!).map((a) => a.backend);
+  const backends = fleet(c.buildkit!).map((a) => a.name);
   return `${metric}${selector({ namespace: c.buildkit!.namespaces.farm }, oneOf('proxy', backends))}`;
 }
 
@@ -52,7 +52,7 @@ export const buildkitAlerts: Catalogue = {
     KedaScalerErrors: { reads: ['monitoring.jobs.keda'], build: (c) => kedaErrors(c, 'KedaScalerErrors') },
     KedaScaledObjectErrors: { reads: ['monitoring.jobs.keda'], build: (c) => kedaErrors(c, 'KedaScaledObjectErrors') },
     BuildkitQueueBacklog: {
-      reads: ['buildkit.architectures', 'buildkit.namespaces.farm'],
+      reads: ['buildkit.architectures', 'buildkit.namespaces.farm', 'buildkit.haproxy.clientConnectTimeoutSeconds'],
       build: (c) => {
         const { above, for: hold } = c.monitoring.thresholds.BuildkitQueueBacklog!;
         return {
@@ -60,7 +60,7 @@ export const buildkitAlerts: Catalogue = {
           summary: `More than ${above} builds queued on {{ $labels.proxy }}`,
           description:
             `For ${hold} more than ${above} build connections have waited in HAProxy's queue of {{ $labels.proxy }}: every BuildKit pod of the arch runs a build (one per pod) ` +
-            `and BuildKit clients give up connecting after about 20 s, so queued builds retry or fail. ` +
+            `and BuildKit clients give up connecting after ${c.buildkit!.haproxy.clientConnectTimeoutSeconds} s, so queued builds retry or fail. ` +
             `First check: the arch's replicas against its max (${perArch(c, (a) => a.max)}) and BuildkitAtMaxReplicas; ` +
             `${autoscaled(c) ? 'then the ScaledObject status.' : 'a fixed fleet grows by raising buildkit.architectures[].replicas.'}`,
           signal: { kind: 'promql', expr: `sum by (proxy) (${haproxy(c, 'haproxy_backend_current_queue')})` },
@@ -98,7 +98,7 @@ export const buildkitAlerts: Catalogue = {
       reads: ['buildkit.architectures', 'buildkit.namespaces.farm'],
       build: (c) => {
         const { for: hold } = c.monitoring.thresholds.BuildkitSlotsExhausted!;
-        const slots = Object.fromEntries(fleet(c.buildkit!).map((a) => [a.backend, a.slots]));
+        const slots = Object.fromEntries(fleet(c.buildkit!).map((a) => [a.name, a.slots]));
         const busy = `count by (instance, proxy) (${haproxy(c, 'haproxy_server_current_sessions')} > 0)`;
         return {
           severity: 'critical',
