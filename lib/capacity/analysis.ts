@@ -6,7 +6,7 @@ import type { ClusterConfig } from '../config/schema';
 import { describeRequestFix } from './fixes';
 import { PlanCluster, planCluster } from './model';
 import { broken, cores, describeMix, gib, MonthPlan, pct, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
-import { structuralProblems } from './rules';
+import { differenceProblems, structuralProblems } from './rules';
 
 export interface Analysis {
   /** Absent when a structural rule fails. */
@@ -89,6 +89,7 @@ function analyse(config: ClusterConfig): Analysis {
     problems: [
       ...failing.filter(([, k]) => k.hard).map(([s, k]) => checkProblem(c, s, k)),
       ...p.months.filter((m) => m.checks.some(broken)).map((m) => budgetProblem(c, m)),
+      ...differenceProblems(c),
     ],
     warnings: failing.filter(([, k]) => !k.hard).map(([s, k]) => warningOf(c, s, k)),
   };

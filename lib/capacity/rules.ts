@@ -55,7 +55,17 @@ export function structuralProblems(c: PlanCluster): Problem[] {
         `usage is keyed by scenario id (known: ${[...ids].join(', ')})`);
   });
 
-  capacity.sizingDocDifferences.forEach((d, i) => {
+  return problems.list;
+}
+
+/**
+ * The sizing-doc differences must still be differences. Reported next to the plan's own problems,
+ * not instead of them: setting a value back to the doc's usually breaks a guarantee too, and
+ * that is the failure the user needs to see.
+ */
+export function differenceProblems(c: PlanCluster): Problem[] {
+  const problems = new Problems(c.name);
+  c.capacity.sizingDocDifferences.forEach((d, i) => {
     const current = valueAt(c, d.path);
     if (current === undefined)
       problems.add(`capacity.sizingDocDifferences[${i}].path`, d.path, 'no such field in this cluster file');
