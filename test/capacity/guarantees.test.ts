@@ -223,3 +223,15 @@ describe('rules the plan needs before it can compute', () => {
     expect(p.fix).toBe('raise compute.pools.permanent.min to 2');
   });
 });
+
+describe('setting a value back to the sizing doc', () => {
+  it('reports the broken guarantee together with the stale difference entry', () => {
+    const raw = prod();
+    const [i, d] = raw.capacity.sizingDocDifferences.map((x: any, n: number) => [n, x] as const)[0];
+    setPath(raw, d.path, d.doc);
+    const problems = refusal(raw);
+    expect(problems.map((p) => p.path)).toContain(`capacity.sizingDocDifferences[${i}].doc`);
+    // the reason the config differs from the doc shows up too: a hard guarantee breaks
+    expect(problems.some((p) => p.path.startsWith('capacity.scenarios[') && /must be >/.test(p.rule))).toBe(true);
+  });
+});
