@@ -3,7 +3,7 @@
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile } from '../config/sections/compute';
 import { exclusive, podGroup, poolsWithRole } from '../capacity/model';
-import { memoryBytes } from '../config/quantity';
+import { imageTag, memoryBytes } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 
 /** A cluster that has both sections (the component is only enabled then). */
@@ -121,11 +121,9 @@ export function preflightFor(c: AirflowCluster, profile: string) {
 /** The image split the way the chart's `images.airflow` wants it, and the Airflow version from its tag. */
 export function imageParts(image: string): { repository: string; tag?: string; digest?: string; version?: string } {
   const [name, digest] = image.split('@');
-  const colon = name.lastIndexOf(':');
-  // a colon before the last slash is a registry port, not a tag
-  const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+  const tag = imageTag(image);
   const version = tag === undefined ? undefined : /^(\d+\.\d+\.\d+)/.exec(tag)?.[1];
-  return { repository: tag === undefined ? name : name.slice(0, colon), tag, digest, version };
+  return { repository: tag === undefined ? name : name.slice(0, name.length - tag.length - 1), tag, digest, version };
 }
 
 export function forkSafetyEnv(a: AirflowConfig): { name: string; value: string }[] {

@@ -55,3 +55,17 @@ export const dnsLabel = z
   .string()
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, "-")')
   .max(63);
+
+/** The tag of an image reference ("haproxy:3.1-alpine" -> "3.1-alpine"); a registry port is not a tag. */
+export function imageTag(image: string): string | undefined {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+}
+
+/** A container image pinned to a version tag or a digest: `latest` or no tag would change under us. */
+export const pinnedImage = z
+  .string()
+  .regex(/^\S+$/, 'must be an image reference such as haproxy:3.1-alpine')
+  .refine((i) => /@sha256:[0-9a-f]{64}$/.test(i) || !['', 'latest', undefined].includes(imageTag(i)),
+    'must be pinned to a version tag or a digest (not :latest, not untagged)');

@@ -121,3 +121,18 @@ describe('quantities', () => {
     expect(p.rule).toBe('must be a quoted CPU quantity such as "2", "15.8" or "950m"');
   });
 });
+
+describe('images', () => {
+  it.each(['', 'haproxy', 'moby/buildkit:latest', 'registry.local:5000/buildkit'])('refuses %j: not pinned', (image) => {
+    const raw = setPath(rawCluster('arc-staging'), 'buildkit.images.buildkit', image);
+    const [p] = problemsOf(() => parseRaw(raw, 'arc-staging'));
+    expect(p).toMatchObject({ path: 'buildkit.images.buildkit', value: image });
+    expect(p.rule).toMatch(/image reference|pinned to a version tag or a digest/);
+  });
+
+  it('accepts a version tag behind a registry port, or a digest', () => {
+    for (const image of ['registry.local:5000/moby/buildkit:v0.29.0', `moby/buildkit@sha256:${'a'.repeat(64)}`]) {
+      expect(() => parseRaw(setPath(rawCluster('arc-staging'), 'buildkit.images.buildkit', image), 'arc-staging')).not.toThrow();
+    }
+  });
+});

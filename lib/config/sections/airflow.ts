@@ -1,6 +1,6 @@
 // Airflow on the ML platform (SPEC 2): what the worker pods, the Helm values and the DAG contract need.
 import { z } from 'zod';
-import { dnsLabel } from '../quantity';
+import { dnsLabel, pinnedImage } from '../quantity';
 
 const port = z.number().int().min(1).max(65535);
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16');
@@ -17,7 +17,7 @@ const externalEndpoint = z.strictObject({ cidrs: z.array(cidr).min(1), port, hos
 
 export const airflowSection = z.strictObject({
   namespace: z.string(),
-  image: z.string().regex(/:[^:@]+$|@sha256:/, 'must be pinned to a tag or digest').describe('Image of the worker `base` container.'),
+  image: pinnedImage.describe('Image of the worker `base` container.'),
   user: z.strictObject({ uid: z.number().int().positive(), gid: z.number().int().nonnegative() }).describe('Numeric user and group the image runs as (the official image: 50000 and group 0).'),
   helm: z.strictObject({
     release: dnsLabel,

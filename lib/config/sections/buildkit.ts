@@ -1,7 +1,7 @@
 // The BuildKit build farm on EKS (SPEC 1.2, 1.3 and 3). Architectures are a list: every
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
-import { cpuQuantity, memoryQuantity, resources } from '../quantity';
+import { cpuQuantity, memoryQuantity, pinnedImage, resources } from '../quantity';
 
 /** Go-style duration as Karpenter takes it: "5m", "3h", "720h", "1h30m"; captures hours, minutes, seconds. */
 export const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -35,7 +35,7 @@ export const buildkitSection = z.strictObject({
   kedaVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 2.17 or 2.17.1').describe('KEDA version installed in the cluster; the generator refuses features it lacks.'),
   namespaces: z.strictObject({ farm: z.string(), runners: z.string(), keda: z.string() }).describe('Namespaces of the farm, of its build clients and of the KEDA operator; Prometheus is in monitoring.namespace.'),
   clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain such as cluster.local').describe('DNS domain of the cluster; HAProxy\'s resolvers need fully qualified Service names.'),
-  images: z.strictObject({ buildkit: z.string(), haproxy: z.string() }),
+  images: z.strictObject({ buildkit: pinnedImage, haproxy: pinnedImage }),
   amiAlias: z.string().regex(/^[a-z0-9]+@v\d+$/, 'must be a pinned alias such as al2023@v20251112, not @latest').describe('Pinned EKS AMI alias, e.g. al2023@v20251112 (never @latest).'),
   autoscaling: z.strictObject({
     enabled: z.boolean(),
