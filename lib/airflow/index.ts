@@ -12,7 +12,7 @@ import { K8sObject, validateObject } from '../output/validate';
 import { ComponentChart, meta } from '../platform/chart';
 import { renderContract, renderPools } from './contract';
 import {
-  AirflowCluster, airflowCluster, CONTRACT_FILE, forkSafetyEnv, OUT_DIR, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP,
+  AirflowCluster, airflowCluster, CONTRACT_FILE, forkSafetyEnv, COMPONENT, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP,
   templateFile, VALUES_FILE,
 } from './model';
 import { addNetworkPolicies } from './network';
@@ -37,28 +37,28 @@ function renderTemplates(chart: ComponentChart, c: AirflowCluster): Map<string, 
 }
 
 export const airflow: Component = {
-  name: 'airflow',
+  name: COMPONENT,
   enabled: (c) => c.airflow !== undefined,
   check: checkAirflow,
   build: (chart: ComponentChart, config) => {
     const c = airflowCluster(config);
     const a = c.airflow;
     const templates = renderTemplates(chart, c);
-    for (const [file, text] of templates) chart.file(`${OUT_DIR}/pod-templates/${file}`, text);
+    for (const [file, text] of templates) chart.file(`pod-templates/${file}`, text);
     new k8s.KubeConfigMap(chart, 'pod-templates', {
       metadata: meta(TEMPLATES_CONFIGMAP, TEMPLATES_CONFIGMAP, a.namespace),
       data: Object.fromEntries(templates),
     });
-    chart.file(`${OUT_DIR}/${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
-    chart.file(`${OUT_DIR}/${CONTRACT_FILE}`, renderContract(c));
+    chart.file(`${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
+    chart.file(`${CONTRACT_FILE}`, renderContract(c));
     const pools = renderPools(c);
-    chart.file(`${OUT_DIR}/${POOLS_FILE}`, pools);
+    chart.file(`${POOLS_FILE}`, pools);
     new k8s.KubeConfigMap(chart, 'pools', {
       metadata: meta(POOLS_CONFIGMAP, POOLS_CONFIGMAP, a.namespace),
       data: { [POOLS_FILE]: pools },
     });
-    chart.file(`${OUT_DIR}/dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
-    chart.file(`${OUT_DIR}/docker-compose.env`,
+    chart.file(`dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
+    chart.file(`docker-compose.env`,
       generatedHeader(c.name) + forkSafetyEnv(a).map((e) => `${e.name}=${e.value}\n`).join(''));
     addNetworkPolicies(chart, c);
   },

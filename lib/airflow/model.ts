@@ -17,8 +17,8 @@ export function airflowCluster(c: ClusterConfig): AirflowCluster {
   return c as AirflowCluster;
 }
 
-/** Folder of the outputs under dist/<cluster>/, and the chart values file in it. */
-export const OUT_DIR = 'airflow';
+/** The component (its folder under dist/<cluster>/ and its label), and the chart values file in it. */
+export const COMPONENT = 'airflow';
 export const VALUES_FILE = 'values-prod.yaml';
 /** The DAG contract; dag_profiles.py reads it from its own folder by this name. */
 export const CONTRACT_FILE = 'profiles.json';

@@ -2,7 +2,7 @@
 // chart's values.schema.json after Helm's merge with the chart's values.yaml.
 import {
   AIRFLOW_HOME, AirflowCluster, defaultProfile, forkSafetyEnv, imageParts, platformPool, POOLS_CONFIGMAP, POOLS_DIR,
-  OUT_DIR, poolSelector, PROFILE_LABEL, resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, TEMPLATES_VOLUME, templateFile,
+  COMPONENT, poolSelector, PROFILE_LABEL, resourcesOf, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, TEMPLATES_VOLUME, templateFile,
   VALUES_FILE, WORKER_LABEL,
 } from './model';
 import { containerSecurityContext, podSecurityContext, TMP } from './pod';
@@ -17,7 +17,7 @@ export const CHART = 'apache-airflow/airflow';
 export function helmInstallCommand(c: AirflowCluster): string {
   const { helm, namespace } = c.airflow;
   return `helm upgrade --install ${helm.release} ${CHART} --namespace ${namespace} --version ${helm.chartVersion} `
-    + `-f dist/${c.name}/${OUT_DIR}/${VALUES_FILE}`;
+    + `-f dist/${c.name}/${COMPONENT}/${VALUES_FILE}`;
 }
 
 export const valuesHeader = (c: AirflowCluster): string =>

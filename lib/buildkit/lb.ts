@@ -20,7 +20,7 @@ export const buildPortName = (a: ArchFleet): string => `build-${a.arch}`;
 
 export function addLoadBalancer(chart: ComponentChart, b: BuildkitConfig, archs: ArchFleet[], cfg: string): void {
   const ns = b.namespaces.farm;
-  chart.file(`buildkit/${HAPROXY_FILE}`, cfg);
+  chart.file(HAPROXY_FILE, cfg);
   new k8s.KubeConfigMap(chart, `${LB}-config`, { metadata: meta(LB, LB, ns), data: { [HAPROXY_FILE]: cfg } });
 
   const resources = { cpu: Quantity.fromString(b.haproxy.resources.cpu), memory: Quantity.fromString(b.haproxy.resources.memory) };

@@ -10,15 +10,15 @@ import { planCluster } from './model';
 import { planMarkdown } from './report';
 import { planSvg } from './svg';
 
-/** The three files of the plan, keyed by their path under dist/<cluster>/. */
+/** The three files of the plan, keyed by their path under dist/<cluster>/capacity/. */
 export function planFiles(config: ClusterConfig): Map<string, string> {
   const a = analysis(config);
   if (!a.plan) throw new ConfigError(a.problems);
   const c = planCluster(config);
   return new Map([
-    ['capacity/plan.md', planMarkdown(c, a.plan, a.warnings, differences(c))],
-    ['capacity/plan.json', `${JSON.stringify(planJson(a.plan), null, 2)}\n`],
-    ['capacity/plan.svg', planSvg(a.plan)],
+    ['plan.md', planMarkdown(c, a.plan, a.warnings, differences(c))],
+    ['plan.json', `${JSON.stringify(planJson(a.plan), null, 2)}\n`],
+    ['plan.svg', planSvg(a.plan)],
   ]);
 }
 

@@ -44,13 +44,13 @@ export const monitoring: Component = {
     const groups = escape(prometheusGroups(c, alerts));
     const grafana = generatedHeader(c.name) + toYaml(escape(grafanaDocument(c, alerts)));
 
-    chart.file(`${DIR}/${GRAFANA_FILE}`, grafana);
+    chart.file(GRAFANA_FILE, grafana);
     new k8s.KubeConfigMap(chart, 'grafana-alert-rules', {
       metadata: meta('grafana-alert-rules', 'grafana-alert-rules', m.namespace, { grafana_alert: '1' }),
       data: { [GRAFANA_FILE]: grafana },
     });
 
-    chart.file(`${DIR}/${PROMETHEUS_FILE}`, generatedHeader(c.name) + toYaml({ groups }));
+    chart.file(PROMETHEUS_FILE, generatedHeader(c.name) + toYaml({ groups }));
     new PrometheusRule(chart, 'alert-rules', {
       metadata: meta('alert-rules', 'alert-rules', m.namespace, m.ruleSelectorLabels),
       spec: {

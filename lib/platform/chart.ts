@@ -38,9 +38,9 @@ export class ComponentChart extends Chart {
     });
   }
 
-  /** Adds a file at `dist/<cluster>/<path>`; `path` starts with the component folder. */
+  /** Adds a file at `dist/<cluster>/<component>/<path>`. */
   file(path: string, content: string): FileArtifact {
-    return new FileArtifact(this, `file:${path}`, path, content);
+    return new FileArtifact(this, `file:${path}`, `${this.component}/${path}`, content);
   }
 }
 
