@@ -1,8 +1,8 @@
 // The sizing doc's values the config deliberately changes, and what each would break if restored:
 // the plan is recomputed with that one field set back to the doc's value.
 import { checkProfiles } from '../config/fit';
+import { parseConfig } from '../config/parse';
 import type { ClusterConfig } from '../config/schema';
-import { clusterSchema } from '../config/schema';
 import { valueAt } from '../config/paths';
 import { planCluster, PlanCluster } from './model';
 import { broken, pct, plan } from './plan';
@@ -27,9 +27,9 @@ function setAt(root: unknown, at: string, value: unknown): void {
 function failuresWith(c: PlanCluster, at: string, doc: unknown): string[] {
   const raw: ClusterConfig = structuredClone(c);
   setAt(raw, at, doc);
-  const parsed = clusterSchema.safeParse(raw);
-  if (!parsed.success) return parsed.error.issues.map((i) => `not a valid value here: ${i.message}`);
-  const restored = planCluster(parsed.data);
+  const parsed = parseConfig(raw);
+  if (!('config' in parsed)) return parsed.issues.map((i) => `not a valid value here: ${i.message}`);
+  const restored = planCluster(parsed.config);
   // the loader's profile-fit rules first: a profile that cannot fit its pool cannot be packed
   const structural = [...checkProfiles(restored), ...structuralProblems(restored)]
     .filter((p) => !p.path.startsWith('capacity.sizingDocDifferences'));

@@ -8,13 +8,14 @@ import { ConfigError, Problem } from './errors';
 import { checkProfiles } from './fit';
 import { formatPath, valueAt } from './paths';
 import { checkReferences } from './references';
-import { Cluster, clusterSchema } from './schema';
+import { parseConfigText } from './parse';
+import type { Cluster } from './schema';
 
 export const CLUSTERS_DIR = path.join(__dirname, '..', '..', 'clusters');
 
 /** Keys the schema allows at `at` (for "did you mean" style messages). */
 function knownKeys(at: PropertyKey[]): string[] {
-  let schema: any = clusterSchema;
+  let schema: any = (require('./schema') as typeof import('./schema')).clusterSchema;
   for (const k of at) {
     while (schema?.def?.innerType || schema?.def?.in) schema = schema.def.innerType ?? schema.def.in;
     if (schema?.def?.type === 'object') schema = schema.def.shape[k as string];
@@ -47,16 +48,17 @@ function issueProblems(cluster: string, file: string, raw: unknown, issues: z.co
 /** Parses one cluster file's text; returns the cluster or the problems found. */
 export function parseCluster(text: string, file: string): Cluster {
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(" at line")[0]}` })),
-    );
-  }
-  const raw = doc.toJS();
-  const parsed = clusterSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(issueProblems(expected, file, raw, parsed.error.issues));
-  const config = parsed.data;
+  const parsed = parseConfigText(text, (yamlText) => {
+    const doc = parseDocument(yamlText);
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(' at line')[0]}` })),
+      );
+    }
+    return doc.toJS();
+  });
+  if (!('config' in parsed)) throw new ConfigError(issueProblems(expected, file, parsed.raw, parsed.issues));
+  const config = parsed.config;
   const problems: Problem[] = [];
   if (config.name !== expected) {
     problems.push({ cluster: expected, file, path: 'name', value: config.name, rule: `must equal the file name (${expected})` });

@@ -1,9 +1,9 @@
-// Field types shared by the config sections: Kubernetes quantities as written in cluster files ("950m", "1.8Gi"), parsed once for arithmetic.
-// Manifests keep the string the user wrote; the planner and the rules use the numbers.
-import { z } from 'zod';
+// Kubernetes quantities as written in cluster files ("950m", "1.8Gi"), parsed for arithmetic, and
+// the other value formats the config uses. Manifests keep the string the user wrote; the planner and
+// the rules use the numbers. No zod here: components import this at synth time (see fields.ts).
 
-const CPU = /^(\d+(\.\d+)?)(m?)$/;
-const MEMORY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+export const CPU = /^(\d+(\.\d+)?)(m?)$/;
+export const MEMORY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const MEMORY_UNITS: Record<string, number> = {
   '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
 };
@@ -37,25 +37,6 @@ export function formatMemory(bytes: number): string {
   return `${Math.floor(bytes / 2 ** 20)}Mi`;
 }
 
-export const cpuQuantity = z
-  // YAML reads `cpu: 4` as a number: say what to write instead of "expected string"
-  .string({ error: 'must be a quoted CPU quantity such as "2", "15.8" or "950m"' })
-  .regex(CPU, 'must be a CPU quantity such as "2", "15.8" or "950m"')
-  .describe('CPU quantity (cores or millicores), e.g. "2" or "950m"');
-export const memoryQuantity = z
-  .string({ error: 'must be a quoted memory quantity such as "512Mi" or "2Gi"' })
-  .regex(MEMORY, 'must be a memory quantity such as "512Mi" or "2Gi"')
-  .describe('Memory quantity, e.g. "512Mi" or "2Gi"');
-
-export const resources = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
-export type Resources = z.infer<typeof resources>;
-
-/** A Kubernetes object name segment: namespaces, cluster names, pools, profiles, workloads. */
-export const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label (lower case, digits, "-")')
-  .max(63);
-
 /** The tag of an image reference ("haproxy:3.1-alpine" -> "3.1-alpine"); a registry port is not a tag. */
 export function imageTag(image: string): string | undefined {
   const name = image.split('@')[0];
@@ -63,9 +44,5 @@ export function imageTag(image: string): string | undefined {
   return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
 }
 
-/** A container image pinned to a version tag or a digest: `latest` or no tag would change under us. */
-export const pinnedImage = z
-  .string()
-  .regex(/^\S+$/, 'must be an image reference such as haproxy:3.1-alpine')
-  .refine((i) => /@sha256:[0-9a-f]{64}$/.test(i) || !['', 'latest', undefined].includes(imageTag(i)),
-    'must be pinned to a version tag or a digest (not :latest, not untagged)');
+/** A Go duration as Karpenter takes it: "5m", "3h", "720h", "1h30m". */
+export const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;

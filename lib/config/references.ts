@@ -1,7 +1,7 @@
 // Cross-references inside one cluster file that the shape alone cannot check: every name used
 // must be defined. Component-specific rules live with their component.
-import { Problem } from './errors';
-import { ClusterConfig } from './schema';
+import type { Problem } from './errors';
+import type { ClusterConfig } from './schema';
 
 export function checkReferences(c: ClusterConfig, file?: string): Problem[] {
   const problems: Problem[] = [];

@@ -6,7 +6,7 @@ import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
 import { monitoringSection } from './sections/monitoring';
-import { dnsLabel } from './quantity';
+import { dnsLabel } from './fields';
 
 export const namespaceSpec = z.strictObject({
   name: dnsLabel,

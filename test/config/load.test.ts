@@ -1,6 +1,8 @@
 import * as path from 'path';
 import { ConfigError, Problem } from '../../lib/config/errors';
 import { loadClusters, parseCluster } from '../../lib/config/load';
+import { parseConfig } from '../../lib/config/parse';
+import { clusterSchema } from '../../lib/config/schema';
 import { render } from '../../lib/output/render';
 import { stringify } from 'yaml';
 import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
@@ -134,5 +136,23 @@ describe('images', () => {
     for (const image of ['registry.local:5000/moby/buildkit:v0.29.0', `moby/buildkit@sha256:${'a'.repeat(64)}`]) {
       expect(() => parseRaw(setPath(rawCluster('arc-staging'), 'buildkit.images.buildkit', image), 'arc-staging')).not.toThrow();
     }
+  });
+});
+
+describe('remembered validation', () => {
+  it('gives exactly what the schema gives, the first time and from the cache', () => {
+    const raw = rawCluster('scw-ml-prod');
+    raw.description = `cache probe ${process.pid} ${Date.now()}`; // a config this cache has never seen
+    const fresh = clusterSchema.parse(raw);
+    const first = parseConfig(raw);
+    const again = parseConfig(raw);
+    expect(first).toEqual({ config: fresh });
+    expect(again).toEqual({ config: fresh });
+  });
+
+  it('never remembers a failure', () => {
+    const raw = setPath(rawCluster('arc-staging'), 'buildkit.architectures[0].podsPerNode', 0);
+    expect('issues' in parseConfig(raw)).toBe(true);
+    expect('issues' in parseConfig(raw)).toBe(true);
   });
 });

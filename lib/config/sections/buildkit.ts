@@ -1,10 +1,9 @@
 // The BuildKit build farm on EKS (SPEC 1.2, 1.3 and 3). Architectures are a list: every
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
-import { cpuQuantity, memoryQuantity, pinnedImage, resources } from '../quantity';
+import { cpuQuantity, memoryQuantity, pinnedImage, resources } from '../fields';
+import { GO_DURATION } from '../quantity';
 
-/** Go-style duration as Karpenter takes it: "5m", "3h", "720h", "1h30m"; captures hours, minutes, seconds. */
-export const GO_DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 const duration = z.string().regex(GO_DURATION, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
 
 /** The CPU architectures the farm can run (Kubernetes' kubernetes.io/arch values of EC2). */
