@@ -1,27 +1,18 @@
 // The components a cluster can have. Each one is enabled by its section of the cluster file,
 // checks the rules it owns before anything is built, and builds its objects and files into its
-// own chart (dist/<cluster>/<component>/). Adding a component means adding one entry here.
+// own chart (dist/<cluster>/<component>/). Adding a component means adding one entry here
+// (the interface each one implements is lib/platform/component.ts).
 import { Construct } from 'constructs';
 import type { Problem } from './config/errors';
 import type { ClusterConfig } from './config/schema';
 import { ComponentChart } from './platform/chart';
+import type { Component } from './platform/component';
 import { addNamespace } from './platform/namespaces';
 import { airflow } from './airflow';
 import { buildkit } from './buildkit';
 import { capacity } from './capacity';
 import { monitoring } from './monitoring';
 
-export interface Component {
-  /** Folder under dist/<cluster>/ and the app.kubernetes.io/component label. */
-  name: string;
-  enabled(c: ClusterConfig): boolean;
-  /** Rules on the config, all reported together before anything is built. */
-  check?(c: ClusterConfig): Problem[];
-  /** Best-effort rules: printed by synth (and shown in reports), never failing. */
-  warn?(c: ClusterConfig): string[];
-  /** Builds the component's objects and files; namespaces it owns are already in the chart. */
-  build(chart: ComponentChart, c: ClusterConfig): void;
-}
 
 export const platform: Component = {
   name: 'platform',

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
-import type { Component } from '../components';
+import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { K8sObject, validateObject } from '../output/validate';

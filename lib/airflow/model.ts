@@ -2,7 +2,8 @@
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile } from '../config/sections/compute';
-import { exclusive, podGroup, poolsWithRole } from '../capacity/model';
+import { poolsWithRole } from '../config/compute';
+import { exclusive, podGroup } from '../capacity/model';
 import { imageTag, memoryBytes } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 

@@ -1,7 +1,7 @@
 // The BuildKit build farm (SPEC 3). Enabled by the `buildkit` section. Every per-arch object comes
 // from the architectures list through fleet(); rules are in rules.ts.
 import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
-import type { Component } from '../components';
+import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import { generatedHeader } from '../output/yaml';
 import { meta } from '../platform/chart';

@@ -1,6 +1,6 @@
 // The capacity and cost plan (SPEC 5). Enabled by the `capacity` section. Its check refuses a
 // config that breaks a hard guarantee (with the computed fix); its build writes the report.
-import type { Component } from '../components';
+import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
 import { analysis } from './analysis';

@@ -49,9 +49,6 @@ export interface Pool {
   eurPerMonth: number;
 }
 
-/** Names of the pools with a role (platform: long-running platform pods; workload: Airflow workers). */
-export const poolsWithRole = (compute: ComputeConfig, role: ComputeConfig['pools'][string]['role']): string[] =>
-  Object.keys(compute.pools).filter((name) => compute.pools[name].role === role);
 
 export function pool(compute: ComputeConfig, name: string): Pool {
   const p = compute.pools[name];

@@ -5,7 +5,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Probe } from '../../imports/prometheus-probes-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheus-prometheusrules-monitoring.coreos.com';
-import type { Component } from '../components';
+import type { Component } from '../platform/component';
 import type { ClusterConfig } from '../config/schema';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { ComponentChart, meta } from '../platform/chart';

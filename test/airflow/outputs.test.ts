@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
-import { poolsWithRole } from '../../lib/capacity/model';
+import { poolsWithRole } from '../../lib/config/compute';
 import { shared } from '../support/env';
 import { airflowFiles, config } from './support';
 

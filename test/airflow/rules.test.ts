@@ -6,7 +6,7 @@ import { render } from '../../lib/output/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
 import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
-import { poolsWithRole } from '../../lib/capacity/model';
+import { poolsWithRole } from '../../lib/config/compute';
 import { CLUSTER, config, raw } from './support';
 
 /** The Airflow rules' messages for a modified raw config. */

@@ -2,15 +2,16 @@
 // pods are the ones in the Airflow namespace; the compute pool is the pool with role `workload`.
 import type { Problem } from '../../config/errors';
 import type { ClusterConfig, ComputeConfig } from '../../config/schema';
+import { poolsWithRole } from '../../config/compute';
 import type { Pool } from '../../config/sections/compute';
 import type { Catalogue } from '../catalogue';
 import { ksmLabel, percent, secondsOf, selector } from '../model';
 
 /** The one pool that runs workload pods: [name, pool]. */
 export function workloadPool(compute: ComputeConfig): [string, Pool] {
-  const pools = Object.entries(compute.pools).filter(([, p]) => p.role === 'workload');
+  const pools = poolsWithRole(compute, 'workload');
   if (pools.length !== 1) throw new Error(`expected one workload pool, found ${pools.length}`);
-  return pools[0];
+  return [pools[0], compute.pools[pools[0]]];
 }
 
 const jobs = (c: ClusterConfig) => c.monitoring.jobs;
@@ -194,11 +195,11 @@ export const computeAlerts: Catalogue = {
 /** The pool alerts need one workload pool, and their `for` must outlast the pool's normal scaling. */
 function checkCompute(c: ClusterConfig): Problem[] {
   const problems: Problem[] = [];
-  const pools = Object.entries(c.compute!.pools).filter(([, p]) => p.role === 'workload');
+  const pools = poolsWithRole(c.compute!, 'workload');
   if (pools.length !== 1) {
-    return [{ cluster: c.name, path: 'compute.pools', value: pools.map(([n]) => n), rule: 'ComputeScaleUpSlow and ComputeNodesIdle need exactly one pool with role workload' }];
+    return [{ cluster: c.name, path: 'compute.pools', value: pools, rule: 'ComputeScaleUpSlow and ComputeNodesIdle need exactly one pool with role workload' }];
   }
-  const [name, pool] = pools[0];
+  const [name, pool] = workloadPool(c.compute!);
   const outlast = (alert: 'ComputeScaleUpSlow' | 'ComputeNodesIdle', minutes: number | undefined, field: string) => {
     const hold = c.monitoring.thresholds[alert]?.for;
     if (hold !== undefined && minutes !== undefined && secondsOf(hold) <= minutes * 60)
