@@ -5,8 +5,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
-import { CLUSTERS_DIR } from '../lib/config/load';
+import { stringify } from 'yaml';
+import { CLUSTERS_DIR, resolveClusterText } from '../lib/config/load';
 
 const ROOT = path.join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);
@@ -33,7 +33,8 @@ function generatedClusters(n: number): string {
   fs.mkdirSync(dir);
   const sources = fs.readdirSync(CLUSTERS_DIR).filter((f) => f.endsWith('.yaml')).sort();
   for (let i = 0; i < n; i++) {
-    const raw = parse(fs.readFileSync(path.join(CLUSTERS_DIR, sources[i % sources.length]), 'utf8'));
+    const source = path.join(CLUSTERS_DIR, sources[i % sources.length]);
+    const raw = resolveClusterText(fs.readFileSync(source, 'utf8'), source) as { name: string };
     raw.name = `${raw.name}-${i}`;
     fs.writeFileSync(path.join(dir, `${raw.name}.yaml`), stringify(raw));
   }

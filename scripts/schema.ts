@@ -1,14 +1,24 @@
-// `npm run schema`: writes schema/cluster.schema.json from the zod schema, for editors
-// (each cluster file starts with `# yaml-language-server: $schema=../schema/cluster.schema.json`).
+// `npm run schema`: writes the JSON Schemas of cluster files from the zod schema, for editors (each
+// cluster file starts with `# yaml-language-server: $schema=...`): cluster.schema.json for a whole
+// cluster, cluster-partial.schema.json for a preset or a cluster that extends one.
 import * as fs from 'fs';
 import * as path from 'path';
-import { clusterJsonSchema } from '../lib/config/schema';
+import { clusterJsonSchema, partialClusterJsonSchema } from '../lib/config/schema';
 
-export const SCHEMA_FILE = path.join(__dirname, '..', 'schema', 'cluster.schema.json');
-export const schemaText = (): string => JSON.stringify(clusterJsonSchema(), null, 2) + '\n';
+const DIR = path.join(__dirname, '..', 'schema');
+const text = (schema: Record<string, unknown>): string => JSON.stringify(schema, null, 2) + '\n';
+
+/** File -> content of every exported schema. */
+export const schemaFiles = (): Map<string, string> =>
+  new Map([
+    [path.join(DIR, 'cluster.schema.json'), text(clusterJsonSchema())],
+    [path.join(DIR, 'cluster-partial.schema.json'), text(partialClusterJsonSchema())],
+  ]);
 
 if (require.main === module) {
-  fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });
-  fs.writeFileSync(SCHEMA_FILE, schemaText());
-  console.log(`wrote ${path.relative(process.cwd(), SCHEMA_FILE)}`);
+  fs.mkdirSync(DIR, { recursive: true });
+  for (const [file, content] of schemaFiles()) {
+    fs.writeFileSync(file, content);
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
 }

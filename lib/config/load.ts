@@ -45,19 +45,76 @@ function issueProblems(cluster: string, file: string, raw: unknown, issues: z.co
   });
 }
 
-/** Parses one cluster file's text; returns the cluster or the problems found. */
+/** Folder (inside the clusters folder) of presets: partial cluster files that clusters extend. */
+export const PRESETS = 'presets';
+
+const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** The preset's values with the cluster's on top: objects merge key by key, anything else (lists too) is replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlain(base) || !isPlain(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function readYaml(text: string, cluster: string, file: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ cluster, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(' at line')[0]}` })),
+    );
+  }
+  return doc.toJS();
+}
+
+/** The file of the preset a cluster file extends (`extends: <name>` on a top-level line), if any. */
+function presetOf(text: string, file: string): { name: string; file: string } | undefined {
+  const name = /^extends:\s*["']?([\w.-]+)["']?\s*(#.*)?$/m.exec(text)?.[1];
+  return name === undefined ? undefined : { name, file: path.join(path.dirname(file), PRESETS, `${name}.yaml`) };
+}
+
+/** The raw config of a cluster file with its preset applied; `extends` itself is gone. */
+export function resolveClusterText(text: string, file: string): unknown {
+  const cluster = path.basename(file).replace(/\.ya?ml$/, '');
+  const own = readYaml(text, cluster, file);
+  if (!isPlain(own) || own.extends === undefined) return own;
+  const preset = presetOf(text, file);
+  if (typeof own.extends !== 'string' || !preset || preset.name !== own.extends || !fs.existsSync(preset.file)) {
+    const known = fs.existsSync(path.join(path.dirname(file), PRESETS))
+      ? fs.readdirSync(path.join(path.dirname(file), PRESETS)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''))
+      : [];
+    throw new ConfigError([{ cluster, file, path: 'extends', value: own.extends,
+      rule: `must name a preset in ${path.join(path.dirname(file), PRESETS)}/ on its own top-level line (known: ${known.join(', ') || 'none'})` }]);
+  }
+  const { extends: _, ...rest } = own;
+  return deepMerge(readYaml(fs.readFileSync(preset.file, 'utf8'), cluster, preset.file), rest);
+}
+
+/**
+ * Where a field's value comes from: the cluster file, or the preset it extends when only the
+ * preset sets it. Only called for problems, so re-reading the files costs nothing in a good run.
+ */
+export function fileOf(file: string, preset: string | undefined, at: string): string {
+  if (!preset) return file;
+  try {
+    const own = parseDocument(fs.readFileSync(file, 'utf8')).toJS();
+    const base = parseDocument(fs.readFileSync(preset, 'utf8')).toJS();
+    return valueAt(own, at) === undefined && valueAt(base, at) !== undefined ? preset : file;
+  } catch {
+    return file;
+  }
+}
+
+/** Parses one cluster file's text (and the preset it extends); returns the cluster or the problems found. */
 export function parseCluster(text: string, file: string): Cluster {
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
-  const parsed = parseConfigText(text, (yamlText) => {
-    const doc = parseDocument(yamlText);
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        doc.errors.map((e) => ({ cluster: expected, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(' at line')[0]}` })),
-      );
-    }
-    return doc.toJS();
-  });
-  if (!('config' in parsed)) throw new ConfigError(issueProblems(expected, file, parsed.raw, parsed.issues));
+  const preset = presetOf(text, file)?.file;
+  const presetText = preset && fs.existsSync(preset) ? fs.readFileSync(preset, 'utf8') : '';
+  // the preset's text is part of the key: changing a preset invalidates the clusters extending it
+  const parsed = parseConfigText(`${text}\0${presetText}`, () => resolveClusterText(text, file));
+  const attribute = (problems: Problem[]) => problems.map((p) => ({ ...p, file: fileOf(file, preset, p.path) }));
+  if (!('config' in parsed)) throw new ConfigError(attribute(issueProblems(expected, file, parsed.raw, parsed.issues)));
   const config = parsed.config;
   const problems: Problem[] = [];
   if (config.name !== expected) {
@@ -67,8 +124,8 @@ export function parseCluster(text: string, file: string): Cluster {
   problems.push(...references);
   // arithmetic on profiles only once every name they use resolves
   if (references.length === 0) problems.push(...checkProfiles(config, file));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { config, file };
+  if (problems.length > 0) throw new ConfigError(attribute(problems));
+  return { config, file, preset };
 }
 
 /** Loads every clusters/*.yaml (or only `only`), sorted by name; throws one ConfigError listing every problem. */

@@ -37,6 +37,8 @@ export type ComputeConfig = NonNullable<ClusterConfig['compute']>;
 export interface Cluster {
   config: ClusterConfig;
   file: string;
+  /** The preset file it extends (`extends: <name>`), if any. */
+  preset?: string;
 }
 
 /** JSON Schema of the cluster file (input form: defaults are optional). */
@@ -45,5 +47,28 @@ export function clusterJsonSchema(): Record<string, unknown> {
     ...z.toJSONSchema(clusterSchema, { io: 'input', unrepresentable: 'any' }),
     title: 'Cluster configuration',
     description: 'One file per cluster in clusters/; see README "Adding a cluster".',
+  };
+}
+
+function withoutRequired(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutRequired);
+  if (!schema || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([k]) => k !== 'required').map(([k, v]) => [k, withoutRequired(v)]));
+}
+
+/**
+ * JSON Schema of a file that is only part of a cluster: a preset (clusters/presets/) or a cluster
+ * that extends one. Every field is optional and `extends` is allowed; the loader checks the
+ * merged result against the full schema.
+ */
+export function partialClusterJsonSchema(): Record<string, unknown> {
+  const full = withoutRequired(clusterJsonSchema()) as { properties: Record<string, unknown> };
+  return {
+    ...full,
+    title: 'Cluster configuration (partial: a preset, or a cluster that extends one)',
+    properties: {
+      extends: { type: 'string', description: 'Preset in clusters/presets/ whose values this cluster starts from; its own values win.' },
+      ...full.properties,
+    },
   };
 }

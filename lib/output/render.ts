@@ -3,6 +3,7 @@
 import { App } from 'cdk8s';
 import { buildCluster, checkCluster, warnCluster } from '../components';
 import { ConfigError, Problem } from '../config/errors';
+import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../platform/chart';
 import { K8sObject, validateObject } from './validate';
@@ -49,18 +50,18 @@ export function render(clusters: Cluster[]): FileSet {
 }
 
 export function renderWithWarnings(clusters: Cluster[]): { files: FileSet; warnings: string[] } {
-  const problems: Problem[] = clusters.flatMap(({ config, file }) =>
-    checkCluster(config).map((p) => ({ ...p, file: p.file ?? file })),
+  const problems: Problem[] = clusters.flatMap(({ config, file, preset }) =>
+    checkCluster(config).map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })),
   );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const files: [string, string][] = [];
-  for (const { config, file } of clusters) {
+  for (const { config, file, preset } of clusters) {
     const app = new App({ outdir: ".cdk8s.out" });
     try {
       for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems));
     } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? file })));
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })));
       else throw e;
     }
   }

@@ -1,10 +1,11 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, Problem } from '../../lib/config/errors';
-import { loadClusters, parseCluster } from '../../lib/config/load';
+import { CLUSTERS_DIR, loadClusters, parseCluster, PRESETS } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
 import { clusterSchema } from '../../lib/config/schema';
 import { render } from '../../lib/output/render';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
 
 function problemsOf(fn: () => unknown): Problem[] {
@@ -154,5 +155,50 @@ describe('remembered validation', () => {
     const raw = setPath(rawCluster('arc-staging'), 'buildkit.architectures[0].podsPerNode', 0);
     expect('issues' in parseConfig(raw)).toBe(true);
     expect('issues' in parseConfig(raw)).toBe(true);
+  });
+});
+
+describe('presets', () => {
+  const presetText = fs.readFileSync(path.join(CLUSTERS_DIR, PRESETS, 'eks-buildkit-farm.yaml'), 'utf8');
+  const stagingText = fs.readFileSync(path.join(CLUSTERS_DIR, 'arc-staging.yaml'), 'utf8');
+  /** A clusters folder with arc-staging (as written: it extends the preset) and the given preset text. */
+  function withPreset(preset: string, cluster = stagingText): string {
+    const dir = clustersDir({ 'arc-staging': cluster });
+    fs.mkdirSync(path.join(dir, PRESETS));
+    fs.writeFileSync(path.join(dir, PRESETS, 'eks-buildkit-farm.yaml'), preset);
+    return dir;
+  }
+
+  it('a cluster gets the preset values, its own win, and lists are replaced whole', () => {
+    const [c] = loadClusters(withPreset(presetText));
+    const preset = parse(presetText);
+    expect(c.config.buildkit!.haproxy.timeoutQueueSeconds).toBe(preset.buildkit.haproxy.timeoutQueueSeconds);
+    expect(c.config.buildkit!.autoscaling.enabled).toBe(parse(stagingText).buildkit.autoscaling.enabled);
+    expect(c.config.buildkit!.autoscaling.scaleDownHoldMinutes).toBe(preset.buildkit.autoscaling.scaleDownHoldMinutes);
+    expect(c.config.buildkit!.architectures).toEqual(parse(stagingText).buildkit.architectures);
+    expect(c.preset).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+  });
+
+  it('a problem in a value the preset sets names the preset file; one the cluster sets names the cluster', () => {
+    const badPreset = presetText.replace(/timeoutQueueSeconds: \d+/, 'timeoutQueueSeconds: -1');
+    const [fromPreset] = problemsOf(() => loadClusters(withPreset(badPreset)));
+    expect(fromPreset).toMatchObject({ path: 'buildkit.haproxy.timeoutQueueSeconds', value: -1 });
+    expect(fromPreset.file).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+    const badCluster = stagingText.replace(/min: 2, max: 8/, 'min: 9, max: 8');
+    const fromCluster = problemsOf(() => render(loadClusters(withPreset(presetText, badCluster))));
+    expect(fromCluster.find((p) => p.path.startsWith('buildkit.architectures[0]'))!.file).toMatch(/arc-staging\.yaml$/);
+  });
+
+  it('a change to the preset changes every cluster that extends it (no stale cache)', () => {
+    const dir = withPreset(presetText);
+    expect(loadClusters(dir)[0].config.buildkit!.drain.pollSeconds).toBe(parse(presetText).buildkit.drain.pollSeconds);
+    fs.writeFileSync(path.join(dir, PRESETS, 'eks-buildkit-farm.yaml'), presetText.replace(/pollSeconds: \d+/, 'pollSeconds: 7'));
+    expect(loadClusters(dir)[0].config.buildkit!.drain.pollSeconds).toBe(7);
+  });
+
+  it('an unknown preset is refused at `extends`, naming the known ones', () => {
+    const [p] = problemsOf(() => loadClusters(withPreset(presetText, stagingText.replace('extends: eks-buildkit-farm', 'extends: gke-farm'))));
+    expect(p).toMatchObject({ path: 'extends', value: 'gke-farm' });
+    expect(p.rule).toMatch(/must name a preset in .*presets\/ .*\(known: eks-buildkit-farm\)/);
   });
 });

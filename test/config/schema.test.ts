@@ -2,24 +2,44 @@ import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { SCHEMA_FILE, schemaText } from '../../scripts/schema';
-import { builtInClusters, REPO } from '../support/clusters';
+import { PRESETS } from '../../lib/config/load';
+import { schemaFiles } from '../../scripts/schema';
+import { builtInClusters, rawCluster, REPO } from '../support/clusters';
 
-describe('exported JSON Schema of the cluster file', () => {
-  it('is up to date (run `npm run schema` after changing lib/config)', () => {
-    expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe(schemaText());
+const SCHEMA_DIR = path.join(REPO, 'schema');
+const files = schemaFiles();
+const compile = (name: string) =>
+  new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(files.get(path.join(SCHEMA_DIR, name))!));
+const full = compile('cluster.schema.json');
+const partial = compile('cluster-partial.schema.json');
+const modeline = (text: string) => /^# yaml-language-server: \$schema=(\S+)$/.exec(text.split('\n')[0])?.[1];
+
+describe('exported JSON Schemas of cluster files', () => {
+  it('are up to date (run `npm run schema` after changing lib/config)', () => {
+    for (const [file, content] of files) expect(fs.readFileSync(file, 'utf8')).toBe(content);
   });
 
-  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(schemaText()));
-
-  it.each(builtInClusters())('accepts %s and is referenced by its modeline', (name) => {
+  it.each(builtInClusters())('%s: its modeline names the schema that accepts it, and the merged config passes the full one', (name) => {
     const text = fs.readFileSync(path.join(REPO, 'clusters', `${name}.yaml`), 'utf8');
-    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/cluster.schema.json');
-    expect(validate(parse(text))).toBe(true);
+    const raw = parse(text);
+    expect(modeline(text)).toBe(raw.extends ? '../schema/cluster-partial.schema.json' : '../schema/cluster.schema.json');
+    expect((raw.extends ? partial : full)(raw)).toBe(true);
+    expect(full(rawCluster(name))).toBe(true);
   });
 
-  it('rejects unknown keys and wrong types, as editors will show', () => {
-    expect(validate({ ...parse(fs.readFileSync(path.join(REPO, 'clusters', 'arc-staging.yaml'), 'utf8')), extra: 1 })).toBe(false);
-    expect(validate({ name: 'x', provider: 'gcp' })).toBe(false);
+  it('accept every preset as a partial cluster', () => {
+    const dir = path.join(REPO, 'clusters', PRESETS);
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(modeline(text)).toBe('../../schema/cluster-partial.schema.json');
+      expect(partial(parse(text))).toBe(true);
+    }
+  });
+
+  it('reject unknown keys and wrong types, as editors will show', () => {
+    expect(full({ ...rawCluster('arc-staging'), extra: 1 })).toBe(false);
+    expect(full({ name: 'x', provider: 'gcp' })).toBe(false);
+    expect(partial({ buildkit: { haproxy: { replicas: 'one' } } })).toBe(false);
+    expect(partial({ extends: 'eks-buildkit-farm', monitoring: { grafana: { folder: 'x' } } })).toBe(true);
   });
 });

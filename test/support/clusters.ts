@@ -2,14 +2,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse, stringify } from 'yaml';
-import { CLUSTERS_DIR } from '../../lib/config/load';
+import { stringify } from 'yaml';
+import { CLUSTERS_DIR, resolveClusterText } from '../../lib/config/load';
 
 export const REPO = path.join(__dirname, '..', '..');
 
-/** The raw (unvalidated) content of a built-in cluster file. */
+/** The raw (unvalidated) content of a built-in cluster file, with the preset it extends applied. */
 export function rawCluster(name: string): any {
-  return parse(fs.readFileSync(path.join(CLUSTERS_DIR, `${name}.yaml`), 'utf8'));
+  const file = path.join(CLUSTERS_DIR, `${name}.yaml`);
+  return resolveClusterText(fs.readFileSync(file, 'utf8'), file);
 }
 
 export const builtInClusters = (): string[] =>
