@@ -1,6 +1,7 @@
 // `npm run schema`: writes the JSON Schemas of cluster files from the zod schema, for editors (each
 // cluster file starts with `# yaml-language-server: $schema=...`): cluster.schema.json for a whole
-// cluster, cluster-partial.schema.json for a preset or a cluster that extends one.
+// cluster, cluster-partial.schema.json for a cluster that extends a preset, preset.schema.json for
+// a preset.
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterJsonSchema, partialClusterJsonSchema } from '../lib/config/schema';
@@ -12,7 +13,8 @@ const text = (schema: Record<string, unknown>): string => JSON.stringify(schema,
 export const schemaFiles = (): Map<string, string> =>
   new Map([
     [path.join(DIR, 'cluster.schema.json'), text(clusterJsonSchema())],
-    [path.join(DIR, 'cluster-partial.schema.json'), text(partialClusterJsonSchema())],
+    [path.join(DIR, 'cluster-partial.schema.json'), text(partialClusterJsonSchema('extending'))],
+    [path.join(DIR, 'preset.schema.json'), text(partialClusterJsonSchema('preset'))],
   ]);
 
 if (require.main === module) {

@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, Problem } from './errors';
 import { checkProfiles } from './fit';
-import { formatPath, valueAt } from './paths';
+import { formatPath, parsePath, valueAt } from './paths';
 import { checkReferences } from './references';
 import { parseConfigText } from './parse';
 import type { Cluster } from './schema';
@@ -68,10 +68,22 @@ function readYaml(text: string, cluster: string, file: string): unknown {
   return doc.toJS();
 }
 
+/** The presets folder next to a cluster file, and the names of the presets in it. */
+function presetsOf(file: string): { dir: string; names: string[] } {
+  const dir = path.join(path.dirname(file), PRESETS);
+  const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory()
+    ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort()
+    : [];
+  return { dir, names };
+}
+
 /** The file of the preset a cluster file extends (`extends: <name>` on a top-level line), if any. */
 function presetOf(text: string, file: string): { name: string; file: string } | undefined {
   const name = /^extends:\s*["']?([\w.-]+)["']?\s*(#.*)?$/m.exec(text)?.[1];
-  return name === undefined ? undefined : { name, file: path.join(path.dirname(file), PRESETS, `${name}.yaml`) };
+  if (name === undefined) return undefined;
+  const { dir } = presetsOf(file);
+  const yml = path.join(dir, `${name}.yml`);
+  return { name, file: fs.existsSync(yml) ? yml : path.join(dir, `${name}.yaml`) };
 }
 
 /** The raw config of a cluster file with its preset applied; `extends` itself is gone. */
@@ -79,28 +91,38 @@ export function resolveClusterText(text: string, file: string): unknown {
   const cluster = path.basename(file).replace(/\.ya?ml$/, '');
   const own = readYaml(text, cluster, file);
   if (!isPlain(own) || own.extends === undefined) return own;
+  const refuse = (at: string, value: unknown, rule: string, where = file): never => {
+    throw new ConfigError([{ cluster, file: where, path: at, value, rule }]);
+  };
+  const { dir, names } = presetsOf(file);
+  const known = `known: ${names.join(', ') || `none, ${dir}/ has no presets`}`;
+  if (typeof own.extends !== 'string' || own.extends === '') refuse('extends', own.extends, `must be the name of a preset in ${dir}/ (${known})`);
   const preset = presetOf(text, file);
-  if (typeof own.extends !== 'string' || !preset || preset.name !== own.extends || !fs.existsSync(preset.file)) {
-    const known = fs.existsSync(path.join(path.dirname(file), PRESETS))
-      ? fs.readdirSync(path.join(path.dirname(file), PRESETS)).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''))
-      : [];
-    throw new ConfigError([{ cluster, file, path: 'extends', value: own.extends,
-      rule: `must name a preset in ${path.join(path.dirname(file), PRESETS)}/ on its own top-level line (known: ${known.join(', ') || 'none'})` }]);
-  }
+  if (!preset || preset.name !== own.extends) refuse('extends', own.extends, 'must be written on its own top-level line, `extends: <preset>`');
+  if (!fs.existsSync(preset!.file) || !fs.statSync(preset!.file).isFile()) refuse('extends', own.extends, `no preset ${preset!.file} (${known})`);
+  const base = readYaml(fs.readFileSync(preset!.file, 'utf8'), cluster, preset!.file) ?? {}; // an empty preset sets nothing
+  if (!isPlain(base)) refuse('', undefined, 'a preset must be a mapping of cluster fields', preset!.file);
+  if ((base as Record<string, unknown>).extends !== undefined)
+    refuse('extends', (base as Record<string, unknown>).extends, 'a preset cannot extend another preset (one level keeps every value easy to find)', preset!.file);
   const { extends: _, ...rest } = own;
-  return deepMerge(readYaml(fs.readFileSync(preset.file, 'utf8'), cluster, preset.file), rest);
+  return deepMerge(base, rest);
 }
 
 /**
  * Where a field's value comes from: the cluster file, or the preset it extends when only the
- * preset sets it. Only called for problems, so re-reading the files costs nothing in a good run.
+ * preset sets it (or, for a missing field, only the preset sets the object around it). Only
+ * called for problems, so re-reading the files costs nothing in a good run.
  */
 export function fileOf(file: string, preset: string | undefined, at: string): string {
   if (!preset) return file;
   try {
     const own = parseDocument(fs.readFileSync(file, 'utf8')).toJS();
     const base = parseDocument(fs.readFileSync(preset, 'utf8')).toJS();
-    return valueAt(own, at) === undefined && valueAt(base, at) !== undefined ? preset : file;
+    for (let keys = parsePath(at); keys.length > 0; keys = keys.slice(0, -1)) {
+      if (valueAt(own, keys) !== undefined) return file;
+      if (valueAt(base, keys) !== undefined) return preset;
+    }
+    return file;
   } catch {
     return file;
   }
@@ -110,9 +132,11 @@ export function fileOf(file: string, preset: string | undefined, at: string): st
 export function parseCluster(text: string, file: string): Cluster {
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   const preset = presetOf(text, file)?.file;
-  const presetText = preset && fs.existsSync(preset) ? fs.readFileSync(preset, 'utf8') : '';
-  // the preset's text is part of the key: changing a preset invalidates the clusters extending it
-  const parsed = parseConfigText(`${text}\0${presetText}`, () => resolveClusterText(text, file));
+  const presetText = preset && fs.existsSync(preset) && fs.statSync(preset).isFile() ? fs.readFileSync(preset, 'utf8') : undefined;
+  // the preset (its path and text, or its absence) is part of the key: changing, adding or
+  // removing a preset invalidates the clusters that extend it
+  const key = `${text}\0${preset ?? ''}\0${presetText ?? '\0missing'}`;
+  const parsed = parseConfigText(key, () => resolveClusterText(text, file));
   const attribute = (problems: Problem[]) => problems.map((p) => ({ ...p, file: fileOf(file, preset, p.path) }));
   if (!('config' in parsed)) throw new ConfigError(attribute(issueProblems(expected, file, parsed.raw, parsed.issues)));
   const config = parsed.config;
@@ -152,7 +176,8 @@ export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
   }
   for (const name of wanted ?? []) {
     if (!clusters.some((c) => c.config.name === name) && !problems.some((p) => p.cluster === name)) {
-      problems.push({ cluster: name, path: '', value: name, rule: `no cluster file ${path.join(path.relative(process.cwd(), dir) || '.', `${name}.yaml`)}` });
+      const preset = presetsOf(path.join(dir, 'x.yaml')).names.includes(name) ? ' (that is a preset: clusters extend it)' : '';
+      problems.push({ cluster: name, path: '', value: name, rule: `no cluster file ${path.join(path.relative(process.cwd(), dir) || '.', `${name}.yaml`)}${preset}` });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -57,18 +57,14 @@ function withoutRequired(schema: unknown): unknown {
 }
 
 /**
- * JSON Schema of a file that is only part of a cluster: a preset (clusters/presets/) or a cluster
- * that extends one. Every field is optional and `extends` is allowed; the loader checks the
- * merged result against the full schema.
+ * JSON Schema of a file that is only part of a cluster: every field optional (the loader checks
+ * the merged result against the full schema). A cluster that extends a preset may say `extends`;
+ * a preset itself may not (one level keeps every value easy to find).
  */
-export function partialClusterJsonSchema(): Record<string, unknown> {
+export function partialClusterJsonSchema(kind: 'extending' | 'preset'): Record<string, unknown> {
   const full = withoutRequired(clusterJsonSchema()) as { properties: Record<string, unknown> };
-  return {
-    ...full,
-    title: 'Cluster configuration (partial: a preset, or a cluster that extends one)',
-    properties: {
-      extends: { type: 'string', description: 'Preset in clusters/presets/ whose values this cluster starts from; its own values win.' },
-      ...full.properties,
-    },
-  };
+  const extendsField = { type: 'string', description: 'Preset in clusters/presets/ whose values this cluster starts from; its own values win.' };
+  return kind === 'preset'
+    ? { ...full, title: 'Cluster preset (clusters/presets/): values clusters share through `extends`' }
+    : { ...full, title: 'Cluster configuration that extends a preset', properties: { extends: extendsField, ...full.properties } };
 }

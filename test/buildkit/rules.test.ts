@@ -156,7 +156,7 @@ describe('buildkit rules', () => {
 
   it.each([
     ['an architecture entry', (r: any) => arch(r), at(0, 'arch')],
-    ['an instance type', (r: any) => r.buildkit.instanceTypes[arch(r).instanceType], `buildkit.instanceTypes.${raw().buildkit.architectures[0].instanceType}.arch`],
+    ['an instance type', (r: any) => r.buildkit.instanceTypes[arch(r).instanceType], `buildkit.instanceTypes.${JSON.stringify(raw().buildkit.architectures[0].instanceType)}.arch`],
   ])('refuses an unknown architecture on %s', (_, target, path) => {
     const r = raw();
     target(r).arch = 'riscv64';

@@ -199,6 +199,40 @@ describe('presets', () => {
   it('an unknown preset is refused at `extends`, naming the known ones', () => {
     const [p] = problemsOf(() => loadClusters(withPreset(presetText, stagingText.replace('extends: eks-buildkit-farm', 'extends: gke-farm'))));
     expect(p).toMatchObject({ path: 'extends', value: 'gke-farm' });
-    expect(p.rule).toMatch(/must name a preset in .*presets\/ .*\(known: eks-buildkit-farm\)/);
+    expect(p.rule).toMatch(/^no preset .*presets\/gke-farm\.yaml \(known: eks-buildkit-farm\)$/);
+  });
+
+  it('refuses a preset that is not a mapping, or extends another, naming the preset file', () => {
+    const [list] = problemsOf(() => loadClusters(withPreset('- provider: aws\n')));
+    expect(list.file).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+    expect(list.rule).toBe('a preset must be a mapping of cluster fields');
+    const [chained] = problemsOf(() => loadClusters(withPreset(`extends: base\n${presetText}`)));
+    expect(chained).toMatchObject({ path: 'extends', value: 'base' });
+    expect(chained.file).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+  });
+
+  it('a removed preset is never hidden by the validation cache', () => {
+    // a cluster that sets every field itself, extending an empty preset: the text alone is the same
+    // with or without the preset, so the preset's absence must be part of the cache key
+    const local = `extends: local\n${stringify(rawCluster('arc-staging'))}`;
+    const dir = withPreset(presetText, local);
+    fs.writeFileSync(path.join(dir, PRESETS, 'local.yaml'), '');
+    expect(loadClusters(dir)).toHaveLength(1);
+    fs.rmSync(path.join(dir, PRESETS, 'local.yaml'));
+    expect(problemsOf(() => loadClusters(dir))[0]).toMatchObject({ path: 'extends', value: 'local' });
+  });
+
+  it('a problem in a preset key that holds dots names the preset, with the key quoted', () => {
+    const bad = presetText.replace('vcpu: 96', 'vcpu: "x"');
+    const [p] = problemsOf(() => loadClusters(withPreset(bad)));
+    expect(p.path).toBe('buildkit.instanceTypes."m6id.24xlarge".vcpu');
+    expect(p.file).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+  });
+
+  it('a required field missing because of a typo in the preset names the preset', () => {
+    const typo = presetText.replace('timeoutQueueSeconds:', 'timeoutQueueSecond:');
+    const problems = problemsOf(() => loadClusters(withPreset(typo)));
+    for (const p of problems) expect(p.file).toMatch(/presets\/eks-buildkit-farm\.yaml$/);
+    expect(problems.map((p) => p.path).sort()).toEqual(['buildkit.haproxy.timeoutQueueSecond', 'buildkit.haproxy.timeoutQueueSeconds']);
   });
 });

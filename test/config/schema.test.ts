@@ -12,6 +12,7 @@ const compile = (name: string) =>
   new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(files.get(path.join(SCHEMA_DIR, name))!));
 const full = compile('cluster.schema.json');
 const partial = compile('cluster-partial.schema.json');
+const preset = compile('preset.schema.json');
 const modeline = (text: string) => /^# yaml-language-server: \$schema=(\S+)$/.exec(text.split('\n')[0])?.[1];
 
 describe('exported JSON Schemas of cluster files', () => {
@@ -31,8 +32,9 @@ describe('exported JSON Schemas of cluster files', () => {
     const dir = path.join(REPO, 'clusters', PRESETS);
     for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
-      expect(modeline(text)).toBe('../../schema/cluster-partial.schema.json');
-      expect(partial(parse(text))).toBe(true);
+      expect(modeline(text)).toBe('../../schema/preset.schema.json');
+      expect(preset(parse(text))).toBe(true);
+      expect(preset({ ...parse(text), extends: 'other' })).toBe(false);
     }
   });
 
