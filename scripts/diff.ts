@@ -23,7 +23,7 @@ try {
     console.error(e.message);
     process.exit(2);
   }
-  if (!(e instanceof ConfigError)) throw e;
-  console.error(`cannot synthesize the working tree:\n${e.message}`);
+  // exit 1 means "different": any failure must be 2, or CI would read a crash as a diff
+  console.error(e instanceof ConfigError ? `cannot synthesize the working tree:\n${e.message}` : e);
   process.exit(2);
 }

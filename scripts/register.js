@@ -15,9 +15,11 @@ const OPTIONS = {
 const CACHE = path.join(__dirname, '..', 'node_modules', '.cache', 'swc-register');
 let swc;
 
+// swc's own version is part of the key: an upgrade never reuses output of the old one
+const SWC_VERSION = JSON.parse(fs.readFileSync(require.resolve('@swc/core/package.json'), 'utf8')).version;
+
 function cached(source, filename) {
-  // swc's version is pinned by package-lock.json; `npm ci` starts with an empty cache
-  const key = crypto.createHash('sha256').update(`${JSON.stringify(OPTIONS)}\0${filename}\0${source}`).digest('hex');
+  const key = crypto.createHash('sha256').update(`${SWC_VERSION}\0${JSON.stringify(OPTIONS)}\0${filename}\0${source}`).digest('hex');
   const file = path.join(CACHE, `${key}.js`);
   try {
     return fs.readFileSync(file, 'utf8');

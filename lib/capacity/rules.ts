@@ -43,7 +43,7 @@ export function structuralProblems(c: PlanCluster): Problem[] {
     });
   });
   capacity.guarantees.cpuBurstHardFor.forEach((w, i) =>
-    problems.check(w in workloads, `capacity.guarantees.cpuBurstHardFor[${i}]`, w,
+    problems.check(Object.hasOwn(workloads, w), `capacity.guarantees.cpuBurstHardFor[${i}]`, w,
       `unknown workload (known: ${Object.keys(workloads).join(', ')})`),
   );
   const months = new Set<string>();

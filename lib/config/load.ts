@@ -164,6 +164,11 @@ export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
   const wanted = only && only.length > 0 ? only : undefined;
   const clusters: Cluster[] = [];
   const problems: Problem[] = [];
+  const base = (f: string) => f.replace(/\.ya?ml$/, '');
+  files.forEach((f, i) => {
+    if (files.findIndex((g) => base(g) === base(f)) !== i)
+      problems.push({ cluster: base(f), path: '', value: f, rule: `two files for one cluster (${base(f)}.yaml and ${base(f)}.yml): keep one` });
+  });
   for (const f of files) {
     if (wanted && !wanted.includes(f.replace(/\.ya?ml$/, ''))) continue;
     const file = path.relative(process.cwd(), path.join(dir, f)) || f;

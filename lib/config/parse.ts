@@ -1,14 +1,16 @@
-// Schema validation of a cluster config, remembered. Validation is a pure function of the input and
-// of the schema's source (everything under lib/config/), so a passing result is cached by their
-// hash: a repeated synth neither parses YAML nor loads zod (together about a fifth of a synth).
-// Failures are never cached, and a clean checkout (CI) validates everything.
+// Schema validation of a cluster config, remembered. Validation is a pure function of the input,
+// the schema's source (everything under lib/config/) and the dependency versions, so a passing
+// result is cached by their hash: a repeated synth neither parses YAML nor loads zod (together
+// about a fifth of a synth). Failures are never cached, nor is a result JSON cannot carry exactly
+// (a YAML-tagged date, say), and a clean checkout (CI) validates everything.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
+import { cacheDir, cacheKey, recall, remember } from '../platform/cache';
 import type { ClusterConfig } from './schema';
 
-const CACHE = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'config-valid');
+const CACHE = cacheDir('config-valid');
 
 let schemaSource: string | undefined;
 /** Hash of every source file of the schema (this folder): any change to it invalidates the cache. */
@@ -28,27 +30,24 @@ function schemaHash(): string {
   return schemaSource;
 }
 
-function cacheFile(input: string): string {
-  return path.join(CACHE, `${createHash('sha256').update(schemaHash()).update(input).digest('hex')}.json`);
+const cacheFile = (input: string): string => path.join(CACHE, `${cacheKey(schemaHash(), input)}.json`);
+
+/** Plain JSON data only: anything else would not come back from the cache as it went in. */
+function isJson(v: unknown): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isJson);
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v as object).every((x) => x !== undefined && isJson(x));
+  return false;
 }
 
-function remember(file: string, config: ClusterConfig): void {
-  try {
-    fs.mkdirSync(CACHE, { recursive: true });
-    const tmp = `${file}.${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(config));
-    fs.renameSync(tmp, file);
-  } catch {
-    // read-only checkout: validate every time
-  }
+function rememberConfig(file: string, config: ClusterConfig): void {
+  if (isJson(config)) remember(file, JSON.stringify(config));
 }
 
-function recall(file: string): ClusterConfig | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
+function recallConfig(file: string): ClusterConfig | undefined {
+  const text = recall(file);
+  return text === undefined ? undefined : JSON.parse(text);
 }
 
 export type Parsed = { config: ClusterConfig } | { raw: unknown; issues: z.core.$ZodIssue[] };
@@ -56,13 +55,13 @@ export type Parsed = { config: ClusterConfig } | { raw: unknown; issues: z.core.
 /** Validates a raw config object against the schema (defaults applied). */
 export function parseConfig(raw: unknown): Parsed {
   const file = cacheFile(`object\0${JSON.stringify(raw)}`);
-  const known = recall(file);
+  const known = recallConfig(file);
   if (known) return { config: known };
   // loaded only on a cache miss: zod is the largest module of a synth
   const { clusterSchema } = require('./schema') as typeof import('./schema');
   const parsed = clusterSchema.safeParse(raw);
   if (!parsed.success) return { raw, issues: parsed.error.issues };
-  remember(file, parsed.data);
+  rememberConfig(file, parsed.data);
   return { config: parsed.data };
 }
 
@@ -72,9 +71,9 @@ export function parseConfig(raw: unknown): Parsed {
  */
 export function parseConfigText(text: string, toRaw: (text: string) => unknown): Parsed {
   const file = cacheFile(`text\0${text}`);
-  const known = recall(file);
+  const known = recallConfig(file);
   if (known) return { config: known };
   const result = parseConfig(toRaw(text));
-  if ('config' in result) remember(file, result.config);
+  if ('config' in result) rememberConfig(file, result.config);
   return result;
 }

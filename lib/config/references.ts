@@ -18,7 +18,7 @@ export function checkReferences(c: ClusterConfig, file?: string): Problem[] {
   const compute = c.compute;
   if (compute) {
     for (const [p, pool] of Object.entries(compute.pools)) {
-      if (!(pool.nodeType in compute.nodeTypes))
+      if (!Object.hasOwn(compute.nodeTypes, pool.nodeType))
         add(`compute.pools.${p}.nodeType`, pool.nodeType, `unknown node type (known: ${names(compute.nodeTypes).join(', ')})`);
       if (pool.min > pool.max) add(`compute.pools.${p}.min`, pool.min, `must be <= max (${pool.max})`);
     }

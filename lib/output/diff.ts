@@ -122,6 +122,13 @@ export function diffTrees(before: FileSet, after: FileSet): Change[] {
       fields: isObject && kind === 'changed' ? diffValues(objA, objB) : [],
       lines: !isObject || kind !== 'changed' ? diffLines(a ?? '', b ?? '') : { removed: [], added: [] },
     });
+    // same object, different text (a comment, quoting, key order): show the lines, not nothing
+    const last = changes[changes.length - 1];
+    if (last.isObject && last.kind === 'changed' && last.fields.length === 0) {
+      last.isObject = false;
+      last.subject = rest.join('/');
+      last.lines = diffLines(a!, b!);
+    }
   }
   return changes;
 }

@@ -52,19 +52,45 @@ export function publish(files: FileSet, clusters: string[], dist = DIST, all = f
     if (entries.length > 0 && !entries.includes(MARKER))
       throw new UsageError(`refusing to replace ${dist}: it is not empty and has no ${MARKER} file, so it is not a folder \`npm run synth\` wrote`);
   }
-  const next = `${dist}.next`;
-  const old = `${dist}.old`;
-  fs.rmSync(next, { recursive: true, force: true });
-  fs.rmSync(old, { recursive: true, force: true });
-  fs.mkdirSync(next, { recursive: true });
-  if (!all && fs.existsSync(dist)) {
-    for (const entry of fs.readdirSync(dist)) {
-      if (!clusters.includes(entry)) fs.cpSync(path.join(dist, entry), path.join(next, entry), { recursive: true });
-    }
+  // one writer at a time: a second synth into the same folder waits for nobody, it stops
+  const lock = `${dist}.lock`;
+  let fd: number;
+  try {
+    fd = fs.openSync(lock, 'wx');
+  } catch (e: any) {
+    if (e?.code !== 'EEXIST') throw e;
+    throw new UsageError(`another synth is writing ${dist} (if none is running, delete ${lock})`);
   }
-  writeTree(next, files);
-  fs.writeFileSync(path.join(next, MARKER), MARKER_TEXT);
-  if (fs.existsSync(dist)) fs.renameSync(dist, old);
-  fs.renameSync(next, dist);
-  fs.rmSync(old, { recursive: true, force: true });
+  // staging folders of our own, named uniquely beside dist/: nothing that exists is ever deleted
+  const base = path.join(path.dirname(dist), `.${path.basename(dist)}`);
+  let next: string | undefined;
+  let old: string | undefined;
+  try {
+    next = fs.mkdtempSync(`${base}.next-`);
+    if (!all && fs.existsSync(dist)) {
+      for (const entry of fs.readdirSync(dist)) {
+        if (!clusters.includes(entry)) fs.cpSync(path.join(dist, entry), path.join(next, entry), { recursive: true });
+      }
+    }
+    writeTree(next, files);
+    fs.writeFileSync(path.join(next, MARKER), MARKER_TEXT);
+    if (fs.existsSync(dist)) {
+      old = `${fs.mkdtempSync(`${base}.old-`)}/dist`;
+      fs.renameSync(dist, old);
+    }
+    fs.renameSync(next, dist);
+    next = undefined;
+  } catch (e) {
+    // put the previous output back if the swap itself failed half-way
+    if (old && !fs.existsSync(dist)) {
+      fs.renameSync(old, dist);
+      old = undefined;
+    }
+    throw e;
+  } finally {
+    if (next) fs.rmSync(next, { recursive: true, force: true });
+    if (old) fs.rmSync(path.dirname(old), { recursive: true, force: true });
+    fs.closeSync(fd);
+    fs.rmSync(lock, { force: true });
+  }
 }

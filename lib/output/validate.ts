@@ -1,9 +1,9 @@
 // Validates every synthesized object against the upstream schemas that kubernetes-models ships
 // (built-in kinds, KEDA, Karpenter, prometheus-operator), plus the conventions of this project:
 // the four app.kubernetes.io labels, and a namespace exactly on namespaced kinds.
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cacheDir, cacheKey, remember } from '../platform/cache';
 import { LABEL } from '../platform/chart';
 
 export interface K8sObject {
@@ -64,19 +64,14 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
 }
 
 /**
- * Upstream validation is a pure function of the object and the model packages' versions, so a
+ * Upstream validation is a pure function of the object and the model packages' versions
+ * (package-lock.json, which pins them and their ajv, ObjectMeta and format dependencies), so a
  * passing result is remembered by content hash: a repeated synth skips loading the models' ES
  * module graph, the slowest part of a synth. Failures are never cached; a clean checkout (CI)
  * validates everything.
  */
-const CACHE = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'schema-valid');
-let versions: string | undefined;
-function cacheFile(obj: K8sObject): string {
-  versions ??= ['kubernetes-models', ...new Set(Object.values(MODEL_PACKAGES))]
-    .map((pkg) => `${pkg}@${JSON.parse(fs.readFileSync(path.join(packageDir(pkg), 'package.json'), 'utf8')).version}`)
-    .join(',');
-  return path.join(CACHE, createHash('sha256').update(versions).update(JSON.stringify(obj)).digest('hex'));
-}
+const CACHE = cacheDir('schema-valid');
+const cacheFile = (obj: K8sObject): string => path.join(CACHE, cacheKey(JSON.stringify(obj)));
 
 function schemaErrors(obj: K8sObject, cache: boolean): string[] {
   const cached = cache ? cacheFile(obj) : undefined;
@@ -88,14 +83,7 @@ function schemaErrors(obj: K8sObject, cache: boolean): string[] {
   } catch (e: any) {
     return [`schema: ${e.message}`];
   }
-  if (cached) {
-    try {
-      fs.mkdirSync(CACHE, { recursive: true });
-      fs.writeFileSync(cached, '');
-    } catch {
-      // read-only checkout: validate every time
-    }
-  }
+  if (cached) remember(cached, '');
   return [];
 }
 

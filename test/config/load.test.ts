@@ -236,3 +236,25 @@ describe('presets', () => {
     expect(problems.map((p) => p.path).sort()).toEqual(['buildkit.haproxy.timeoutQueueSecond', 'buildkit.haproxy.timeoutQueueSeconds']);
   });
 });
+
+describe('robustness', () => {
+  it('refuses two files for one cluster', () => {
+    const dir = clustersDir({ 'arc-staging': rawCluster('arc-staging') });
+    fs.copyFileSync(path.join(dir, 'arc-staging.yaml'), path.join(dir, 'arc-staging.yml'));
+    expect(problemsOf(() => loadClusters(dir)).map((p) => p.rule)).toContain('two files for one cluster (arc-staging.yaml and arc-staging.yml): keep one');
+  });
+
+  it('a name that is a JavaScript property of every object is still an unknown node type', () => {
+    const raw = setPath(rawCluster('scw-ml-prod'), 'compute.pools.compute.nodeType', 'toString');
+    expect(problemsOf(() => parseRaw(raw))[0]).toMatchObject({ path: 'compute.pools.compute.nodeType', value: 'toString' });
+  });
+
+  it('never caches a config JSON cannot carry exactly (a YAML-tagged date)', () => {
+    const text = stringify(rawCluster('scw-ml-prod')).replace(/(sizingDocDifferences:\n\s+- path: \S+\n\s+doc:) [^\n]+/, '$1 !!timestamp 2024-01-01');
+    expect(text).toContain('!!timestamp');
+    const first = parseCluster(text, 'clusters/scw-ml-prod.yaml').config.capacity!.sizingDocDifferences[0].doc;
+    const again = parseCluster(text, 'clusters/scw-ml-prod.yaml').config.capacity!.sizingDocDifferences[0].doc;
+    expect(first).toBeInstanceOf(Date);
+    expect(again).toBeInstanceOf(Date);
+  });
+});

@@ -55,6 +55,14 @@ describe('diff of generated output', () => {
     expect(field.lines).toEqual({ removed: ['  server-template pod 8 x:1'], added: ['  server-template pod 10 x:1'] });
   });
 
+  it('shows the changed lines when an object file changes only in its text (a comment, quoting)', () => {
+    const before = new Map([['c/buildkit/scaledobject-x.yaml', `# one\n${scaledObject(8)}`]]);
+    const after = new Map([['c/buildkit/scaledobject-x.yaml', `# two\n${scaledObject(8)}`]]);
+    const [change] = diffTrees(before, after);
+    expect(change).toMatchObject({ kind: 'changed', isObject: false, subject: 'buildkit/scaledobject-x.yaml', lines: { removed: ['# one'], added: ['# two'] } });
+    expect(formatText([change])).toContain('~ file buildkit/scaledobject-x.yaml (+1 -1 lines)');
+  });
+
   it('finds the smallest line changes', () => {
     expect(diffLines('a\nb\nc\nd', 'a\nc\nd\ne')).toEqual({ removed: ['b'], added: ['e'] });
   });

@@ -48,7 +48,8 @@ describe('synthesis', () => {
     expect(run.stderr).toContain('synthesis refused, nothing written');
     expect(run.stderr).toMatch(/cluster arc-staging: buildkit\.architectures\[0\]\.podsPerNode = 0/);
     expect(readTree(dist)).toEqual(before);
-    expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.startsWith(path.basename(dist) + '.'))).toEqual([]);
+    // no staging folder, lock or backup left beside it
+    expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.includes(path.basename(dist)) && f !== path.basename(dist))).toEqual([]);
   });
 
   it('refuses to replace a folder it did not write, and a missing clusters folder, without a stack trace', () => {
@@ -62,6 +63,17 @@ describe('synthesis', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nope" *: no such clusters folder|nope": no such clusters folder/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('lets one synth at a time write a folder, and cleans up after a successful one', () => {
+    const dist = seededDist();
+    fs.writeFileSync(`${dist}.lock`, '');
+    const blocked = node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]);
+    expect(blocked.status).toBe(2);
+    expect(blocked.stderr).toContain(`another synth is writing ${dist}`);
+    fs.rmSync(`${dist}.lock`);
+    expect(node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]).status).toBe(0);
+    expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.includes(path.basename(dist)) && f !== path.basename(dist))).toEqual([]);
   });
 
   it('with --cluster, replaces only that cluster', () => {
@@ -96,6 +108,8 @@ describe('synthesis', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/Namespace arc-runners: metadata\.labels\."pod-security\.kubernetes\.io\/enforce" baseline -> restricted/);
     expect(readTree(DIST)).toEqual(before);
+    // a failure is never reported as a difference (exit 1): CI would take it for one
+    expect(node('scripts/diff.ts', ['--dist', path.join(REPO, 'README.md')]).status).toBe(2);
     const same = node('scripts/diff.ts', ['--cluster', 'arc-staging']);
     expect(same.stdout).toMatch(/up to date/);
     expect(same.status).toBe(0);
