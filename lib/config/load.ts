@@ -13,7 +13,7 @@ import type { Cluster } from './schema';
 
 export const CLUSTERS_DIR = path.join(__dirname, '..', '..', 'clusters');
 
-/** Keys the schema allows at `at` (for "did you mean" style messages). */
+/** Keys the schema allows at `at`, for unknown-key messages (zod is loaded here only on this error path). */
 function knownKeys(at: PropertyKey[]): string[] {
   let schema: any = (require('./schema') as typeof import('./schema')).clusterSchema;
   for (const k of at) {
