@@ -101,4 +101,3 @@ export function grafanaDocument(c: ClusterConfig, alerts: Alert[]) {
   };
 }
 
-export type GrafanaDocument = ReturnType<typeof grafanaDocument>;

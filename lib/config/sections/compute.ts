@@ -61,4 +61,3 @@ export type NodeType = z.infer<typeof nodeType>;
 export type Pool = z.infer<typeof pool>;
 export type Profile = z.infer<typeof profile>;
 export type Workload = z.infer<typeof workload>;
-export type PlatformWorkload = z.infer<typeof platformWorkload>;

@@ -83,4 +83,3 @@ export const monitoringSection = z.strictObject({
 export type MonitoringConfig = z.infer<typeof monitoringSection>;
 export type Thresholds = MonitoringConfig['thresholds'];
 export type AlertName = keyof Thresholds;
-export type JobName = keyof MonitoringConfig['jobs'];
