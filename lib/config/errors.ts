@@ -50,3 +50,9 @@ export class Problems {
     if (this.list.length > 0) throw new ConfigError(this.list);
   }
 }
+
+/**
+ * A command used wrongly, or an input that is not a config at all (an empty clusters folder, an
+ * unwritable dist/): one line, exit code 2, nothing written.
+ */
+export class UsageError extends Error {}

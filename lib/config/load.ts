@@ -2,9 +2,9 @@
 // the rule, and all problems of all files are reported together.
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, Problem } from './errors';
+import { ConfigError, Problem, UsageError } from './errors';
+import { notARegularFile, parseYaml, readConfigText } from './files';
 import { checkProfiles } from './fit';
 import { formatPath, parsePath, valueAt } from './paths';
 import { checkReferences } from './references';
@@ -58,49 +58,47 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   return out;
 }
 
-function readYaml(text: string, cluster: string, file: string): unknown {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ cluster, file, path: '', value: undefined, rule: `invalid YAML at line ${e.linePos?.[0].line}: ${e.message.split(' at line')[0]}` })),
-    );
-  }
-  return doc.toJS();
-}
+/** A preset is named like a cluster: a DNS-1123 label, so `extends` can never leave the presets folder. */
+const PRESET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The presets folder next to a cluster file, and the names of the presets in it. */
 function presetsOf(file: string): { dir: string; names: string[] } {
   const dir = path.join(path.dirname(file), PRESETS);
-  const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory()
-    ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort()
-    : [];
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => f.replace(/\.ya?ml$/, '')).sort();
+  } catch {
+    // no presets folder: no presets
+  }
   return { dir, names };
 }
 
 /** The file of the preset a cluster file extends (`extends: <name>` on a top-level line), if any. */
 function presetOf(text: string, file: string): { name: string; file: string } | undefined {
-  const name = /^extends:\s*["']?([\w.-]+)["']?\s*(#.*)?$/m.exec(text)?.[1];
-  if (name === undefined) return undefined;
+  const name = /^extends:\s*["']?([a-z0-9][-a-z0-9]*)["']?\s*(#.*)?$/m.exec(text)?.[1];
+  if (name === undefined || !PRESET_NAME.test(name)) return undefined;
   const { dir } = presetsOf(file);
   const yml = path.join(dir, `${name}.yml`);
-  return { name, file: fs.existsSync(yml) ? yml : path.join(dir, `${name}.yaml`) };
+  return { name, file: notARegularFile(yml) === undefined ? yml : path.join(dir, `${name}.yaml`) };
 }
 
 /** The raw config of a cluster file with its preset applied; `extends` itself is gone. */
 export function resolveClusterText(text: string, file: string): unknown {
   const cluster = path.basename(file).replace(/\.ya?ml$/, '');
-  const own = readYaml(text, cluster, file);
+  const own = parseYaml(text, cluster, file);
   if (!isPlain(own) || own.extends === undefined) return own;
   const refuse = (at: string, value: unknown, rule: string, where = file): never => {
     throw new ConfigError([{ cluster, file: where, path: at, value, rule }]);
   };
   const { dir, names } = presetsOf(file);
   const known = `known: ${names.join(', ') || `none, ${dir}/ has no presets`}`;
-  if (typeof own.extends !== 'string' || own.extends === '') refuse('extends', own.extends, `must be the name of a preset in ${dir}/ (${known})`);
+  if (typeof own.extends !== 'string' || !PRESET_NAME.test(own.extends))
+    refuse('extends', own.extends, `not a preset name: write the name of a preset in ${dir}/, not a path (${known})`);
   const preset = presetOf(text, file);
   if (!preset || preset.name !== own.extends) refuse('extends', own.extends, 'must be written on its own top-level line, `extends: <preset>`');
-  if (!fs.existsSync(preset!.file) || !fs.statSync(preset!.file).isFile()) refuse('extends', own.extends, `no preset ${preset!.file} (${known})`);
-  const base = readYaml(fs.readFileSync(preset!.file, 'utf8'), cluster, preset!.file) ?? {}; // an empty preset sets nothing
+  const missing = notARegularFile(preset!.file);
+  if (missing === 'does not exist') refuse('extends', own.extends, `no preset ${preset!.file} (${known})`);
+  const base = parseYaml(readConfigText(preset!.file, cluster, preset!.file), cluster, preset!.file) ?? {}; // an empty preset sets nothing
   if (!isPlain(base)) refuse('', undefined, 'a preset must be a mapping of cluster fields', preset!.file);
   if ((base as Record<string, unknown>).extends !== undefined)
     refuse('extends', (base as Record<string, unknown>).extends, 'a preset cannot extend another preset (one level keeps every value easy to find)', preset!.file);
@@ -116,8 +114,8 @@ export function resolveClusterText(text: string, file: string): unknown {
 export function fileOf(file: string, preset: string | undefined, at: string): string {
   if (!preset) return file;
   try {
-    const own = parseDocument(fs.readFileSync(file, 'utf8')).toJS();
-    const base = parseDocument(fs.readFileSync(preset, 'utf8')).toJS();
+    const own = parseYaml(readConfigText(file, '', file), '', file);
+    const base = parseYaml(readConfigText(preset, '', preset), '', preset);
     for (let keys = parsePath(at); keys.length > 0; keys = keys.slice(0, -1)) {
       if (valueAt(own, keys) !== undefined) return file;
       if (valueAt(base, keys) !== undefined) return preset;
@@ -132,7 +130,8 @@ export function fileOf(file: string, preset: string | undefined, at: string): st
 export function parseCluster(text: string, file: string): Cluster {
   const expected = path.basename(file).replace(/\.ya?ml$/, '');
   const preset = presetOf(text, file)?.file;
-  const presetText = preset && fs.existsSync(preset) && fs.statSync(preset).isFile() ? fs.readFileSync(preset, 'utf8') : undefined;
+  // only a regular file's text goes into the key: a symlinked preset is refused when it is read
+  const presetText = preset && notARegularFile(preset) === undefined ? fs.readFileSync(preset, 'utf8') : undefined;
   // the preset (its path and text, or its absence) is part of the key: changing, adding or
   // removing a preset invalidates the clusters that extend it
   const key = `${text}\0${preset ?? ''}\0${presetText ?? '\0missing'}`;
@@ -154,26 +153,38 @@ export function parseCluster(text: string, file: string): Cluster {
 
 /** Loads every clusters/*.yaml (or only `only`), sorted by name; throws one ConfigError listing every problem. */
 export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new ConfigError([{ cluster: '(all)', path: '', value: dir, rule: 'no such clusters folder' }]);
+  const shown = path.relative(process.cwd(), dir) || '.';
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch (e: any) {
+    const why = e?.code === 'ENOENT' ? 'no such clusters folder' : e?.code === 'ENOTDIR' ? 'not a folder' : `cannot be read (${e?.code ?? e}): check its permissions`;
+    throw new UsageError(`${shown}/: ${why} (the clusters folder holds one <name>.yaml per cluster; see README "Adding a cluster")`);
   }
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
-  const wanted = only && only.length > 0 ? only : undefined;
+  const all = entries.filter((f) => /\.ya?ml$/i.test(f)).sort();
+  if (all.length === 0) {
+    // an empty folder is a mistake (a wrong --clusters-dir, a bad checkout), never "no clusters":
+    // publishing nothing would delete every cluster's output
+    throw new UsageError(`${shown}/: no cluster files (<name>.yaml) in this folder, nothing synthesized and dist/ left as it was: add a cluster file (see README "Adding a cluster") or pass the right --clusters-dir`);
+  }
   const clusters: Cluster[] = [];
   const problems: Problem[] = [];
-  const base = (f: string) => f.replace(/\.ya?ml$/, '');
+  const base = (f: string) => f.replace(/\.ya?ml$/i, '');
+  const files = all.filter((f) => {
+    const why = notARegularFile(path.join(dir, f));
+    if (why) problems.push({ cluster: base(f), file: path.join(shown, f), path: '', value: undefined, rule: why });
+    return why === undefined;
+  });
+  const wanted = only && only.length > 0 ? only : undefined;
   files.forEach((f, i) => {
     if (files.findIndex((g) => base(g) === base(f)) !== i)
       problems.push({ cluster: base(f), path: '', value: f, rule: `two files for one cluster (${base(f)}.yaml and ${base(f)}.yml): keep one` });
   });
   for (const f of files) {
-    if (wanted && !wanted.includes(f.replace(/\.ya?ml$/, ''))) continue;
+    if (wanted && !wanted.includes(base(f))) continue;
     const file = path.relative(process.cwd(), path.join(dir, f)) || f;
     try {
-      clusters.push(parseCluster(fs.readFileSync(path.join(dir, f), 'utf8'), file));
+      clusters.push(parseCluster(readConfigText(path.join(dir, f), base(f), file), file));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(...e.problems);

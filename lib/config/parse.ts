@@ -45,9 +45,16 @@ function rememberConfig(file: string, config: ClusterConfig): void {
   if (isJson(config)) remember(file, JSON.stringify(config));
 }
 
+/** A remembered config, or undefined: an entry that is not a JSON object (cut short, edited by hand) is a miss and gets rewritten. */
 function recallConfig(file: string): ClusterConfig | undefined {
   const text = recall(file);
-  return text === undefined ? undefined : JSON.parse(text);
+  if (text === undefined) return undefined;
+  try {
+    const config = JSON.parse(text);
+    return config && typeof config === 'object' && !Array.isArray(config) ? config : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type Parsed = { config: ClusterConfig } | { raw: unknown; issues: z.core.$ZodIssue[] };

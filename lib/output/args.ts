@@ -1,3 +1,6 @@
+import { UsageError } from '../config/errors';
+
+export { UsageError };
 // Command-line options shared by synth, diff and plan.
 export interface CliOptions {
   only: string[];
@@ -30,4 +33,3 @@ export function parseArgs(argv: string[], usage: string, flags: string[] = [], v
   return opts;
 }
 
-export class UsageError extends Error {}

@@ -31,15 +31,48 @@ export const cacheKey = (...parts: string[]): string => {
   return hash.digest('hex');
 };
 
+/** Bytes one cache folder may hold: past it the oldest entries go (a big input once made 98 MB). */
+export const CACHE_MAX_BYTES = 16 << 20;
+/** An entry larger than this is not worth keeping: validating it again is cheaper than the disk. */
+const ENTRY_MAX_BYTES = 1 << 20;
+
+const pruned = new Set<string>();
+
+/** Deletes the oldest entries of `dir` until it holds at most `max` bytes. */
+export function prune(dir: string, max = CACHE_MAX_BYTES): void {
+  try {
+    const entries = fs.readdirSync(dir).map((name) => {
+      const full = path.join(dir, name);
+      const { size, mtimeMs } = fs.statSync(full);
+      return { full, size, mtimeMs };
+    });
+    let total = entries.reduce((sum, e) => sum + e.size, 0);
+    for (const e of entries.sort((a, b) => a.mtimeMs - b.mtimeMs)) {
+      if (total <= max) break;
+      fs.rmSync(e.full, { force: true });
+      total -= e.size;
+    }
+  } catch {
+    // a cache that cannot be listed is a cache we do not use
+  }
+}
+
 /** Writes atomically (concurrent runs never read half a file); a read-only checkout just skips it. */
 export function remember(file: string, content: string): void {
+  if (Buffer.byteLength(content) > ENTRY_MAX_BYTES) return;
+  const dir = path.dirname(file);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}`;
     fs.writeFileSync(tmp, content);
     fs.renameSync(tmp, file);
   } catch {
     // not writable: run without the cache
+  }
+  // once per folder and process, and only when something new was written: a warm run never lists
+  if (!pruned.has(dir)) {
+    pruned.add(dir);
+    prune(dir);
   }
 }
 
