@@ -1,9 +1,9 @@
 // Last step of `npm test`: the committed dist/ must be exactly what the code generates now.
-import { DIST, readTree } from '../lib/output/dist';
+import { defaultDist, readTree } from '../lib/output/dist';
 import { diffTrees, formatText } from '../lib/output/diff';
 import { synthFiles } from '../lib/output/synth';
 
-const changes = diffTrees(readTree(DIST), synthFiles().files);
+const changes = diffTrees(readTree(defaultDist()), synthFiles().files);
 if (changes.length > 0) {
   console.error(`dist/ is stale: run \`npm run synth\` and commit the result.\n${formatText(changes)}`);
   process.exit(1);

@@ -8,7 +8,8 @@ import { planJson, whatIfJson } from '../lib/capacity/json';
 import { planCluster } from '../lib/capacity/model';
 import { planMarkdown, whatIfMarkdown } from '../lib/capacity/report';
 import { Objective, OBJECTIVES, Policy, POLICIES, whatIf } from '../lib/capacity/whatif';
-import { ConfigError, formatProblem } from '../lib/config/errors';
+import { formatProblem } from '../lib/config/errors';
+import { reportFailure } from '../lib/output/cli';
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
 import { parseArgs, UsageError } from '../lib/output/args';
 
@@ -58,11 +59,5 @@ function main(argv: string[]): number {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof UsageError) {
-    console.error(e.message);
-    process.exitCode = 2;
-  } else if (e instanceof ConfigError) {
-    console.error(`invalid cluster config:\n${e.message}`);
-    process.exitCode = 1;
-  } else throw e;
+  process.exitCode = reportFailure(e, console, 'invalid cluster config');
 }

@@ -1,6 +1,6 @@
 // The whole pipeline: load -> check -> build -> validate -> render, then publish dist/ atomically.
 import { loadClusters, CLUSTERS_DIR } from '../config/load';
-import { publish, DIST } from './dist';
+import { defaultDist, publish } from './dist';
 import { renderWithWarnings, FileSet } from './render';
 
 export interface SynthOptions {
@@ -22,8 +22,9 @@ export function synthFiles(opts: SynthOptions = {}): SynthResult {
 }
 
 /** Renders and publishes to `dist`; on any error dist/ is untouched. */
-export function synthToDist(opts: SynthOptions & { dist?: string } = {}): SynthResult {
+export function synthToDist(opts: SynthOptions & { dist?: string; deleteForeign?: boolean } = {}): SynthResult {
   const result = synthFiles(opts);
-  publish(result.files, result.clusters, opts.dist ?? DIST, !opts.only || opts.only.length === 0);
-  return result;
+  const all = !opts.only || opts.only.length === 0;
+  const warnings = publish(result.files, result.clusters, opts.dist ?? defaultDist(), { all, deleteForeign: opts.deleteForeign });
+  return { ...result, warnings: [...result.warnings, ...warnings] };
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadClusters } from '../../lib/config/load';
-import { DIST, MARKER, readTree } from '../../lib/output/dist';
+import { defaultDist, MARKER, readTree, startTime } from '../../lib/output/dist';
 import { render } from '../../lib/output/render';
 import { clustersDir, rawCluster, REPO, setPath, tmpDir } from '../support/clusters';
 
@@ -60,18 +60,21 @@ describe('synthesis', () => {
     expect(run.stderr).toMatch(/refusing to replace .*not-dist.*: it is not empty and has no \.generated file/);
     expect(fs.readdirSync(foreign)).toEqual(['notes.txt']);
     const missing = node('main.ts', ['--clusters-dir', path.join(foreign, 'nope'), '--dist', tmpDir('dist')]);
-    expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/nope" *: no such clusters folder|nope": no such clusters folder/);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/nope\/: no such clusters folder/);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('lets one synth at a time write a folder, and cleans up after a successful one', () => {
+  it('lets one synth at a time write a folder, takes over the lock of a dead one, and cleans up', () => {
     const dist = seededDist();
-    fs.writeFileSync(`${dist}.lock`, '');
+    // a live holder: this test process
+    fs.writeFileSync(`${dist}.lock`, JSON.stringify({ pid: process.pid, start: startTime(process.pid) }));
     const blocked = node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]);
     expect(blocked.status).toBe(2);
-    expect(blocked.stderr).toContain(`another synth is writing ${dist}`);
-    fs.rmSync(`${dist}.lock`);
+    expect(blocked.stderr).toContain(`another synth (pid ${process.pid}) is writing ${dist}`);
+    // a holder that is gone: a finished process's PID
+    const gone = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    fs.writeFileSync(`${dist}.lock`, JSON.stringify({ pid: Number(gone.stdout), start: '1' }));
     expect(node('main.ts', ['--cluster', 'arc-staging', '--dist', dist]).status).toBe(0);
     expect(fs.readdirSync(path.dirname(dist)).filter((f) => f.includes(path.basename(dist)) && f !== path.basename(dist))).toEqual([]);
   });
@@ -100,14 +103,14 @@ describe('synthesis', () => {
   });
 
   it('npm run diff reads dist/ but never writes it, and exits 1 on a difference', () => {
-    const before = readTree(DIST);
+    const before = readTree(defaultDist());
     const changed = clustersDir({
       'arc-staging': setPath(rawCluster('arc-staging'), 'namespaces[1].podSecurity', 'restricted'),
     });
     const run = node('scripts/diff.ts', ['--clusters-dir', changed, '--cluster', 'arc-staging']);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/Namespace arc-runners: metadata\.labels\."pod-security\.kubernetes\.io\/enforce" baseline -> restricted/);
-    expect(readTree(DIST)).toEqual(before);
+    expect(readTree(defaultDist())).toEqual(before);
     // a failure is never reported as a difference (exit 1): CI would take it for one
     expect(node('scripts/diff.ts', ['--dist', path.join(REPO, 'README.md')]).status).toBe(2);
     const same = node('scripts/diff.ts', ['--cluster', 'arc-staging']);
