@@ -16,3 +16,5 @@ rm -rf imports
 for spec in "${args[@]}"; do
   npx cdk8s import --no-check-upgrade --no-save --output imports --language typescript "$spec"
 done
+# the CEL rules the API server runs (x-kubernetes-validations), for the synth-time check
+node -r ./scripts/register.js scripts/extract-cel.ts "${args[@]#*:=}"

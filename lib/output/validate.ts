@@ -1,6 +1,7 @@
 // Validates every synthesized object against the upstream schemas that kubernetes-models ships
 // (built-in kinds, KEDA, Karpenter, prometheus-operator), plus the conventions of this project:
 // the four app.kubernetes.io labels, and a namespace exactly on namespaced kinds.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, cacheKey, remember } from '../platform/cache';
@@ -71,7 +72,24 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
  * validates everything.
  */
 const CACHE = cacheDir('schema-valid');
-const cacheFile = (obj: K8sObject): string => path.join(CACHE, cacheKey(JSON.stringify(obj)));
+
+let celSource: string | undefined;
+/** The CEL rules and their evaluator decide a result too: a change to either is a new key. */
+function celHash(): string {
+  if (celSource === undefined) {
+    const hash = createHash('sha256');
+    for (const f of [path.join(__dirname, '..', '..', 'imports', 'crd-validations.json'), path.join(__dirname, 'cel.ts')]) {
+      try {
+        hash.update(fs.readFileSync(f));
+      } catch {
+        hash.update('\0missing');
+      }
+    }
+    celSource = hash.digest('hex');
+  }
+  return celSource;
+}
+const cacheFile = (obj: K8sObject): string => path.join(CACHE, cacheKey(celHash(), JSON.stringify(obj)));
 
 function schemaErrors(obj: K8sObject, cache: boolean): string[] {
   const cached = cache ? cacheFile(obj) : undefined;
@@ -83,6 +101,11 @@ function schemaErrors(obj: K8sObject, cache: boolean): string[] {
   } catch (e: any) {
     return [`schema: ${e.message}`];
   }
+  // the API server runs the CRD's CEL rules after the schema: so do we
+  // loaded only on a cache miss, like the models
+  const { celErrors } = require('./cel') as typeof import('./cel');
+  const cel = celErrors(obj).map((e) => `CEL rule: ${e}`);
+  if (cel.length > 0) return cel;
   if (cached) remember(cached, '');
   return [];
 }
