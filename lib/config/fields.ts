@@ -1,7 +1,7 @@
 // zod field types shared by the config sections. Kept apart from quantity.ts so that the code that
 // runs at synth time never loads zod when the parsed config comes from the cache (load.ts).
 import { z } from 'zod';
-import { CPU, imageTag, MEMORY } from './quantity';
+import { CPU, imageTag, MEMORY, memoryBytes } from './quantity';
 
 export const cpuQuantity = z
   // YAML reads `cpu: 4` as a number: say what to write instead of "expected string"
@@ -13,7 +13,32 @@ export const memoryQuantity = z
   .regex(MEMORY, 'must be a memory quantity such as "512Mi" or "2Gi"')
   .describe('Memory quantity, e.g. "512Mi" or "2Gi"');
 
-export const resources = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+/**
+ * A memory quantity that must be at least `min` bytes: "0.5" is half a byte, and "64" 64 bytes,
+ * both valid Kubernetes quantities and both certainly a forgotten unit. The message says which
+ * unit was probably meant.
+ */
+function memoryAtLeast(min: number, minText: string, what: string) {
+  return memoryQuantity.superRefine((q, ctx) => {
+    if (!MEMORY.test(q) || memoryBytes(q) >= min) return;
+    const number = MEMORY.exec(q)![1];
+    ctx.addIssue({
+      code: 'custom',
+      message: `${what} of ${memoryBytes(q)} bytes is not plausible (at least ${minText}): write the unit, e.g. "${number}Gi"${
+        Number(number) >= 1024 ? ` or "${number}Mi"` : ''}`,
+    });
+  });
+}
+
+/** Memory of a container or pod (requests, limits, peaks, per-node overheads): at least 1Mi. */
+export const podMemory = memoryAtLeast(2 ** 20, '1Mi', 'a pod\'s memory');
+/** Memory of a node (capacity, allocatable) or a disk: at least 1Gi. */
+export const nodeMemory = memoryAtLeast(2 ** 30, '1Gi', 'a node\'s memory');
+
+/** A CPU amount a pod can be given: "0" or "0m" schedules nothing and limits to nothing. */
+export const podCpu = cpuQuantity.refine((q) => !CPU.test(q) || !/^0+(\.0+)?m?$/.test(q), 'must be more than 0 (at least "1m")');
+
+export const resources = z.strictObject({ cpu: podCpu, memory: podMemory });
 export type Resources = z.infer<typeof resources>;
 
 /** A Kubernetes object name segment: namespaces, cluster names, pools, profiles, workloads. */

@@ -1,8 +1,21 @@
 // The BuildKit build farm on EKS (SPEC 1.2, 1.3 and 3). Architectures are a list: every
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
-import { cpuQuantity, memoryQuantity, pinnedImage, resources } from '../fields';
+import { cpuQuantity, nodeMemory, pinnedImage, podMemory, resources } from '../fields';
 import { GO_DURATION } from '../quantity';
+
+/**
+ * Where the EKS AMIs (nodeadm's setup-local-disks) mount the RAID0 array that the EC2NodeClass's
+ * `instanceStorePolicy: RAID0` asks for. The cache must live below it: any other host path would
+ * fill the root volume, or mount a system folder (/, /etc, /var/lib/kubelet) into privileged pods.
+ */
+export const INSTANCE_STORE_MOUNT = '/mnt/k8s-disks/0';
+
+const cacheHostPathRule = `must be a folder below the instance-store mount ${INSTANCE_STORE_MOUNT}/ (e.g. ${INSTANCE_STORE_MOUNT}/buildkit), written without "..", "." or "//"`;
+const cacheHostPath = z
+  .string()
+  .regex(new RegExp(`^${INSTANCE_STORE_MOUNT.replace(/[/.]/g, '\\$&')}(/[\\w.-]+)+$`), cacheHostPathRule)
+  .refine((p) => !p.split('/').some((seg) => seg === '..' || seg === '.'), cacheHostPathRule);
 
 const duration = z.string().regex(GO_DURATION, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
 
@@ -12,7 +25,7 @@ const cpuArch = z.enum(['amd64', 'arm64']);
 export const awsInstanceType = z.strictObject({
   arch: cpuArch,
   vcpu: z.number().int().positive(),
-  memory: memoryQuantity,
+  memory: nodeMemory,
   maxPods: z.number().int().positive().describe('Max pods the kubelet is configured with; feeds the EKS kubelet-reserved memory formula.'),
   nvme: z.strictObject({ disks: z.number().int().positive(), sizeGB: z.number().positive() }).describe('Local NVMe instance store used for the BuildKit cache.'),
 });
@@ -44,12 +57,12 @@ export const buildkitSection = z.strictObject({
     fallbackFailureThreshold: z.number().int().positive().describe('Failed metric reads in a row before KEDA switches to the fallback replicas.'),
   }),
   sizing: z.strictObject({
-    daemonsetOverhead: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).describe('Requests of the DaemonSets on every node (CNI, kube-proxy, log and metrics agents).'),
+    daemonsetOverhead: z.strictObject({ cpu: cpuQuantity, memory: podMemory }).describe('Requests of the DaemonSets on every node (CNI, kube-proxy, log and metrics agents).'),
     safetyFactor: z.number().gt(0).max(1).describe('Fraction of what is left that BuildKit pods may take.'),
   }),
   kubelet: z.strictObject({
     evictionHard: z.strictObject({
-      'memory.available': memoryQuantity,
+      'memory.available': podMemory,
       'nodefs.available': z.string().regex(/^\d+%$/, 'must be a percentage such as 10%'),
       'nodefs.inodesFree': z.string().regex(/^\d+%$/, 'must be a percentage such as 5%'),
       'imagefs.available': z.string().regex(/^\d+%$/, 'must be a percentage such as 15%'),
@@ -71,7 +84,7 @@ export const buildkitSection = z.strictObject({
     slackSeconds: z.number().int().positive().describe('Time beyond `timeout server` the pod gets to drain.'),
   }).describe('preStop drain of a BuildKit pod; its grace period is HAProxy\'s `timeout server` + slackSeconds.'),
   cache: z.strictObject({
-    hostPath: z.string().regex(/^\/[^\s]*$/, 'must be an absolute path').describe('Host directory on the RAID0 array; each pod uses its own sub-directory.'),
+    hostPath: cacheHostPath.describe('Host directory on the RAID0 array; each pod uses its own sub-directory.'),
     freePercent: z.number().int().positive().lt(100).describe('Share of the array BuildKit GC keeps free for images, pod logs and emptyDirs.'),
     reservedPercent: z.number().int().nonnegative().lt(100).describe('Share of a pod\'s cache budget GC never collects (warm base layers).'),
   }).describe('BuildKit cache on the instance store (RAID0 of the NVMe disks, shared by the pods of a node).'),
@@ -81,7 +94,7 @@ export const buildkitSection = z.strictObject({
     terminationGracePeriod: duration.describe('Upper bound of a node drain; must cover the pods\' grace period.'),
     consolidateAfter: duration,
     disruptionBudgetNodes: z.number().int().positive().describe('Nodes Karpenter may disrupt at once; also the NodePool\'s headroom for replacements.'),
-    rootVolume: memoryQuantity,
+    rootVolume: nodeMemory,
     vmMemoryOverheadPercent: z.number().gte(0).lt(1).describe('The Karpenter controller\'s VM_MEMORY_OVERHEAD_PERCENT (Helm settings.vmMemoryOverheadPercent, default 0.075): the share of an instance\'s memory Karpenter assumes the hypervisor keeps. Must match the controller: the pods are sized on the memory Karpenter plans with.'),
   }),
   serviceMonitorLabels: z.record(z.string(), z.string()).describe('Labels Prometheus selects ServiceMonitors by (e.g. kube-prometheus-stack\'s release).'),

@@ -1,13 +1,13 @@
 // Node types, node pools, pod profiles and workloads: the compute model shared by the Airflow
 // manifests and the capacity planner (SPEC 1.1). Numbers live here and nowhere else.
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, memoryQuantity, resources } from '../fields';
+import { cpuQuantity, dnsLabel, nodeMemory, podMemory, resources } from '../fields';
 
 
 export const nodeType = z.strictObject({
   vcpu: z.number().int().positive(),
-  memory: memoryQuantity,
-  allocatable: z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity }).optional().describe('Measured allocatable; absent when never measured (then the type cannot host a pool).'),
+  memory: nodeMemory,
+  allocatable: z.strictObject({ cpu: cpuQuantity, memory: nodeMemory }).optional().describe('Measured allocatable; absent when never measured (then the type cannot host a pool).'),
   eurPerHour: z.number().positive().optional().describe('Price per node-hour (autoscaled pools). Give exactly one of eurPerHour and eurPerMonth.'),
   eurPerMonth: z.number().positive().optional().describe('Price per node-month (always-on pools). Give exactly one of eurPerHour and eurPerMonth.'),
   note: z.string().optional(),
@@ -43,7 +43,7 @@ export const workload = z.strictObject({
   maxActiveRunsFixed: z.boolean().default(false)
     .describe('Policy, not capacity: the what-if never changes max_active_runs of this workload (e.g. heavy factors run one at a time).'),
   durationHours: z.number().positive(),
-  peakMemory: memoryQuantity.describe('Measured peak memory of one pod, used for margins (requests are the scheduling contract).'),
+  peakMemory: podMemory.describe('Measured peak memory of one pod, used for margins (requests are the scheduling contract).'),
   exclusiveWith: z.array(z.string()).default([]).describe('Workloads that never run at the same time as this one.'),
   description: z.string().optional(),
 });
