@@ -176,11 +176,13 @@ export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
     return why === undefined;
   });
   const wanted = only && only.length > 0 ? only : undefined;
-  files.forEach((f, i) => {
-    if (files.findIndex((g) => base(g) === base(f)) !== i)
-      problems.push({ cluster: base(f), path: '', value: f, rule: `two files for one cluster (${base(f)}.yaml and ${base(f)}.yml): keep one` });
+  // a second file for one cluster is reported, not read: its problems would only be noise
+  const unique = files.filter((f, i) => {
+    if (files.findIndex((g) => base(g) === base(f)) === i) return true;
+    problems.push({ cluster: base(f), file: path.join(shown, f), path: '', value: undefined, rule: `two files for one cluster (${base(f)}.yaml and ${base(f)}.yml): keep one` });
+    return false;
   });
-  for (const f of files) {
+  for (const f of unique) {
     if (wanted && !wanted.includes(base(f))) continue;
     const file = path.relative(process.cwd(), path.join(dir, f)) || f;
     try {

@@ -110,6 +110,7 @@ const FS_ADVICE: Record<string, string> = {
   EDQUOT: 'disk quota exceeded: free some space and run again',
   ENOTDIR: 'a file stands where a folder is needed: move it away',
   EISDIR: 'a folder stands where a file is needed: move it away',
+  EEXIST: 'a file stands where a folder is needed: move it away',
   EMFILE: 'too many open files: raise `ulimit -n` and run again',
 };
 
