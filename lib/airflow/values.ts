@@ -6,7 +6,7 @@
 // `workers.*`) never builds a worker: the values set no `workers.*`, and every key they do set has
 // a reader in VALUE_CONSUMERS. Workers are protected by the generated templates alone.
 import {
-  AIRFLOW_HOME, AirflowCluster, COMPONENT, DAG_PROFILES_CONFIGMAP, DAG_PROFILES_DIR, defaultProfile, imageParts,
+  AIRFLOW_HOME, AirflowCluster, COMPONENT, DAG_PROFILES_CONFIGMAP, DAG_PROFILES_DIR, defaultProfile, forkSafetyEnv, imageParts,
   platformPool, POOLS_CONFIGMAP, POOLS_DIR, poolSelector, TEMPLATES_CONFIGMAP, TEMPLATES_DIR, TEMPLATES_VOLUME, templateFile,
   VALUES_FILE, workerImageConfig,
 } from './model';
@@ -47,6 +47,7 @@ export const VALUE_CONSUMERS: Record<string, string[]> = {
   nodeSelector: ['scheduler, webserver, triggerer, statsd deployments and the jobs (or <component>.nodeSelector .Values.nodeSelector)'],
   postgresql: ['Chart.yaml dependency condition postgresql.enabled'],
   data: ['_helpers.yaml airflow_metadata_secret (every Airflow container)'],
+  env: ['_helpers.yaml custom_airflow_environment (scheduler, webserver, triggerer, jobs)'],
   images: ['_helpers.yaml git_sync_image (the scheduler\'s and triggerer\'s git-sync containers)'],
   dags: ['_helpers.yaml git_sync_container, airflow_dags (scheduler, triggerer, [core] dags_folder)'],
   scheduler: ['scheduler/scheduler-deployment.yaml'],
@@ -104,6 +105,9 @@ export function helmValues(c: AirflowCluster) {
     // managed PostgreSQL: the connection comes from a secret created out of band
     postgresql: { enabled: false },
     data: { metadataSecretName: a.helm.metadataSecret },
+    // gRPC fork safety for the chart's own pods (the scheduler's DAG processor forks); workers get it
+    // from their templates
+    env: forkSafetyEnv(a),
     ...gitSyncValues(c),
     scheduler: {
       extraVolumes: [
