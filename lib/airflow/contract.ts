@@ -12,6 +12,9 @@ export function profilesContract(c: AirflowCluster) {
   return {
     generated_from: `clusters/${c.name}.yaml`,
     heavy_factors: a.heavyFactors,
+    // a factor outside `factors`: "normal" routes it like the sizing doc (`name in HEAVY_FACTORS`)
+    unknown_factors: a.unknownFactors,
+    factor_workloads: { normal: a.factorWorkloads.normal, heavy: a.factorWorkloads.heavy },
     factors: Object.fromEntries(
       a.factors.map((f) => {
         const workload = workloadFor(c, f);

@@ -1,7 +1,9 @@
 // Airflow worker profiles for the ML platform (SPEC 2). Enabled by the `airflow` section.
 // Outputs under dist/<cluster>/airflow/: a pod template per profile and the ConfigMap bundling
-// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code, the Airflow
-// pools (pools.json and its ConfigMap), docker-compose.env, and the worker NetworkPolicies.
+// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code (and the
+// ConfigMap that mounts both where DAG code imports them), the Airflow pools (pools.json and its
+// ConfigMap), docker-compose.env, the workers' ServiceAccount and PriorityClass, and the worker
+// NetworkPolicies and CiliumNetworkPolicy.
 import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
@@ -9,11 +11,11 @@ import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { K8sObject, validateObject } from '../output/validate';
-import { ComponentChart, meta } from '../platform/chart';
+import { clusterMeta, ComponentChart, meta } from '../platform/chart';
 import { renderContract, renderPools } from './contract';
 import {
-  AirflowCluster, airflowCluster, CONTRACT_FILE, forkSafetyEnv, COMPONENT, POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP,
-  templateFile, VALUES_FILE,
+  AirflowCluster, airflowCluster, CONTRACT_FILE, DAG_MODULE_FILE, DAG_PROFILES_CONFIGMAP, forkSafetyEnv, COMPONENT,
+  POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP, templateFile, VALUES_FILE, workerPriorityClass, workerServiceAccount,
 } from './model';
 import { addNetworkPolicies } from './network';
 import { podTemplate } from './pod';
@@ -21,7 +23,7 @@ import { checkAirflow } from './rules';
 import { helmValues, valuesHeader } from './values';
 
 /** Static Python emitted next to the contract (CONTRACT_FILE); it reads that file at import time. */
-const DAG_MODULE = fs.readFileSync(path.join(__dirname, 'dag_profiles.py'), 'utf8');
+const dagModule = (): string => fs.readFileSync(path.join(__dirname, DAG_MODULE_FILE), 'utf8');
 
 /** Each profile's template, validated like every manifest (it is not applied, so render does not see it). */
 function renderTemplates(chart: ComponentChart, c: AirflowCluster): Map<string, string> {
@@ -50,14 +52,35 @@ export const airflow: Component = {
       data: Object.fromEntries(templates),
     });
     chart.file(`${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
-    chart.file(`${CONTRACT_FILE}`, renderContract(c));
+    const contract = renderContract(c);
+    const moduleText = generatedHeader(c.name) + dagModule();
+    chart.file(`${CONTRACT_FILE}`, contract);
+    chart.file(DAG_MODULE_FILE, moduleText);
+    new k8s.KubeConfigMap(chart, 'dag-profiles', {
+      metadata: meta(DAG_PROFILES_CONFIGMAP, DAG_PROFILES_CONFIGMAP, a.namespace),
+      data: { [CONTRACT_FILE]: contract, [DAG_MODULE_FILE]: moduleText },
+    });
+    // No RoleBinding: a task needs nothing from the Kubernetes API, so its identity gets no rights,
+    // and no token (set here because the executor's merge drops a pod template's `false`).
+    new k8s.KubeServiceAccount(chart, 'worker-service-account', {
+      metadata: meta('airflow-worker', workerServiceAccount(a), a.namespace),
+      automountServiceAccountToken: false,
+    });
+    // Never preempts: a pending worker waits for the autoscaler instead of evicting a running
+    // task; above the autoscaler's expendable cutoff (-10), so it still triggers a scale-up.
+    new k8s.KubePriorityClass(chart, 'worker-priority', {
+      metadata: clusterMeta('airflow-worker', workerPriorityClass(a)),
+      value: a.scheduling.priorityClassValue,
+      preemptionPolicy: 'Never',
+      globalDefault: false,
+      description: `Airflow worker pods of release ${a.helm.release} (clusters/${c.name}.yaml airflow.scheduling)`,
+    });
     const pools = renderPools(c);
     chart.file(`${POOLS_FILE}`, pools);
     new k8s.KubeConfigMap(chart, 'pools', {
       metadata: meta(POOLS_CONFIGMAP, POOLS_CONFIGMAP, a.namespace),
       data: { [POOLS_FILE]: pools },
     });
-    chart.file(`dag_profiles.py`, generatedHeader(c.name) + DAG_MODULE);
     chart.file(`docker-compose.env`,
       generatedHeader(c.name) + forkSafetyEnv(a).map((e) => `${e.name}=${e.value}\n`).join(''));
     addNetworkPolicies(chart, c);

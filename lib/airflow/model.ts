@@ -1,10 +1,10 @@
 // What the Airflow outputs derive from the cluster config, each in one function: the pod templates,
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
-import type { Profile } from '../config/sections/compute';
+import type { Profile, Taint } from '../config/sections/compute';
 import { poolsWithRole } from '../config/compute';
 import { exclusive, podGroup } from '../capacity/model';
-import { imageTag, memoryBytes } from '../config/quantity';
+import { formatMemory, imageTag, memoryBytes } from '../config/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 
 /** A cluster that has both sections (the component is only enabled then). */
@@ -31,6 +31,16 @@ export const TEMPLATES_VOLUME = 'profile-pod-templates';
 export const TEMPLATES_DIR = `${AIRFLOW_HOME}/${TEMPLATES_VOLUME}`;
 export const TEMPLATES_CONFIGMAP = 'airflow-pod-templates';
 export const templateFile = (profile: string): string => `${profile}.yaml`;
+/** profiles.json + dag_profiles.py, mounted into the scheduler and every worker and put on PYTHONPATH. */
+export const DAG_PROFILES_CONFIGMAP = 'airflow-dag-profiles';
+export const DAG_PROFILES_DIR = `${AIRFLOW_HOME}/dag-profiles`;
+export const DAG_MODULE_FILE = 'dag_profiles.py';
+/** The chart's dags volume and its mount (chart/templates/_helpers.yaml: airflow_dags_mount, airflow_dags). */
+export const DAGS_VOLUME = 'dags';
+export const DAGS_MOUNT = `${AIRFLOW_HOME}/dags`;
+/** git-sync's root and link name in the dags volume, as the chart's git_sync_container sets them. */
+export const GIT_SYNC_ROOT = '/git';
+export const GIT_SYNC_LINK = 'repo';
 /** pools.json is mounted into the scheduler too, so `airflow pools import` needs no copying. */
 export const POOLS_CONFIGMAP = 'airflow-pools';
 export const POOLS_FILE = 'pools.json';
@@ -56,12 +66,42 @@ export function chartObjects(a: AirflowConfig) {
   };
 }
 
-export function resourcesOf(p: Profile) {
+/** The worker's ServiceAccount: no token is mounted (the executor's merge drops a pod-level `false`). */
+export const workerServiceAccount = (a: AirflowConfig): string => `${a.helm.release}-worker-task`;
+/** Cluster-scoped: named after the release so two releases never collide. */
+export const workerPriorityClass = (a: AirflowConfig): string => `${a.helm.release}-worker`;
+
+/** The folder Airflow parses DAGs from ([core] dags_folder), where the delivery puts them. */
+export function dagsFolder(a: AirflowConfig): string | undefined {
+  const g = a.dags.gitSync;
+  // the chart's "airflow_dags": <mount>/repo/<subPath>; an image carries them in its own AIRFLOW_HOME/dags
+  return a.dags.delivery === 'gitSync' && g ? `${DAGS_MOUNT}/${GIT_SYNC_LINK}/${g.subPath}` : undefined;
+}
+
+/** Disk the pod writes: every disk-backed emptyDir at its sizeLimit, plus container logs and layer. */
+export function ephemeralStorage(a: AirflowConfig): string {
+  const s = a.storage;
+  const dags = a.dags.delivery === 'gitSync' ? memoryBytes(s.dags) : 0;
+  return formatMemory(memoryBytes(s.tmp) + memoryBytes(s.logs) + dags + memoryBytes(s.containerOverhead));
+}
+
+/**
+ * A worker's resources: the profile's CPU and memory as written, and ephemeral storage (request =
+ * limit, so the kubelet evicts a pod that fills the node's disk before it starves the others).
+ */
+export function resourcesOf(p: Profile, a: AirflowConfig) {
+  const storage = ephemeralStorage(a);
   return {
-    requests: { cpu: p.requests.cpu, memory: p.requests.memory },
-    limits: { cpu: p.limits.cpu, memory: p.limits.memory },
+    requests: { cpu: p.requests.cpu, memory: p.requests.memory, 'ephemeral-storage': storage },
+    limits: { cpu: p.limits.cpu, memory: p.limits.memory, 'ephemeral-storage': storage },
   };
 }
+
+/** One toleration per taint of the pool: exactly what lets the pods on, nothing wider. */
+export const tolerationsFor = (taints: Taint[]) =>
+  taints.map((t) => ({ key: t.key, operator: 'Equal', value: t.value, effect: t.effect }));
+
+export const poolTolerations = (c: AirflowCluster, pool: string) => tolerationsFor(c.compute.pools[pool].taints);
 
 export const poolSelector = (c: AirflowCluster, pool: string): Record<string, string> => ({ [c.compute.poolLabel]: pool });
 
@@ -107,15 +147,27 @@ export function exclusiveWith(c: AirflowCluster, workload: string): string[] {
 /** The profile of the normal factor workload: the executor's default pod and the chart's workers.*. */
 export const defaultProfile = (c: AirflowCluster): string => profileForWorkload(c, c.airflow.factorWorkloads.normal);
 
-/** Pre-flight guardrail: a task refuses to train above this share of its node's memory. */
+/**
+ * Pre-flight guardrail: a task refuses to train when its estimate exceeds the lower of a share of
+ * its node's memory (SPEC 1.1) and a share of its profile's memory limit, the line the OOM killer
+ * draws first (every limit is below the node's share, so the node's figure alone never fires).
+ */
 export function preflightFor(c: AirflowCluster, profile: string) {
-  const nodeType = c.compute.pools[c.compute.profiles[profile].pool].nodeType;
+  const p = c.compute.profiles[profile];
+  const nodeType = c.compute.pools[p.pool].nodeType;
   const nodeMemoryBytes = memoryBytes(c.compute.nodeTypes[nodeType].memory);
+  const limitBytes = memoryBytes(p.limits.memory);
+  const nodeThreshold = Math.floor(nodeMemoryBytes * c.airflow.preflightMemoryFraction);
+  const limitThreshold = Math.floor(limitBytes * c.airflow.preflightLimitFraction);
   return {
     node_type: nodeType,
     node_memory_bytes: nodeMemoryBytes,
     memory_fraction: c.airflow.preflightMemoryFraction,
-    memory_threshold_bytes: Math.floor(nodeMemoryBytes * c.airflow.preflightMemoryFraction),
+    node_threshold_bytes: nodeThreshold,
+    memory_limit_bytes: limitBytes,
+    limit_fraction: c.airflow.preflightLimitFraction,
+    limit_threshold_bytes: limitThreshold,
+    memory_threshold_bytes: Math.min(nodeThreshold, limitThreshold),
   };
 }
 
@@ -127,6 +179,30 @@ export function imageParts(image: string): { repository: string; tag?: string; d
   return { repository: tag === undefined ? name : name.slice(0, name.length - tag.length - 1), tag, digest, version };
 }
 
+/**
+ * `[kubernetes_executor] worker_container_repository` and `worker_container_tag`: the executor's
+ * dynamic pod sets the `base` image to `<repository>:<tag>`, replacing the template's, so a digest
+ * has to ride in the tag (the chart's own default drops it).
+ */
+export function workerImageConfig(a: AirflowConfig): { worker_container_repository: string; worker_container_tag: string } {
+  const { repository, tag, digest } = imageParts(a.image);
+  return { worker_container_repository: repository, worker_container_tag: digest ? `${tag}@${digest}` : tag! };
+}
+
 export function forkSafetyEnv(a: AirflowConfig): { name: string; value: string }[] {
   return Object.entries(a.forkSafetyEnv).map(([name, value]) => ({ name, value }));
+}
+
+/** The read-only root leaves /tmp writable: HOME and the XDG caches (pip, matplotlib, HF) go there. */
+export const SCRATCH = '/tmp';
+export const HOME_ENV = [
+  { name: 'HOME', value: `${SCRATCH}/home` },
+  { name: 'XDG_CACHE_HOME', value: `${SCRATCH}/.cache` },
+  { name: 'XDG_CONFIG_HOME', value: `${SCRATCH}/.config` },
+  { name: 'XDG_DATA_HOME', value: `${SCRATCH}/.local/share` },
+];
+
+/** Every variable a worker adds to the chart's: fork safety, scratch paths, the dag_profiles folder. */
+export function workerEnv(a: AirflowConfig): { name: string; value: string }[] {
+  return [...forkSafetyEnv(a), ...HOME_ENV, { name: 'PYTHONPATH', value: DAG_PROFILES_DIR }];
 }

@@ -1,20 +1,28 @@
-// NetworkPolicies for the compute (worker) pods (SPEC 2.5). Worker pods are selected by
-// WORKER_LABEL only, so the scheduler, webserver and triggerer sharing the namespace keep their
-// access to the Kubernetes API and the database. Plain NetworkPolicy matches pods and CIDRs, never
-// host names: external endpoints are CIDRs in the config.
+// Network isolation of the compute (worker) pods (SPEC 2.5, issue 10). Worker pods are selected
+// by WORKER_LABEL only, so the scheduler, webserver and triggerer sharing the namespace keep their
+// access to the Kubernetes API and the database. Two kinds of policy, whose allows Cilium (the CNI
+// of Kapsule) adds up for a pod that both select:
+//   - plain NetworkPolicy: deny all in and out, then the in-cluster peers (by namespace and pod
+//     labels) and the external peers that have no DNS name (by CIDR: the managed PostgreSQL);
+//   - CiliumNetworkPolicy: the external peers that have a name (S3, the exchange API, the git
+//     host), by toFQDNs, plus the DNS rule through Cilium's DNS proxy that toFQDNs needs to learn
+//     which addresses those names resolve to. A provider's whole address range is never opened.
+// Nothing may connect to a worker: the webserver reads a running task's log through the Kubernetes
+// API (the executor's get_task_log), not from a log server on the pod.
 import { k8s } from 'cdk8s-plus-28';
+import {
+  CiliumNetworkPolicy, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol as Protocol,
+} from '../../imports/cilium-networkpolicies-cilium.io';
 import type { AirflowConfig } from '../config/sections/airflow';
 import { ComponentChart, meta } from '../platform/chart';
 import { AirflowCluster, WORKER_LABEL } from './model';
 
 type Endpoints = AirflowConfig['egress'];
 type InCluster = Endpoints['mlflow'];
-type External = Endpoints['postgres'];
 
 const APP = 'airflow-worker-network';
 const nsSelector = (name: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': name } });
 const workers = { matchLabels: { [WORKER_LABEL.key]: WORKER_LABEL.value } };
-const notWorkers = { matchExpressions: [{ key: WORKER_LABEL.key, operator: 'DoesNotExist' }] };
 const onPort = (port: number, protocol = 'TCP') => [{ protocol, port: k8s.IntOrString.fromNumber(port) }];
 
 /** In-cluster endpoints workers may reach (statsd: task metrics such as ti.finish, over UDP). */
@@ -22,7 +30,23 @@ const IN_CLUSTER = ['mlflow', 'redis', 'statsd'] as const;
 /** Endpoints that also get a policy on their side admitting workers on the endpoint port only
  *  (none for statsd: nothing isolates the chart's statsd pods, the workers' egress rule suffices). */
 const PLATFORM_SIDE = ['mlflow', 'redis'] as const;
-const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
+export const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
+
+/** A named external peer of the workers: the config's external endpoints with hosts, and the git host. */
+export interface NamedPeer {
+  id: string;
+  hosts: string[];
+  port: number;
+}
+
+export function namedPeers(a: AirflowConfig): NamedPeer[] {
+  const peers: NamedPeer[] = EXTERNAL.filter((k) => a.egress[k].hosts.length > 0)
+    .map((k) => ({ id: k, hosts: a.egress[k].hosts, port: a.egress[k].port }));
+  const git = a.dags.delivery === 'gitSync' ? a.dags.gitSync : undefined;
+  // git-sync clones over HTTPS in the worker's init container
+  if (git) peers.push({ id: 'git', hosts: git.hosts, port: 443 });
+  return peers;
+}
 
 function inClusterPeer(e: InCluster) {
   return { namespaceSelector: nsSelector(e.namespace), ...(e.podLabels ? { podSelector: { matchLabels: e.podLabels } } : {}) };
@@ -30,16 +54,31 @@ function inClusterPeer(e: InCluster) {
 
 /** One egress rule per endpoint, so a reviewer reads the allow-list straight from the manifest. */
 function egressRules(e: Endpoints): k8s.NetworkPolicyEgressRule[] {
-  const dns = {
-    to: [{ namespaceSelector: nsSelector(e.dns.namespace), podSelector: { matchLabels: e.dns.podLabels } }],
-    ports: ['UDP', 'TCP'].map((protocol) => ({ protocol, port: k8s.IntOrString.fromNumber(e.dns.port) })),
-  };
   const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: onPort(e[k].port, e[k].protocol) }));
-  const external = EXTERNAL.map((k) => {
-    const x: External = e[k];
-    return { to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(x.port) };
-  });
-  return [dns, ...inCluster, ...external];
+  const byAddress = EXTERNAL.filter((k) => e[k].cidrs.length > 0)
+    .map((k) => ({ to: e[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(e[k].port) }));
+  return [...inCluster, ...byAddress];
+}
+
+/** toFQDNs: a `*.` name is a matchPattern (one label), any other a matchName. */
+const fqdnSelector = (host: string) => (host.startsWith('*.') ? { matchPattern: host } : { matchName: host });
+
+function fqdnEgress(a: AirflowConfig): CiliumNetworkPolicySpecEgress[] {
+  const dns = a.egress.dns;
+  return [
+    {
+      // every lookup goes through Cilium's DNS proxy, which learns the addresses toFQDNs then allows
+      toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': dns.namespace, ...dns.podLabels } }],
+      toPorts: [{
+        ports: [{ port: String(dns.port), protocol: Protocol.UDP }, { port: String(dns.port), protocol: Protocol.TCP }],
+        rules: { dns: [{ matchPattern: '*' }] },
+      }],
+    },
+    ...namedPeers(a).map((p) => ({
+      toFqdNs: p.hosts.map(fqdnSelector),
+      toPorts: [{ ports: [{ port: String(p.port), protocol: Protocol.TCP }] }],
+    })),
+  ];
 }
 
 export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): void {
@@ -50,16 +89,15 @@ export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): vo
   });
   new k8s.KubeNetworkPolicy(chart, 'worker-allow', {
     metadata: meta(APP, 'airflow-worker-allow', a.namespace),
-    spec: {
-      podSelector: workers,
-      policyTypes: ['Ingress', 'Egress'],
-      // the webserver reads a running task's log from the worker's log server
-      ingress: [{ from: [{ podSelector: notWorkers }], ports: onPort(a.workerLogServerPort) }],
-      egress: egressRules(a.egress),
-    },
+    spec: { podSelector: workers, policyTypes: ['Egress'], egress: egressRules(a.egress) },
   });
-  // Platform side: the endpoint pods accept worker pods on the endpoint port only, and every other
-  // pod of the cluster as before (selecting them isolates them for ingress).
+  new CiliumNetworkPolicy(chart, 'worker-fqdn', {
+    metadata: meta(APP, 'airflow-worker-fqdn-egress', a.namespace),
+    spec: { endpointSelector: workers, egress: fqdnEgress(a) },
+  });
+  // Platform side: selecting the endpoint pods isolates them for ingress; every pod of the cluster
+  // (workers included) may reach them on the endpoint port only, and the monitoring namespace on
+  // any port (exporters and scrapes use their own).
   for (const k of PLATFORM_SIDE) {
     const e = a.egress[k];
     new k8s.KubeNetworkPolicy(chart, `${k}-from-workers`, {
@@ -68,8 +106,8 @@ export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): vo
         podSelector: e.podLabels ? { matchLabels: e.podLabels } : {},
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [{ namespaceSelector: {}, podSelector: notWorkers }] },
-          { from: [{ namespaceSelector: nsSelector(a.namespace), podSelector: workers }], ports: onPort(e.port, e.protocol) },
+          { from: [{ namespaceSelector: {} }], ports: onPort(e.port, e.protocol) },
+          { from: [{ namespaceSelector: nsSelector(c.monitoring.namespace) }] },
         ],
       },
     });

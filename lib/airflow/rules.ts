@@ -3,6 +3,7 @@
 // lib/config/fit.ts (both when loading); these rules skip them.
 import { Problem, Problems } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
+import { memoryBytes } from '../config/quantity';
 import { chartObjects, imageParts, platformPool } from './model';
 
 /** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */
@@ -65,7 +66,14 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
     `lower retryDelaySeconds to ${r.maxRetryDelaySeconds} or raise maxRetryDelaySeconds to ${r.retryDelaySeconds}`);
 
   for (const k of EXTERNAL) {
-    a.egress[k].cidrs.forEach((cidr, i) => {
+    const e = a.egress[k];
+    if (e.hosts.length > 0 && e.cidrs.length > 0)
+      problems.add(`airflow.egress.${k}.cidrs`, e.cidrs,
+        'an endpoint with a DNS name is allowed by name only (toFQDNs): an address range would open every host behind it',
+        `remove airflow.egress.${k}.cidrs`);
+    problems.check(e.hosts.length + e.cidrs.length > 0, `airflow.egress.${k}`, e,
+      'needs hosts (DNS names) or, for a peer without a name, cidrs', `add hosts: [<name of ${e.host ?? k}>]`);
+    e.cidrs.forEach((cidr, i) => {
       const [address, bits] = cidr.split('/');
       const prefix = Number(bits);
       if (prefix > 32 || address.split('.').some((o) => Number(o) > 255))
@@ -84,10 +92,75 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
     `must select the chart's StatsD exporter of release ${a.helm.release} in ${a.namespace} over UDP, else task metrics (TaskRetried) are dropped`,
     `namespace: ${a.namespace}, podLabels: ${JSON.stringify(labels)}, protocol: UDP`);
 
+  checkDelivery(problems, c);
+  checkScheduling(problems, c);
+
+  const smallest = Object.entries(compute.profiles).sort(([, x], [, y]) => memoryBytes(x.limits.memory) - memoryBytes(y.limits.memory))[0];
+  if (smallest)
+    problems.check(memoryBytes(a.storage.shm) < memoryBytes(smallest[1].limits.memory), 'airflow.storage.shm', a.storage.shm,
+      `must be below every profile's memory limit (${smallest[0]}: ${smallest[1].limits.memory}): /dev/shm is memory and counts against it`,
+      `lower airflow.storage.shm below ${smallest[1].limits.memory}`);
+
   const platform = platformPool(compute);
   problems.check(platform !== undefined, 'compute.pools', Object.keys(compute.pools),
     'needs a pool with role platform: the scheduler, webserver and triggerer are pinned to it (values top-level nodeSelector)',
     'add role: platform to the permanent pool');
 
   return problems.list;
+}
+
+/** DAGs reach the workers one way or the other, and an image that carries them is pinned by digest. */
+function checkDelivery(problems: Problems, c: ClusterConfig): void {
+  const a = c.airflow!;
+  if (a.dags.delivery === 'gitSync') {
+    problems.check(a.dags.gitSync !== undefined, 'airflow.dags.gitSync', undefined,
+      'delivery gitSync needs the repository to clone (repo, hosts, branch, subPath)',
+      'add airflow.dags.gitSync: { repo: <https clone URL>, hosts: [<git host>] }');
+    const g = a.dags.gitSync;
+    if (g) {
+      const host = /^https:\/\/([^/:]+)/.exec(g.repo)?.[1];
+      problems.check(host !== undefined && g.hosts.includes(host), 'airflow.dags.gitSync.repo', g.repo,
+        `must be an https URL whose host is in airflow.dags.gitSync.hosts (${g.hosts.join(', ')}): workers reach only those`,
+        host ? `add ${host} to airflow.dags.gitSync.hosts` : 'use the https clone URL');
+    }
+  } else {
+    problems.check(/@sha256:[0-9a-f]{64}$/.test(a.image), 'airflow.image', a.image,
+      'with delivery image the DAGs live in the image, so it must be pinned by digest (a moved tag would change the DAGs of running workers)',
+      'append @sha256:<digest> to airflow.image');
+    problems.check(a.dags.gitSync === undefined, 'airflow.dags.gitSync', a.dags.gitSync,
+      'is ignored with delivery image', 'remove airflow.dags.gitSync or set airflow.dags.delivery: gitSync');
+  }
+}
+
+/**
+ * The worst wait of a queued task: the worker pool growing from its min to its max one node at a
+ * time, then the image pull. Airflow fails a task still queued after task_queued_timeout.
+ */
+export function worstQueuedSeconds(c: ClusterConfig): { seconds: number; pool: string } | undefined {
+  const { airflow: a, compute } = c;
+  let worst: { seconds: number; pool: string } | undefined;
+  for (const pool of new Set(Object.values(compute!.profiles).map((p) => p.pool))) {
+    const p = compute!.pools[pool];
+    if (!p?.scaleUpMinutes) continue;
+    const seconds = ((p.max - p.min) * p.scaleUpMinutes + a!.scheduling.imagePullMinutes) * 60;
+    if (!worst || seconds > worst.seconds) worst = { seconds, pool };
+  }
+  return worst;
+}
+
+function checkScheduling(problems: Problems, c: ClusterConfig): void {
+  const { airflow: a, compute } = c;
+  for (const pool of new Set(Object.values(compute!.profiles).map((p) => p.pool)))
+    problems.check(compute!.pools[pool]?.scaleUpMinutes !== undefined || compute!.pools[pool]?.min === compute!.pools[pool]?.max,
+      `compute.pools.${pool}.scaleUpMinutes`, undefined,
+      'the worker pool autoscales, so its scale-up time is needed to check airflow.scheduling.taskQueuedTimeoutSeconds',
+      `set compute.pools.${pool}.scaleUpMinutes (minutes per node)`);
+  const worst = worstQueuedSeconds(c);
+  if (!worst) return;
+  const t = a!.scheduling.taskQueuedTimeoutSeconds;
+  const p = compute!.pools[worst.pool];
+  problems.check(t > worst.seconds, 'airflow.scheduling.taskQueuedTimeoutSeconds', t,
+    `must exceed the worst wait of a queued task, ${worst.seconds} s: pool ${worst.pool} growing ${p.min} -> ${p.max} nodes at ` +
+      `${p.scaleUpMinutes} min each plus a ${a!.scheduling.imagePullMinutes} min image pull (else Airflow fails tasks still waiting for a node)`,
+    `set taskQueuedTimeoutSeconds to at least ${worst.seconds + 60}`);
 }

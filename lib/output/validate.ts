@@ -1,6 +1,7 @@
 // Validates every synthesized object against the upstream schemas that kubernetes-models ships
-// (built-in kinds, KEDA, Karpenter, prometheus-operator), plus the conventions of this project:
-// the four app.kubernetes.io labels, and a namespace exactly on namespaced kinds.
+// (built-in kinds, KEDA, Karpenter, prometheus-operator) or, for Cilium, the CRD's own schema,
+// then the CRDs' CEL rules, plus the conventions of this project: the four app.kubernetes.io
+// labels, and a namespace exactly on namespaced kinds.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -43,6 +44,26 @@ type Validator = (data: unknown) => void;
 const validators = new Map<string, Validator | null>();
 
 /**
+ * API groups no model package covers: their objects are validated against the CRD's
+ * openAPIV3Schema, which `npm run import` writes next to the imported classes.
+ */
+const CRD_SCHEMA_FILES: Record<string, string> = { 'cilium.io': 'cilium-networkpolicies.schema.json' };
+
+function crdValidator(apiVersion: string, key: string): Validator | null {
+  const schemas = JSON.parse(crdSchemaText(apiVersion));
+  if (!schemas[key]) return null;
+  // loaded here, not at import time: most synths never meet such a kind (and the cache spares the rest)
+  const Ajv = require('ajv').default;
+  // CRD patterns are Go (RE2) syntax: its one-letter Unicode classes (\PC) are \P{C} in JavaScript
+  const regExp = (source: string, flags: string) => new RegExp(source.replace(/\\([pP])([A-Z])/g, '\\$1{$2}'), flags);
+  const check = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp } }).compile(schemas[key]);
+  return (data) => {
+    if (!check(data))
+      throw new Error(check.errors.map((e: any) => `${e.instancePath || '/'} ${e.message}`).join('; '));
+  };
+}
+
+/**
  * The model's validate() for an apiVersion/kind, or null when no upstream schema exists.
  * The model packages are ES modules that only export an `import` condition, so the file is
  * required by path (Node >= 20.19 loads ES modules through require; Jest transforms them).
@@ -51,6 +72,11 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
   const key = `${apiVersion}/${kind}`;
   if (validators.has(key)) return validators.get(key)!;
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+  if (CRD_SCHEMA_FILES[group]) {
+    const validator = crdValidator(apiVersion, key);
+    validators.set(key, validator);
+    return validator;
+  }
   const pkg = MODEL_PACKAGES[group] ?? 'kubernetes-models';
   const file = path.join(packageDir(pkg), group, version, `${kind}.js`);
   let validator: Validator | null = null;
@@ -89,7 +115,15 @@ function celHash(): string {
   }
   return celSource;
 }
-const cacheFile = (obj: K8sObject): string => path.join(CACHE, cacheKey(celHash(), JSON.stringify(obj)));
+const schemaTexts = new Map<string, string>();
+/** The CRD schema an object of a model-less group is judged by: part of its cache key. */
+function crdSchemaText(apiVersion: string): string {
+  const file = CRD_SCHEMA_FILES[apiVersion.split('/')[0]];
+  if (!file) return '';
+  if (!schemaTexts.has(file)) schemaTexts.set(file, fs.readFileSync(path.join(__dirname, '..', '..', 'imports', file), 'utf8'));
+  return schemaTexts.get(file)!;
+}
+const cacheFile = (obj: K8sObject): string => path.join(CACHE, cacheKey(celHash(), JSON.stringify(obj), crdSchemaText(obj.apiVersion)));
 
 function schemaErrors(obj: K8sObject, cache: boolean): string[] {
   const cached = cache ? cacheFile(obj) : undefined;

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { poolsWithRole } from '../../lib/config/compute';
+import { memoryBytes } from '../../lib/config/quantity';
 import { shared } from '../support/env';
 import { airflowFiles, config } from './support';
 
@@ -41,24 +42,13 @@ function helmMerge(base: any, over: any): any {
   return out;
 }
 
-/** Airflow's pod_override merge as SPEC 2 states it: labels merge, base container by position
- *  (env appended, other fields replaced whole), nodeSelector replaced whole. */
-function applyOverride(base: any, override: any): any {
-  const pod = structuredClone(base);
-  pod.metadata.labels = { ...pod.metadata.labels, ...override.metadata?.labels };
-  const [b] = pod.spec.containers;
-  const [o] = override.spec.containers;
-  pod.spec.containers[0] = { ...b, ...o, env: [...(b.env ?? []), ...(o.env ?? [])] };
-  if (override.spec.nodeSelector) pod.spec.nodeSelector = override.spec.nodeSelector;
-  return pod;
-}
-
 describe('outputs', () => {
   it('are the six outputs of the issue, plus the ConfigMap and NetworkPolicies', () => {
     expect([...files.keys()]).toEqual(expect.arrayContaining([
       ...profiles.map((p) => `pod-templates/${p}.yaml`),
       'values-prod.yaml', 'profiles.json', 'dag_profiles.py', 'docker-compose.env', 'pools.json',
-      'configmap-airflow-pod-templates.yaml', 'configmap-airflow-pools.yaml',
+      'configmap-airflow-pod-templates.yaml', 'configmap-airflow-pools.yaml', 'configmap-airflow-dag-profiles.yaml',
+      'serviceaccount-airflow-worker-task.yaml', 'priorityclass-airflow-worker.yaml', 'ciliumnetworkpolicy-airflow-worker-fqdn-egress.yaml',
     ]));
     expect(policies.length).toBeGreaterThan(0);
   });
@@ -75,7 +65,8 @@ describe('pod templates', () => {
     const [base] = pod.spec.containers;
     expect(base.name).toBe('base');
     expect(base.image).toBe(airflow.image);
-    expect(base.resources).toEqual({ requests: p.requests, limits: p.limits });
+    expect(base.resources.requests).toMatchObject(p.requests);
+    expect(base.resources.limits).toMatchObject(p.limits);
     expect(requiredForkEnv.map((e) => e.name)).toEqual(['GRPC_ENABLE_FORK_SUPPORT', 'GRPC_POLL_STRATEGY']);
     expect(base.env).toEqual(expect.arrayContaining(requiredForkEnv));
     expect(base.env).toEqual(expect.arrayContaining(forkEnv));
@@ -88,7 +79,30 @@ describe('pod templates', () => {
       allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true,
     });
     const tmp = base.volumeMounts.find((m: any) => m.mountPath === '/tmp');
-    expect(pod.spec.volumes).toContainEqual({ name: tmp.name, emptyDir: {} });
+    expect(pod.spec.volumes).toContainEqual({ name: tmp.name, emptyDir: { sizeLimit: airflow.storage.tmp } });
+    expect(pod.spec.automountServiceAccountToken).toBeUndefined(); // the merge would drop it: see merge.test.ts
+  });
+
+  it.each(profiles)('%s: ephemeral storage = the disk-backed emptyDirs at their sizeLimit + the container overhead', (profile) => {
+    const pod = template(profile);
+    const disk = pod.spec.volumes.filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v: any) => memoryBytes(v.emptyDir.sizeLimit));
+    const expected = disk.reduce((x: number, y: number) => x + y, 0) + memoryBytes(airflow.storage.containerOverhead);
+    const { requests, limits } = pod.spec.containers[0].resources;
+    expect(memoryBytes(requests['ephemeral-storage'])).toBe(expected);
+    expect(limits['ephemeral-storage']).toBe(requests['ephemeral-storage']);
+  });
+
+  it('the worker ServiceAccount mounts no token and is bound to nothing; the PriorityClass never preempts', () => {
+    const sa = yamlOf('serviceaccount-airflow-worker-task.yaml');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(sa.metadata.namespace).toBe(airflow.namespace);
+    expect([...files.keys()].filter((f) => /^(role|rolebinding|clusterrole)/.test(f))).toEqual([]);
+    for (const profile of profiles) expect(template(profile).spec.serviceAccountName).toBe(sa.metadata.name);
+    const pc = yamlOf('priorityclass-airflow-worker.yaml');
+    expect(pc).toMatchObject({ value: airflow.scheduling.priorityClassValue, preemptionPolicy: 'Never', globalDefault: false });
+    expect(pc.value).toBeGreaterThan(-10); // the cluster autoscaler ignores pods below -10 for scale-up
+    expect(pc.metadata.namespace).toBeUndefined();
+    for (const profile of profiles) expect(template(profile).spec.priorityClassName).toBe(pc.metadata.name);
   });
 
   it.each(profiles)('%s: the ConfigMap bundles exactly the rendered file, in the airflow namespace', (profile) => {
@@ -96,25 +110,32 @@ describe('pod templates', () => {
     expect(configMap.data[`${profile}.yaml`]).toBe(files.get(`pod-templates/${profile}.yaml`));
   });
 
-  it.each(profiles)('%s: pod_override on the default pod gives exactly this profile\'s pod', (profile) => {
-    const merged = applyOverride(template(normalProfile), contract.profiles[profile].pod_override);
-    const expected = template(profile);
-    expect(merged.spec).toEqual(expected.spec);
-    expect(merged.metadata.labels).toEqual(expected.metadata.labels);
-  });
 });
 
 describe('values-prod.yaml', () => {
-  it('pins platform pods to the platform pool and workers to the normal profile\'s pool', () => {
+  it('pins platform pods to the platform pool, and sets no workers.* (the generated templates build every worker)', () => {
     expect(values.nodeSelector).toEqual({ [compute.poolLabel]: platformPool });
-    expect(values.workers.nodeSelector).toEqual({ [compute.poolLabel]: compute.profiles[normalProfile].pool });
+    expect(values.workers).toBeUndefined();
   });
 
-  it('sizes workers as the normal factor profile and sets the fork-safety env', () => {
-    const p = compute.profiles[normalProfile];
-    expect(values.workers.resources).toEqual({ requests: p.requests, limits: p.limits });
-    expect(values.workers.env).toEqual(forkEnv);
-    expect(values.workers.env).toEqual(expect.arrayContaining(requiredForkEnv));
+  it('ships task logs to S3 with Airflow 2.10\'s [logging] keys', () => {
+    const log = airflow.remoteLogging;
+    expect(values.config.logging).toEqual({
+      remote_logging: 'True', remote_base_log_folder: `s3://${log.bucket}/${log.prefix}`, remote_log_conn_id: log.connId,
+    });
+  });
+
+  it('gives queued tasks the scale-up time: [scheduler] task_queued_timeout', () => {
+    expect(values.config.scheduler.task_queued_timeout).toBe(airflow.scheduling.taskQueuedTimeoutSeconds);
+  });
+
+  it('mounts dag_profiles.py and profiles.json into the scheduler on its PYTHONPATH, from the ConfigMap', () => {
+    const cm = yamlOf('configmap-airflow-dag-profiles.yaml');
+    expect(cm.data).toEqual({ 'profiles.json': files.get('profiles.json'), 'dag_profiles.py': files.get('dag_profiles.py') });
+    const volume = values.scheduler.extraVolumes.find((v: any) => v.configMap?.name === cm.metadata.name);
+    const mount = values.scheduler.extraVolumeMounts.find((m: any) => m.name === volume.name);
+    expect(mount.subPath).toBeUndefined();
+    expect(values.scheduler.env).toContainEqual({ name: 'PYTHONPATH', value: mount.mountPath });
   });
 
   it('pins the chart version in its header, with the install command that uses it', () => {
@@ -149,11 +170,6 @@ describe('values-prod.yaml', () => {
     expect(Object.keys(configMap.data)).toContain(path.basename(file));
   });
 
-  it('labels chart-built worker pods like the templates, so the same NetworkPolicies apply', () => {
-    const labels = template(normalProfile).metadata.labels;
-    expect(labels).toMatchObject(values.workers.labels);
-  });
-
   const chart = shared('reference', 'airflow-chart');
   (chart ? describe : describe.skip)('against the chart', () => {
     const read = (f: string) => fs.readFileSync(path.join(chart!, f), 'utf8');
@@ -169,7 +185,7 @@ describe('values-prod.yaml', () => {
     });
 
     it('the schema check fails on a wrong value (so it can catch a mistake)', () => {
-      expect(validate(helmMerge(defaults, { workers: { nodeSelector: { [compute.poolLabel]: 1 } } }))).toBe(false);
+      expect(validate(helmMerge(defaults, { nodeSelector: { [compute.poolLabel]: 1 } }))).toBe(false);
       expect(validate(helmMerge(defaults, { workers: { nodeSelectors: {} } }))).toBe(false);
     });
 
@@ -240,12 +256,19 @@ describe('profiles.json', () => {
     expect(contract.workloads[normal].exclusive_with).toContain(heavy);
   });
 
-  it('gives the pre-flight threshold as a fraction and as bytes of the node\'s memory', () => {
+  it('gives the pre-flight threshold: the lower of a share of the node\'s memory and a share of the profile\'s limit', () => {
     for (const profile of profiles) {
       const pf = contract.profiles[profile].preflight;
+      const p = compute.profiles[profile];
       expect(pf.memory_fraction).toBe(airflow.preflightMemoryFraction);
-      expect(pf.node_type).toBe(compute.pools[compute.profiles[profile].pool].nodeType);
-      expect(pf.memory_threshold_bytes).toBe(Math.floor(pf.node_memory_bytes * pf.memory_fraction));
+      expect(pf.node_type).toBe(compute.pools[p.pool].nodeType);
+      expect(pf.node_memory_bytes).toBe(memoryBytes(compute.nodeTypes[pf.node_type].memory));
+      expect(pf.node_threshold_bytes).toBe(Math.floor(pf.node_memory_bytes * pf.memory_fraction));
+      expect(pf.memory_limit_bytes).toBe(memoryBytes(p.limits.memory));
+      expect(pf.limit_threshold_bytes).toBe(Math.floor(pf.memory_limit_bytes * airflow.preflightLimitFraction));
+      expect(pf.memory_threshold_bytes).toBe(Math.min(pf.node_threshold_bytes, pf.limit_threshold_bytes));
+      // the guard must fire before the OOM killer: below the pod's limit
+      expect(pf.memory_threshold_bytes).toBeLessThan(pf.memory_limit_bytes);
     }
   });
 });
@@ -283,25 +306,27 @@ describe('docker-compose.env', () => {
 describe('NetworkPolicies', () => {
   const workerSelector = (p: any) => p.spec.podSelector.matchLabels ?? {};
   const workerPolicies = policies.filter((p) => p.metadata.namespace === airflow.namespace);
+  const cnp = yamlOf('ciliumnetworkpolicy-airflow-worker-fqdn-egress.yaml');
 
   it('select only worker pods: labels every template carries and the chart\'s platform pods lack', () => {
     expect(workerPolicies.length).toBeGreaterThan(0);
-    for (const p of workerPolicies) {
-      const selector = workerSelector(p);
-      expect(Object.keys(selector).length).toBeGreaterThan(0);
-      for (const profile of profiles) expect(template(profile).metadata.labels).toMatchObject(selector);
+    for (const p of [...workerPolicies.map(workerSelector), cnp.spec.endpointSelector.matchLabels]) {
+      expect(Object.keys(p).length).toBeGreaterThan(0);
+      for (const profile of profiles) expect(template(profile).metadata.labels).toMatchObject(p);
       // the chart labels its scheduler, webserver and triggerer tier/component/release only
-      expect(Object.keys(selector)).not.toContain('tier');
+      expect(Object.keys(p)).not.toContain('tier');
     }
   });
 
-  it('deny all worker ingress and egress by default', () => {
+  it('deny all worker ingress and egress by default, and allow no ingress at all (no log server on workers)', () => {
     expect(workerPolicies).toContainEqual(expect.objectContaining({
       spec: { podSelector: expect.anything(), policyTypes: ['Ingress', 'Egress'] },
     }));
+    expect(workerPolicies.flatMap((p) => p.spec.ingress ?? [])).toEqual([]);
+    expect(cnp.spec.ingress).toBeUndefined();
   });
 
-  it('allow egress only to DNS, PostgreSQL, MLflow, Redis, StatsD, S3 and the exchange API, from the config', () => {
+  it('allow in-cluster peers by namespace and labels, and by CIDR only the peers without a DNS name', () => {
     const egress = workerPolicies.flatMap((p) => p.spec.egress ?? []);
     const e = airflow.egress;
     const tcp = (port: number) => [{ port, protocol: 'TCP' }];
@@ -309,12 +334,32 @@ describe('NetworkPolicies', () => {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': x.namespace } },
       ...(x.podLabels ? { podSelector: { matchLabels: x.podLabels } } : {}),
     });
+    const unnamed = [e.postgres, e.s3, e.exchangeApi].filter((x) => x.hosts.length === 0);
+    expect(unnamed).toEqual([e.postgres]);
     expect(egress).toEqual([
-      { to: [peer(e.dns)], ports: [{ port: e.dns.port, protocol: 'UDP' }, { port: e.dns.port, protocol: 'TCP' }] },
       { to: [peer(e.mlflow)], ports: tcp(e.mlflow.port) },
       { to: [peer(e.redis)], ports: tcp(e.redis.port) },
       { to: [peer(e.statsd)], ports: [{ port: e.statsd.port, protocol: e.statsd.protocol }] },
-      ...[e.postgres, e.s3, e.exchangeApi].map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(x.port) })),
+      ...unnamed.map((x) => ({ to: x.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(x.port) })),
+    ]);
+    expect(JSON.stringify(egress)).not.toMatch(/51\.159|52\.84/);
+  });
+
+  it('allow S3, the exchange API and the git host by name (toFQDNs), after DNS through Cilium\'s proxy', () => {
+    const e = airflow.egress;
+    const byName = (hosts: string[]) => hosts.map((h) => (h.startsWith('*.') ? { matchPattern: h } : { matchName: h }));
+    const https = (port: number) => [{ ports: [{ port: String(port), protocol: 'TCP' }] }];
+    expect(cnp.spec.egress).toEqual([
+      {
+        toEndpoints: [{ matchLabels: { 'k8s:io.kubernetes.pod.namespace': e.dns.namespace, ...e.dns.podLabels } }],
+        toPorts: [{
+          ports: [{ port: String(e.dns.port), protocol: 'UDP' }, { port: String(e.dns.port), protocol: 'TCP' }],
+          rules: { dns: [{ matchPattern: '*' }] },
+        }],
+      },
+      { toFQDNs: byName(e.s3.hosts), toPorts: https(e.s3.port) },
+      { toFQDNs: byName(e.exchangeApi.hosts), toPorts: https(e.exchangeApi.port) },
+      { toFQDNs: byName(airflow.dags.gitSync!.hosts), toPorts: https(443) },
     ]);
   });
 
@@ -331,22 +376,13 @@ describe('NetworkPolicies', () => {
     });
   });
 
-  it('let only the webserver side (non-worker pods) reach a worker, on the log server port', () => {
-    const ingress = workerPolicies.flatMap((p) => p.spec.ingress ?? []);
-    expect(ingress).toEqual([{
-      from: [{ podSelector: { matchExpressions: [{ key: Object.keys(workerSelector(workerPolicies[0]))[0], operator: 'DoesNotExist' }] } }],
-      ports: [{ port: airflow.workerLogServerPort, protocol: 'TCP' }],
-    }]);
-  });
-
-  it.each(['mlflow', 'redis'] as const)('on the %s side, admit worker pods on the endpoint port only', (k) => {
+  it.each(['mlflow', 'redis'] as const)('on the %s side, admit every pod on the endpoint port only, the monitoring namespace on any', (k) => {
     const e = airflow.egress[k];
     const policy = policies.find((p) => p.metadata.namespace === e.namespace)!;
     expect(policy.spec.podSelector).toEqual(e.podLabels ? { matchLabels: e.podLabels } : {});
-    const fromWorkers = policy.spec.ingress.filter((r: any) => r.from.some((f: any) => f.podSelector.matchLabels));
-    expect(fromWorkers).toEqual([expect.objectContaining({ ports: [{ port: e.port, protocol: 'TCP' }] })]);
-    const others = policy.spec.ingress.filter((r: any) => !fromWorkers.includes(r));
-    for (const r of others) expect(r.from[0].podSelector.matchExpressions[0].operator).toBe('DoesNotExist');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: {} }], ports: [{ port: e.port, protocol: 'TCP' }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': c.monitoring.namespace } } }] },
+    ]);
   });
-
 });

@@ -150,17 +150,17 @@ describe('airflow rules', () => {
   it.each([0, MIN_CIDR_PREFIX - 1])('refuses an egress CIDR of /%i: it would defeat the allow-list', (prefix) => {
     const r = raw();
     const cidr = `0.0.0.0/${prefix}`;
-    r.airflow.egress.exchangeApi.cidrs.push(cidr);
-    const i = r.airflow.egress.exchangeApi.cidrs.length - 1;
+    r.airflow.egress.postgres.cidrs.push(cidr);
+    const i = r.airflow.egress.postgres.cidrs.length - 1;
     expect(problems(r)).toContainEqual(expect.stringContaining(
-      `cluster ${CLUSTER}: airflow.egress.exchangeApi.cidrs[${i}] = "${cidr}": the prefix must be /${MIN_CIDR_PREFIX} or narrower`));
+      `cluster ${CLUSTER}: airflow.egress.postgres.cidrs[${i}] = "${cidr}": the prefix must be /${MIN_CIDR_PREFIX} or narrower`));
   });
 
   it.each(['51.159.0.0/33', '51.300.0.0/16'])('refuses %s as not an IPv4 CIDR', (cidr) => {
     const r = raw();
-    r.airflow.egress.s3.cidrs.push(cidr);
-    const i = r.airflow.egress.s3.cidrs.length - 1;
-    expect(problems(r)).toContainEqual(`cluster ${CLUSTER}: airflow.egress.s3.cidrs[${i}] = "${cidr}": not an IPv4 CIDR: octets are 0-255 and the prefix at most /32`);
+    r.airflow.egress.postgres.cidrs.push(cidr);
+    const i = r.airflow.egress.postgres.cidrs.length - 1;
+    expect(problems(r)).toContainEqual(`cluster ${CLUSTER}: airflow.egress.postgres.cidrs[${i}] = "${cidr}": not an IPv4 CIDR: octets are 0-255 and the prefix at most /32`);
   });
 
   it('refuses Airflow 3: the templates and values are written for Airflow 2', () => {
@@ -180,8 +180,92 @@ describe('airflow rules', () => {
 
   it(`accepts an egress CIDR of exactly /${MIN_CIDR_PREFIX}`, () => {
     const r = raw();
-    r.airflow.egress.s3.cidrs = [`10.0.0.0/${MIN_CIDR_PREFIX}`];
+    r.airflow.egress.postgres.cidrs = [`10.0.0.0/${MIN_CIDR_PREFIX}`];
     expect(problems(r)).toEqual([]);
+  });
+
+  it('refuses an address range for an endpoint that has a name (it would open every host behind it)', () => {
+    const r = raw();
+    r.airflow.egress.s3.cidrs = ['51.159.0.0/16'];
+    expect(problems(r)).toContainEqual(expect.stringContaining(
+      `cluster ${CLUSTER}: airflow.egress.s3.cidrs = ["51.159.0.0/16"]: an endpoint with a DNS name is allowed by name only`));
+  });
+
+  it('refuses an external endpoint with neither hosts nor cidrs', () => {
+    const r = raw();
+    r.airflow.egress.exchangeApi.hosts = [];
+    expect(problems(r)).toContainEqual(expect.stringMatching(
+      new RegExp(`cluster ${CLUSTER}: airflow\\.egress\\.exchangeApi = .*: needs hosts \\(DNS names\\) or, for a peer without a name, cidrs`)));
+  });
+
+  it.each(['s3..example', 'https://s3.fr-par.scw.cloud', '*'])('refuses %s as an egress host name (schema)', (host) => {
+    const r = raw();
+    r.airflow.egress.s3.hosts = [host];
+    expect(loadProblems(r)).toContainEqual(expect.stringContaining(`airflow.egress.s3.hosts[0] = "${host}": must be a DNS name`));
+  });
+
+  describe('DAG delivery', () => {
+    it('refuses a git repository whose host the workers may not reach', () => {
+      const r = raw();
+      r.airflow.dags.gitSync.repo = 'https://gitlab.com/ml-platform/dags.git';
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        'airflow.dags.gitSync.repo = "https://gitlab.com/ml-platform/dags.git": must be an https URL whose host is in airflow.dags.gitSync.hosts'));
+      expect(problems(r).join('\n')).toContain('fix: add gitlab.com to airflow.dags.gitSync.hosts');
+    });
+
+    it('refuses delivery gitSync without a repository', () => {
+      const r = raw();
+      delete r.airflow.dags.gitSync;
+      expect(problems(r)).toContainEqual(expect.stringContaining('airflow.dags.gitSync = missing: delivery gitSync needs the repository'));
+    });
+
+    it('refuses DAGs in an image that is not pinned by digest, and accepts it pinned', () => {
+      const r = raw();
+      r.airflow.dags = { delivery: 'image' };
+      expect(problems(r)).toEqual([expect.stringContaining(
+        `airflow.image = "${r.airflow.image}": with delivery image the DAGs live in the image, so it must be pinned by digest`)]);
+      r.airflow.image = `${r.airflow.image}@sha256:${'a'.repeat(64)}`;
+      expect(problems(r)).toEqual([]);
+    });
+  });
+
+  describe('scheduling', () => {
+    const worst = (r: any) => {
+      const pool = r.compute.pools[r.compute.profiles.standard.pool];
+      return ((pool.max - pool.min) * pool.scaleUpMinutes + r.airflow.scheduling.imagePullMinutes) * 60;
+    };
+
+    it('the built-in task_queued_timeout outlasts a 0 -> max scale-up plus an image pull', () => {
+      const r = raw();
+      expect(r.airflow.scheduling.taskQueuedTimeoutSeconds).toBeGreaterThan(worst(r));
+    });
+
+    it('refuses a task_queued_timeout that a full scale-up outlasts, naming the derived figure', () => {
+      const r = raw();
+      r.airflow.scheduling.taskQueuedTimeoutSeconds = worst(r);
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        `airflow.scheduling.taskQueuedTimeoutSeconds = ${worst(r)}: must exceed the worst wait of a queued task, ${worst(r)} s`));
+      expect(problems(r).join('\n')).toContain(`fix: set taskQueuedTimeoutSeconds to at least ${worst(r) + 60}`);
+    });
+
+    it('follows the pool: a larger max needs a longer timeout', () => {
+      const r = raw();
+      r.compute.pools.compute.max = 20;
+      expect(problems(r)).toContainEqual(expect.stringContaining(`must exceed the worst wait of a queued task, ${worst(r)} s`));
+    });
+
+    it('refuses a priority below the autoscaler\'s expendable cutoff (schema)', () => {
+      const r = raw();
+      r.airflow.scheduling.priorityClassValue = -10;
+      expect(loadProblems(r)).toContainEqual(expect.stringContaining('airflow.scheduling.priorityClassValue = -10'));
+    });
+
+    it('refuses a /dev/shm as large as a profile\'s memory limit (it is memory)', () => {
+      const r = raw();
+      r.airflow.storage.shm = r.compute.profiles.light.limits.memory;
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        `airflow.storage.shm = "${r.airflow.storage.shm}": must be below every profile's memory limit (light: ${r.compute.profiles.light.limits.memory})`));
+    });
   });
 
   it('refuses a heavy factor workload with max_active_runs above 1', () => {

@@ -35,15 +35,25 @@ describe('SPEC conformance of the built-in config', () => {
     expect(new Set(runs(true))).toEqual(new Set([1]));
   });
 
-  it('every worker pod: compute pool nodeSelector, restartPolicy Never, both fork-safety variables', () => {
+  it('every worker pod: compute pool nodeSelector, restartPolicy Never, both fork-safety variables; none in the chart\'s workers.*', () => {
     expect(Object.keys(contract.profiles).sort()).toEqual(['heavy', 'light', 'standard']);
     for (const pod of templates) {
       expect(pod.spec.nodeSelector).toEqual({ 'k8s.scaleway.com/pool-name': 'compute' });
       expect(pod.spec.restartPolicy).toBe('Never');
       expect(pod.spec.containers[0].env).toEqual(expect.arrayContaining(SPEC_ENV));
     }
-    expect(values.workers.nodeSelector).toEqual({ 'k8s.scaleway.com/pool-name': 'compute' });
-    expect(values.workers.env).toEqual(expect.arrayContaining(SPEC_ENV));
+    // SPEC 2: with pod_template_file redirected, workers.* would reach no worker, so none is emitted;
+    // the fork-safety pair is in the values where the chart applies it (its own pods)
+    expect(values.workers).toBeUndefined();
+    expect(values.env).toEqual(expect.arrayContaining(SPEC_ENV));
+  });
+
+  it('the FTF factors named in the source documents, heavy ones routed to the heavy profile', () => {
+    expect(Object.keys(contract.factors).sort()).toEqual(
+      ['btc_features', 'calibration', 'classification_mode', 'cusum_training_mode', 'fold_size', 'n_features', 'timeframe']);
+    for (const f of ['calibration', 'timeframe', 'fold_size', 'classification_mode']) expect(contract.factors[f].profile).toBe('standard');
+    // the sizing doc routes by `name in HEAVY_FACTORS`: an unlisted factor is normal
+    expect(contract.unknown_factors).toBe('normal');
   });
 
   it('docker-compose.env has both fork-safety variables', () => {

@@ -54,6 +54,25 @@ def timedeltas_as_seconds(args):
     return {k: v.total_seconds() if isinstance(v, datetime.timedelta) else v for k, v in args.items()}
 
 
+def error_of(call):
+    try:
+        call()
+        return None
+    except (KeyError, RuntimeError) as e:
+        return {"type": type(e).__name__, "message": str(e)}
+
+
+def outcome(call):
+    """The value (V1Pods summarized), or the error."""
+    try:
+        value = call()
+    except (KeyError, RuntimeError) as e:
+        return {"error": {"type": type(e).__name__, "message": str(e)}}
+    if isinstance(value, dict) and "pod_override" in value:
+        value = value["pod_override"]
+    return {"value": pod_summary(value) if isinstance(value, V1Pod) else value}
+
+
 factors = {}
 for factor in json.loads(factor_names):
     factors[factor] = {
@@ -62,6 +81,10 @@ for factor in json.loads(factor_names):
         "workload": dag_profiles.workload_for(factor),
         "maxActiveRuns": dag_profiles.max_active_runs(factor),
         "preflightBytes": dag_profiles.preflight_memory_threshold_bytes(factor),
+        "memoryLimitBytes": dag_profiles.memory_limit_bytes(factor),
+        "preflightAtThreshold": outcome(lambda: dag_profiles.check_preflight(factor, dag_profiles.preflight_memory_threshold_bytes(factor))),
+        "preflight16GiB": outcome(lambda: dag_profiles.check_preflight(factor, 16 * 2**30)),
+        "preflightAboveThreshold": outcome(lambda: dag_profiles.check_preflight(factor, dag_profiles.preflight_memory_threshold_bytes(factor) + 1)),
         "executorConfigIsV1Pod": isinstance(dag_profiles.executor_config(factor)["pod_override"], V1Pod),
         **pod_summary(dag_profiles.pod_override(factor)),
     }
@@ -82,17 +105,10 @@ for workload in json.loads(workload_names):
     }
 
 
-def error_of(call):
-    try:
-        call()
-        return None
-    except (KeyError, RuntimeError) as e:
-        return {"type": type(e).__name__, "message": str(e)}
-
-
 unknown_factor = {
-    name: error_of(lambda: getattr(dag_profiles, name)(unknown))
-    for name in ("is_heavy_factor", "profile_for", "pod_override", "executor_config", "max_active_runs")
+    name: outcome(lambda: getattr(dag_profiles, name)(unknown))
+    for name in ("is_heavy_factor", "profile_for", "workload_for", "pod_override", "executor_config", "max_active_runs",
+                 "preflight_memory_threshold_bytes")
 }
 unknown_workload = {
     name: error_of(lambda: getattr(dag_profiles, name)(unknown))

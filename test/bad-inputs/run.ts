@@ -8,7 +8,7 @@ import { parse, parseDocument } from 'yaml';
 import { CLUSTERS_DIR, PRESETS } from '../../lib/config/load';
 import { runSynth } from '../../lib/output/cli';
 import { MARKER } from '../../lib/output/dist';
-import { setPath, tmpDir } from '../support/clusters';
+import { tmpDir } from '../support/clusters';
 
 export interface Case {
   id: string;

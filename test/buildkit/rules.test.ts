@@ -180,7 +180,7 @@ describe('buildkit rules', () => {
     const r = raw();
     const slots = fleet(config(r).buildkit!).reduce((n, a) => n + a.slots, 0);
     r.buildkit.haproxy.maxConnections = slots;
-    expectRefused(r, 'buildkit.haproxy.maxConnections', slots, new RegExp(`must exceed the builds all slots can run at once \\(${slots}\\)`));
+    expectRefused(r, 'buildkit.haproxy.maxConnections', slots, new RegExp(`must exceed the builds all slots can run at once \\(${slots}, from the architectures' max\\)`));
   });
 
   it('requires the farm namespace to be privileged', () => {

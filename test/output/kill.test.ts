@@ -47,7 +47,7 @@ describe('a synth killed at a random moment', () => {
       fs.cpSync(path.join(ref, 'a'), dist, { recursive: true });
       let current: 'a' | 'b' = 'a';
       for (let i = id; i < RUNS; i += 2) {
-        const next = current === 'a' ? 'b' : 'a';
+        const next: 'a' | 'b' = current === 'a' ? 'b' : 'a';
         // spread over the whole run, denser near its end where publishing happens
         const ms = Math.round(150 + ((i * 7919) % 900) * (i % 3 === 0 ? 0.3 : 1));
         await killAfter(next === 'a' ? a : b, dist, ms, SIGNALS[i % SIGNALS.length]);

@@ -1,6 +1,6 @@
 # Generated from clusters/scw-ml-prod.yaml by `npm run synth`. Do not edit.
-"""Worker profiles, Airflow pools and the retry policy for DAG code, read from the profiles.json
-generated next to this file.
+"""Worker profiles, Airflow pools, the retry policy and the pre-flight guardrail for DAG code, read
+from the profiles.json generated next to this file.
 
 DAG code imports this module instead of keeping its own copy of factor names, resources, pools or
 retry settings:
@@ -11,18 +11,22 @@ retry settings:
     DAG(..., max_active_runs=profiles.max_active_runs_for(workload),
         default_args=profiles.default_args(workload))  # retries + the workload's pool
 
-A factor or a workload that profiles.json does not list raises UnknownFactorError or
-UnknownWorkloadError, so a typo fails at DAG parse time instead of running on the wrong profile or
-outside its pool.
+Routing needs only the standard library (the sizing doc's forecast code calls is_heavy_factor
+outside Airflow); the `kubernetes` package is imported only where a V1Pod is built.
+
+A factor that profiles.json does not list routes to the normal workload, as the sizing doc's
+`name in HEAVY_FACTORS` does, unless the cluster config says `airflow.unknownFactors: refuse`:
+then it raises UnknownFactorError at DAG parse time. An unknown workload always raises
+UnknownWorkloadError.
 """
 import datetime
 import json
 import pathlib
 
-from kubernetes.client import ApiClient, V1Pod
-
 # the generator writes the contract next to this module under this name (CONTRACT_FILE, lib/airflow/model.ts)
 PROFILES = json.loads(pathlib.Path(__file__).with_name("profiles.json").read_text())
+
+HEAVY_FACTORS = frozenset(PROFILES["heavy_factors"])
 
 
 class UnknownNameError(KeyError):
@@ -33,7 +37,7 @@ class UnknownNameError(KeyError):
 
 
 class UnknownFactorError(UnknownNameError):
-    """A factor that airflow.factors does not list."""
+    """A factor that airflow.factors does not list, with airflow.unknownFactors: refuse."""
 
 
 class UnknownWorkloadError(UnknownNameError):
@@ -44,23 +48,37 @@ class PoolMissingError(RuntimeError):
     """A workload's pool does not exist in Airflow: pools.json was not imported."""
 
 
-def _lookup(section, name, error, field):
+class PreflightError(RuntimeError):
+    """A task's memory estimate is above what its pod may use: refuse before the OOM killer does."""
+
+
+def _known(section):
+    return ", ".join(sorted(PROFILES[section]))
+
+
+def _workload(name):
     try:
-        return PROFILES[section][name]
+        return PROFILES["workloads"][name]
     except KeyError:
-        known = ", ".join(sorted(PROFILES[section]))
-        raise error(
-            f"unknown {section[:-1]} {name!r}: add it to {field} in {PROFILES['generated_from']} "
-            f"and re-run the generator (known: {known})"
+        raise UnknownWorkloadError(
+            f"unknown workload {name!r}: add it to compute.workloads in {PROFILES['generated_from']}, "
+            f"run `npm run synth` and deploy the new profiles.json (known: {_known('workloads')})"
         ) from None
 
 
 def _factor(name):
-    return _lookup("factors", name, UnknownFactorError, "airflow.factors")
-
-
-def _workload(name):
-    return _lookup("workloads", name, UnknownWorkloadError, "compute.workloads")
+    known = PROFILES["factors"].get(name)
+    if known is not None:
+        return known
+    if PROFILES["unknown_factors"] == "normal":
+        workload = PROFILES["factor_workloads"]["normal"]
+        return {"heavy": False, "workload": workload, "profile": _workload(workload)["profile"]}
+    raise UnknownFactorError(
+        f"unknown factor {name!r}: check its spelling against the known factors ({_known('factors')}); "
+        f"if it is new, add it to airflow.factors in {PROFILES['generated_from']} (and to "
+        f"airflow.heavyFactors if it needs the heavy profile), run `npm run synth` and deploy the new "
+        f"profiles.json with the DAG"
+    )
 
 
 # Workloads: FTF normal / heavy, Discovery, WFRB.
@@ -81,6 +99,8 @@ def pod_override_for_workload(workload):
 
     Deserialized from the camelCase dict exactly as Airflow's PodGenerator reads a pod template.
     """
+    from kubernetes.client import ApiClient, V1Pod  # here: routing works without the package
+
     fragment = PROFILES["profiles"][_workload(workload)["profile"]]["pod_override"]
     return ApiClient()._ApiClient__deserialize(fragment, V1Pod)
 
@@ -135,6 +155,34 @@ def default_args(workload):
     }
 
 
+def _preflight(workload):
+    return PROFILES["profiles"][_workload(workload)["profile"]]["preflight"]
+
+
+def memory_limit_bytes_for_workload(workload):
+    """The memory limit of the workload's pod: above it the OOM killer ends the task."""
+    return _preflight(workload)["memory_limit_bytes"]
+
+
+def preflight_memory_threshold_bytes_for_workload(workload):
+    """The largest memory estimate a task of the workload may train with: the lower of a share of
+    the node's memory and a share of the pod's memory limit."""
+    return _preflight(workload)["memory_threshold_bytes"]
+
+
+def check_preflight_for_workload(workload, estimate_bytes):
+    """Raise PreflightError when the estimate exceeds the workload's threshold; else return it."""
+    threshold = preflight_memory_threshold_bytes_for_workload(workload)
+    if estimate_bytes > threshold:
+        p = _preflight(workload)
+        raise PreflightError(
+            f"{workload}: estimated {estimate_bytes} B > {threshold} B allowed (min of "
+            f"{p['memory_fraction']:.0%} of a {p['node_type']} node and {p['limit_fraction']:.0%} of the "
+            f"{_workload(workload)['profile']} profile's {p['memory_limit_bytes']} B limit)"
+        )
+    return threshold
+
+
 # FTF factors: each routes whole to the normal or the heavy workload.
 
 
@@ -168,6 +216,16 @@ def executor_config(factor):
     return executor_config_for_workload(workload_for(factor))
 
 
+def memory_limit_bytes(factor):
+    """The memory limit of the factor's pod."""
+    return memory_limit_bytes_for_workload(workload_for(factor))
+
+
 def preflight_memory_threshold_bytes(factor):
     """A task must refuse to train when its memory estimate exceeds this many bytes."""
-    return PROFILES["profiles"][profile_for(factor)]["preflight"]["memory_threshold_bytes"]
+    return preflight_memory_threshold_bytes_for_workload(workload_for(factor))
+
+
+def check_preflight(factor, estimate_bytes):
+    """Raise PreflightError when the factor's estimate exceeds its threshold; else return the threshold."""
+    return check_preflight_for_workload(workload_for(factor), estimate_bytes)

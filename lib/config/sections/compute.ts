@@ -13,6 +13,13 @@ export const nodeType = z.strictObject({
   note: z.string().optional(),
 });
 
+/** A node taint, as Kubernetes spells it (key, value, effect). */
+export const taint = z.strictObject({
+  key: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]+$/, 'must be a label key such as example.com/dedicated'),
+  value: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'must be a label value'),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
 export const pool = z.strictObject({
   nodeType: z.string(),
   min: z.number().int().nonnegative().describe('Always-on nodes (billed every month).'),
@@ -20,6 +27,7 @@ export const pool = z.strictObject({
   role: z.enum(['platform', 'workload']).describe('platform: long-running platform pods; workload: Airflow worker pods.'),
   scaleUpMinutes: z.number().positive().optional(),
   scaleDownIdleMinutes: z.number().positive().optional(),
+  taints: z.array(taint).default([]).describe('Taints of the pool\'s nodes, set where the pool is managed (Scaleway Kapsule: pool tag `taint=<key>=<value>:<effect>`); the pool\'s pods get the matching tolerations.'),
 });
 
 export const platformWorkload = z.strictObject({
@@ -59,5 +67,6 @@ export const computeFields = {
 
 export type NodeType = z.infer<typeof nodeType>;
 export type Pool = z.infer<typeof pool>;
+export type Taint = z.infer<typeof taint>;
 export type Profile = z.infer<typeof profile>;
 export type Workload = z.infer<typeof workload>;
