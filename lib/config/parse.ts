@@ -76,8 +76,11 @@ export function parseConfig(raw: unknown): Parsed {
  * Validates the text of a cluster file: `yaml` turns it into a raw object (and reports syntax
  * errors), then parseConfig. A text seen before skips both steps.
  */
+/** Where the passing validation of a file's text is remembered (tests corrupt it on purpose). */
+export const textCacheFile = (text: string): string => cacheFile(`text\0${text}`);
+
 export function parseConfigText(text: string, toRaw: (text: string) => unknown): Parsed {
-  const file = cacheFile(`text\0${text}`);
+  const file = textCacheFile(text);
   const known = recallConfig(file);
   if (known) return { config: known };
   const result = parseConfig(toRaw(text));
