@@ -8,7 +8,7 @@ import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { poolsWithRole } from '../../lib/config/compute';
 import { memoryBytes } from '../../lib/config/quantity';
 import { shared } from '../support/env';
-import { airflowFiles, config } from './support';
+import { airflowFiles, config, raw } from './support';
 
 const c = config();
 const compute = c.compute!;
@@ -384,5 +384,39 @@ describe('NetworkPolicies', () => {
       { from: [{ namespaceSelector: {} }], ports: [{ port: e.port, protocol: 'TCP' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': c.monitoring.namespace } } }] },
     ]);
+  });
+});
+
+describe('DAGs delivered in the image', () => {
+  const digest = `sha256:${'b'.repeat(64)}`;
+  const r = raw();
+  r.airflow.image = `${r.airflow.image}@${digest}`;
+  r.airflow.dags = { delivery: 'image' };
+  const out = airflowFiles(r);
+  const v = parse(out.get('values-prod.yaml')!);
+  const pods = profiles.map((p) => parse(out.get(`pod-templates/${p}.yaml`)!));
+
+  it('has no git-sync anywhere: no init container, no dags volume, no dags.gitSync values, no git egress', () => {
+    for (const pod of pods) {
+      expect(pod.spec.initContainers).toBeUndefined();
+      expect(pod.spec.volumes.map((x: any) => x.name)).not.toContain('dags');
+    }
+    expect(v.dags).toBeUndefined();
+    expect(v.images).toBeUndefined();
+    const cnp = parse(out.get('ciliumnetworkpolicy-airflow-worker-fqdn-egress.yaml')!);
+    expect(JSON.stringify(cnp)).not.toContain('github.com');
+  });
+
+  it('pins the executor\'s worker image to the digest (the dynamic pod replaces the template\'s image)', () => {
+    const [repository, tag] = raw().airflow.image.split(':');
+    for (const section of ['kubernetes_executor', 'kubernetes'])
+      expect(v.config[section]).toMatchObject({ worker_container_repository: repository, worker_container_tag: `${tag}@${digest}` });
+    expect(v.defaultAirflowDigest).toBe(digest);
+  });
+
+  it('sizes ephemeral storage without the dags emptyDir', () => {
+    const s = airflow.storage;
+    const expected = memoryBytes(s.tmp) + memoryBytes(s.logs) + memoryBytes(s.containerOverhead);
+    for (const pod of pods) expect(memoryBytes(pod.spec.containers[0].resources.limits['ephemeral-storage'])).toBe(expected);
   });
 });
