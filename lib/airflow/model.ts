@@ -46,6 +46,9 @@ export const POOLS_CONFIGMAP = 'airflow-pools';
 export const POOLS_FILE = 'pools.json';
 export const POOLS_DIR = `${AIRFLOW_HOME}/pools`;
 
+/** The egress endpoints outside the cluster: allowed by name (toFQDNs) or, without one, by CIDR. */
+export const EXTERNAL_ENDPOINTS = ['postgres', 's3', 'exchangeApi'] as const;
+
 /** Label every worker pod carries (pod templates and the chart's workers.labels); NetworkPolicies select it. */
 export const WORKER_LABEL = { key: 'cluster-manifests/pod-role', value: 'airflow-worker' } as const;
 export const PROFILE_LABEL = 'cluster-manifests/airflow-profile';
