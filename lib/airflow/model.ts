@@ -89,14 +89,15 @@ export function ephemeralStorage(a: AirflowConfig): string {
 }
 
 /**
- * A worker's resources: the profile's CPU and memory as written, and ephemeral storage (request =
- * limit, so the kubelet evicts a pod that fills the node's disk before it starves the others).
+ * A worker's resources: the profile's CPU and memory as written, and ephemeral storage: the limit
+ * covers everything the pod may write (the kubelet evicts it past that, before it fills the node's
+ * disk); the request is the smaller share the scheduler reserves (the planner packs by CPU and
+ * memory, and a request of the whole limit would make the node's disk the binding constraint).
  */
 export function resourcesOf(p: Profile, a: AirflowConfig) {
-  const storage = ephemeralStorage(a);
   return {
-    requests: { cpu: p.requests.cpu, memory: p.requests.memory, 'ephemeral-storage': storage },
-    limits: { cpu: p.limits.cpu, memory: p.limits.memory, 'ephemeral-storage': storage },
+    requests: { cpu: p.requests.cpu, memory: p.requests.memory, 'ephemeral-storage': a.storage.request },
+    limits: { cpu: p.limits.cpu, memory: p.limits.memory, 'ephemeral-storage': ephemeralStorage(a) },
   };
 }
 

@@ -4,7 +4,7 @@
 import { Problem, Problems } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
 import { memoryBytes } from '../config/quantity';
-import { chartObjects, EXTERNAL_ENDPOINTS, imageParts, platformPool } from './model';
+import { chartObjects, ephemeralStorage, EXTERNAL_ENDPOINTS, imageParts, platformPool } from './model';
 
 /** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */
 export const FORK_SAFETY: Readonly<Record<string, string>> = { GRPC_ENABLE_FORK_SUPPORT: '1', GRPC_POLL_STRATEGY: 'poll' };
@@ -92,6 +92,10 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
 
   checkDelivery(problems, c);
   checkScheduling(problems, c);
+
+  problems.check(memoryBytes(a.storage.request) <= memoryBytes(ephemeralStorage(a)), 'airflow.storage.request', a.storage.request,
+    `must be at most the ephemeral-storage limit, ${ephemeralStorage(a)} (the disk-backed emptyDirs + containerOverhead)`,
+    `lower airflow.storage.request to ${ephemeralStorage(a)}`);
 
   const smallest = Object.entries(compute.profiles).sort(([, x], [, y]) => memoryBytes(x.limits.memory) - memoryBytes(y.limits.memory))[0];
   if (smallest)

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { airflowCluster, poolTolerations, workerImageConfig, workerServiceAccount } from '../../lib/airflow/model';
+import { airflowCluster, ephemeralStorage, poolTolerations, workerImageConfig, workerServiceAccount } from '../../lib/airflow/model';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { tmpDir } from '../support/clusters';
 import { python } from '../support/env';
@@ -78,8 +78,8 @@ maybe.each(RULES)('worker pods built with Airflow\'s three-step merge (template 
     expect(base.name).toBe('base');
     expect(base.resources.requests).toMatchObject(p.requests);
     expect(base.resources.limits).toMatchObject(p.limits);
-    expect(base.resources.requests['ephemeral-storage']).toBeDefined();
-    expect(base.resources.limits['ephemeral-storage']).toBe(base.resources.requests['ephemeral-storage']);
+    expect(base.resources.requests['ephemeral-storage']).toBe(airflow.storage.request);
+    expect(base.resources.limits['ephemeral-storage']).toBe(ephemeralStorage(airflow));
   });
 
   each('the fork-safety env exactly once, beside the executor\'s own variable, no name twice', (b) => {
