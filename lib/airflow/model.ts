@@ -49,7 +49,7 @@ export const POOLS_DIR = `${AIRFLOW_HOME}/pools`;
 /** The egress endpoints outside the cluster: allowed by name (toFQDNs) or, without one, by CIDR. */
 export const EXTERNAL_ENDPOINTS = ['postgres', 's3', 'exchangeApi'] as const;
 
-/** Label every worker pod carries (pod templates and the chart's workers.labels); NetworkPolicies select it. */
+/** Label every worker pod carries (the pod templates); the NetworkPolicies and the CiliumNetworkPolicy select it. */
 export const WORKER_LABEL = { key: 'cluster-manifests/pod-role', value: 'airflow-worker' } as const;
 export const PROFILE_LABEL = 'cluster-manifests/airflow-profile';
 
@@ -148,7 +148,7 @@ export function exclusiveWith(c: AirflowCluster, workload: string): string[] {
   return Object.keys(c.compute.workloads).filter((w) => w !== workload && exclusive(group, podGroup(c.compute, w))).sort();
 }
 
-/** The profile of the normal factor workload: the executor's default pod and the chart's workers.*. */
+/** The profile of the normal factor workload: its template is the executor's default pod_template_file. */
 export const defaultProfile = (c: AirflowCluster): string => profileForWorkload(c, c.airflow.factorWorkloads.normal);
 
 /**
