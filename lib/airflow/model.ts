@@ -46,7 +46,10 @@ export const POOLS_CONFIGMAP = 'airflow-pools';
 export const POOLS_FILE = 'pools.json';
 export const POOLS_DIR = `${AIRFLOW_HOME}/pools`;
 
-/** Label every worker pod carries (pod templates and the chart's workers.labels); NetworkPolicies select it. */
+/** The egress endpoints outside the cluster: allowed by name (toFQDNs) or, without one, by CIDR. */
+export const EXTERNAL_ENDPOINTS = ['postgres', 's3', 'exchangeApi'] as const;
+
+/** Label every worker pod carries (the pod templates); the NetworkPolicies and the CiliumNetworkPolicy select it. */
 export const WORKER_LABEL = { key: 'cluster-manifests/pod-role', value: 'airflow-worker' } as const;
 export const PROFILE_LABEL = 'cluster-manifests/airflow-profile';
 
@@ -86,14 +89,15 @@ export function ephemeralStorage(a: AirflowConfig): string {
 }
 
 /**
- * A worker's resources: the profile's CPU and memory as written, and ephemeral storage (request =
- * limit, so the kubelet evicts a pod that fills the node's disk before it starves the others).
+ * A worker's resources: the profile's CPU and memory as written, and ephemeral storage: the limit
+ * covers everything the pod may write (the kubelet evicts it past that, before it fills the node's
+ * disk); the request is the smaller share the scheduler reserves (the planner packs by CPU and
+ * memory, and a request of the whole limit would make the node's disk the binding constraint).
  */
 export function resourcesOf(p: Profile, a: AirflowConfig) {
-  const storage = ephemeralStorage(a);
   return {
-    requests: { cpu: p.requests.cpu, memory: p.requests.memory, 'ephemeral-storage': storage },
-    limits: { cpu: p.limits.cpu, memory: p.limits.memory, 'ephemeral-storage': storage },
+    requests: { cpu: p.requests.cpu, memory: p.requests.memory, 'ephemeral-storage': a.storage.request },
+    limits: { cpu: p.limits.cpu, memory: p.limits.memory, 'ephemeral-storage': ephemeralStorage(a) },
   };
 }
 
@@ -144,7 +148,7 @@ export function exclusiveWith(c: AirflowCluster, workload: string): string[] {
   return Object.keys(c.compute.workloads).filter((w) => w !== workload && exclusive(group, podGroup(c.compute, w))).sort();
 }
 
-/** The profile of the normal factor workload: the executor's default pod and the chart's workers.*. */
+/** The profile of the normal factor workload: its template is the executor's default pod_template_file. */
 export const defaultProfile = (c: AirflowCluster): string => profileForWorkload(c, c.airflow.factorWorkloads.normal);
 
 /**

@@ -15,7 +15,7 @@ import {
 } from '../../imports/cilium-networkpolicies-cilium.io';
 import type { AirflowConfig } from '../config/sections/airflow';
 import { ComponentChart, meta } from '../platform/chart';
-import { AirflowCluster, WORKER_LABEL } from './model';
+import { AirflowCluster, EXTERNAL_ENDPOINTS, WORKER_LABEL } from './model';
 
 type Endpoints = AirflowConfig['egress'];
 type InCluster = Endpoints['mlflow'];
@@ -30,7 +30,6 @@ const IN_CLUSTER = ['mlflow', 'redis', 'statsd'] as const;
 /** Endpoints that also get a policy on their side admitting workers on the endpoint port only
  *  (none for statsd: nothing isolates the chart's statsd pods, the workers' egress rule suffices). */
 const PLATFORM_SIDE = ['mlflow', 'redis'] as const;
-export const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
 
 /** A named external peer of the workers: the config's external endpoints with hosts, and the git host. */
 export interface NamedPeer {
@@ -40,7 +39,7 @@ export interface NamedPeer {
 }
 
 export function namedPeers(a: AirflowConfig): NamedPeer[] {
-  const peers: NamedPeer[] = EXTERNAL.filter((k) => a.egress[k].hosts.length > 0)
+  const peers: NamedPeer[] = EXTERNAL_ENDPOINTS.filter((k) => a.egress[k].hosts.length > 0)
     .map((k) => ({ id: k, hosts: a.egress[k].hosts, port: a.egress[k].port }));
   const git = a.dags.delivery === 'gitSync' ? a.dags.gitSync : undefined;
   // git-sync clones over HTTPS in the worker's init container
@@ -55,7 +54,7 @@ function inClusterPeer(e: InCluster) {
 /** One egress rule per endpoint, so a reviewer reads the allow-list straight from the manifest. */
 function egressRules(e: Endpoints): k8s.NetworkPolicyEgressRule[] {
   const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: onPort(e[k].port, e[k].protocol) }));
-  const byAddress = EXTERNAL.filter((k) => e[k].cidrs.length > 0)
+  const byAddress = EXTERNAL_ENDPOINTS.filter((k) => e[k].cidrs.length > 0)
     .map((k) => ({ to: e[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(e[k].port) }));
   return [...inCluster, ...byAddress];
 }

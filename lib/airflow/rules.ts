@@ -4,7 +4,7 @@
 import { Problem, Problems } from '../config/errors';
 import type { ClusterConfig } from '../config/schema';
 import { memoryBytes } from '../config/quantity';
-import { chartObjects, imageParts, platformPool } from './model';
+import { chartObjects, ephemeralStorage, EXTERNAL_ENDPOINTS, imageParts, platformPool } from './model';
 
 /** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */
 export const FORK_SAFETY: Readonly<Record<string, string>> = { GRPC_ENABLE_FORK_SUPPORT: '1', GRPC_POLL_STRATEGY: 'poll' };
@@ -14,8 +14,6 @@ export const SUPPORTED_AIRFLOW_MAJOR = '2';
 
 /** Shortest CIDR prefix an egress entry may have: a wider range would defeat the allow-list. */
 export const MIN_CIDR_PREFIX = 8;
-
-const EXTERNAL = ['postgres', 's3', 'exchangeApi'] as const;
 
 const sameMap = (x: Record<string, string>, y: Record<string, string>): boolean =>
   Object.keys(x).length === Object.keys(y).length && Object.entries(y).every(([k, v]) => x[k] === v);
@@ -65,7 +63,7 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
     `must be <= airflow.retry.maxRetryDelaySeconds (${r.maxRetryDelaySeconds}): the cap would cut even the first retry's delay`,
     `lower retryDelaySeconds to ${r.maxRetryDelaySeconds} or raise maxRetryDelaySeconds to ${r.retryDelaySeconds}`);
 
-  for (const k of EXTERNAL) {
+  for (const k of EXTERNAL_ENDPOINTS) {
     const e = a.egress[k];
     if (e.hosts.length > 0 && e.cidrs.length > 0)
       problems.add(`airflow.egress.${k}.cidrs`, e.cidrs,
@@ -94,6 +92,10 @@ export function checkAirflow(c: ClusterConfig): Problem[] {
 
   checkDelivery(problems, c);
   checkScheduling(problems, c);
+
+  problems.check(memoryBytes(a.storage.request) <= memoryBytes(ephemeralStorage(a)), 'airflow.storage.request', a.storage.request,
+    `must be at most the ephemeral-storage limit, ${ephemeralStorage(a)} (the disk-backed emptyDirs + containerOverhead)`,
+    `lower airflow.storage.request to ${ephemeralStorage(a)}`);
 
   const smallest = Object.entries(compute.profiles).sort(([, x], [, y]) => memoryBytes(x.limits.memory) - memoryBytes(y.limits.memory))[0];
   if (smallest)

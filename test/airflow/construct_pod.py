@@ -1,8 +1,8 @@
 """Builds worker pods the way Airflow 2.10's KubernetesExecutor does, and prints them as JSON.
 
-Airflow itself is not installed here, so this follows, step by step, the algorithm of the
-apache-airflow-providers-cncf-kubernetes release that Airflow 2.10's constraints pin (10.1.x),
-module airflow/providers/cncf/kubernetes/pod_generator.py:
+Airflow itself is not installed here, so this follows, step by step, the algorithm of
+apache-airflow-providers-cncf-kubernetes, module airflow/providers/cncf/kubernetes/pod_generator.py
+(the 10.x releases Airflow 2.10 runs with; its 2.10.5 constraints pin 10.1.0):
 
 - PodGenerator.deserialize_model_file: yaml.safe_load, then the Kubernetes client's model
   deserializer into V1Pod (here: ApiClient()._ApiClient__deserialize_model, as upstream);
@@ -18,11 +18,12 @@ module airflow/providers/cncf/kubernetes/pod_generator.py:
   appended (base first), then merge_objects;
 - merge_objects: dicts are updated (client wins); for objects, a base attribute is copied onto the
   client only when the client's is falsy AND the base's is truthy (`if not client and base_val`):
-  a `false`, 0, "" or [] in the base never survives. (Provider 10.5, for Airflow 3, changed the
-  second test to `is not None`; Airflow 2.10 does not get it.)
+  a `false`, 0, "" or [] in the base never survives. Provider 10.5.0 (apache/airflow#50800,
+  May 2025) changed the second test to `base_val is not None`; both rules are modelled
+  (argv[1]: "truthy" or "not-none"), and the generated pods must be right under either.
 - extend_object_field: base list + client list, either may be None.
 
-argv: the kube image, then a JSON list of jobs {"template": path, "override": camelCase dict or
+argv: the merge rule, the kube image, then a JSON list of jobs {"template": path, "override": camelCase dict or
 null}. Prints, per job, the final pod serialized (camelCase) plus the same for a template that
 says automountServiceAccountToken: false, to show what the rule does with it.
 """
@@ -41,6 +42,9 @@ def deserialize(data):
     return api._ApiClient__deserialize_model(data, k8s.V1Pod)
 
 
+RULE = sys.argv[1]
+
+
 def merge_objects(base, client):
     if not base:
         return client
@@ -53,7 +57,8 @@ def merge_objects(base, client):
         return merged
     for key in base.to_dict():
         base_val = getattr(base, key, None)
-        if not getattr(client, key, None) and base_val:  # the truthiness rule
+        keep = base_val if RULE == "truthy" else base_val is not None
+        if not getattr(client, key, None) and keep:
             setattr(out, key, base_val)
     return out
 
@@ -151,7 +156,7 @@ def construct_pod(template, override, kube_image):
     return functools.reduce(reconcile_pods, pods)
 
 
-kube_image, jobs = sys.argv[1], json.loads(sys.argv[2])
+kube_image, jobs = sys.argv[2], json.loads(sys.argv[3])
 out = []
 for job in jobs:
     with open(job["template"]) as f:

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { airflowCluster, poolTolerations, workerImageConfig, workerServiceAccount } from '../../lib/airflow/model';
+import { airflowCluster, ephemeralStorage, poolTolerations, workerImageConfig, workerServiceAccount } from '../../lib/airflow/model';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { tmpDir } from '../support/clusters';
 import { python } from '../support/env';
@@ -24,7 +24,10 @@ const profiles = Object.keys(compute.profiles);
 const normalProfile = compute.workloads[airflow.factorWorkloads.normal].profile;
 const serviceAccount = parse(files.get(`serviceaccount-${workerServiceAccount(airflow)}.yaml`)!);
 
-maybe('worker pods built with Airflow\'s three-step merge (template -> executor pod -> pod_override)', () => {
+/** merge_objects' rule for a base value: truthy (provider < 10.5, what Airflow 2.10 pins) or not None (>= 10.5). */
+const RULES = ['truthy', 'not-none'] as const;
+
+maybe.each(RULES)('worker pods built with Airflow\'s three-step merge (template -> executor pod -> pod_override), rule %s', (rule) => {
   const dir = tmpDir('airflow-merge');
   const templatePath = (p: string) => path.join(dir, `${p}.yaml`);
   for (const p of profiles) fs.writeFileSync(templatePath(p), files.get(`pod-templates/${p}.yaml`)!);
@@ -38,7 +41,7 @@ maybe('worker pods built with Airflow\'s three-step merge (template -> executor 
   ]);
   let built: { profile: string; how: string; pod: any; templateAutomountFalse: unknown }[] = [];
   beforeAll(() => {
-    const out = runPython(py!, 'construct_pod.py', [kubeImage, JSON.stringify(jobs)]);
+    const out = runPython(py!, 'construct_pod.py', [rule, kubeImage, JSON.stringify(jobs)]);
     built = out.map((o: any, i: number) => ({ profile: profiles[Math.floor(i / 2)], how: i % 2 ? 'pod_template_file' : 'pod_override', ...o }));
   });
   const each = (name: string, check: (b: (typeof built)[number]) => void) =>
@@ -65,8 +68,8 @@ maybe('worker pods built with Airflow\'s three-step merge (template -> executor 
     expect(serviceAccount.automountServiceAccountToken).toBe(false);
   });
 
-  each('the merge drops a template\'s automountServiceAccountToken: false (why it lives on the ServiceAccount)', (b) => {
-    expect(b.templateAutomountFalse).toBeNull(); // absent from the created pod
+  each('a template\'s automountServiceAccountToken: false is dropped under the truthy rule (why it lives on the ServiceAccount)', (b) => {
+    expect(b.templateAutomountFalse).toBe(rule === 'truthy' ? null : false); // null: absent from the created pod
   });
 
   each('the profile\'s resources, ephemeral storage included', (b) => {
@@ -75,8 +78,8 @@ maybe('worker pods built with Airflow\'s three-step merge (template -> executor 
     expect(base.name).toBe('base');
     expect(base.resources.requests).toMatchObject(p.requests);
     expect(base.resources.limits).toMatchObject(p.limits);
-    expect(base.resources.requests['ephemeral-storage']).toBeDefined();
-    expect(base.resources.limits['ephemeral-storage']).toBe(base.resources.requests['ephemeral-storage']);
+    expect(base.resources.requests['ephemeral-storage']).toBe(airflow.storage.request);
+    expect(base.resources.limits['ephemeral-storage']).toBe(ephemeralStorage(airflow));
   });
 
   each('the fork-safety env exactly once, beside the executor\'s own variable, no name twice', (b) => {

@@ -8,7 +8,7 @@ import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { poolsWithRole } from '../../lib/config/compute';
 import { memoryBytes } from '../../lib/config/quantity';
 import { shared } from '../support/env';
-import { airflowFiles, config } from './support';
+import { airflowFiles, config, raw } from './support';
 
 const c = config();
 const compute = c.compute!;
@@ -83,13 +83,14 @@ describe('pod templates', () => {
     expect(pod.spec.automountServiceAccountToken).toBeUndefined(); // the merge would drop it: see merge.test.ts
   });
 
-  it.each(profiles)('%s: ephemeral storage = the disk-backed emptyDirs at their sizeLimit + the container overhead', (profile) => {
+  it.each(profiles)('%s: ephemeral-storage limit = the disk-backed emptyDirs at their sizeLimit + the container overhead', (profile) => {
     const pod = template(profile);
     const disk = pod.spec.volumes.filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory').map((v: any) => memoryBytes(v.emptyDir.sizeLimit));
     const expected = disk.reduce((x: number, y: number) => x + y, 0) + memoryBytes(airflow.storage.containerOverhead);
     const { requests, limits } = pod.spec.containers[0].resources;
-    expect(memoryBytes(requests['ephemeral-storage'])).toBe(expected);
-    expect(limits['ephemeral-storage']).toBe(requests['ephemeral-storage']);
+    expect(memoryBytes(limits['ephemeral-storage'])).toBe(expected);
+    expect(requests['ephemeral-storage']).toBe(airflow.storage.request);
+    expect(memoryBytes(requests['ephemeral-storage'])).toBeLessThanOrEqual(expected);
   });
 
   it('the worker ServiceAccount mounts no token and is bound to nothing; the PriorityClass never preempts', () => {
@@ -384,5 +385,39 @@ describe('NetworkPolicies', () => {
       { from: [{ namespaceSelector: {} }], ports: [{ port: e.port, protocol: 'TCP' }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': c.monitoring.namespace } } }] },
     ]);
+  });
+});
+
+describe('DAGs delivered in the image', () => {
+  const digest = `sha256:${'b'.repeat(64)}`;
+  const r = raw();
+  r.airflow.image = `${r.airflow.image}@${digest}`;
+  r.airflow.dags = { delivery: 'image' };
+  const out = airflowFiles(r);
+  const v = parse(out.get('values-prod.yaml')!);
+  const pods = profiles.map((p) => parse(out.get(`pod-templates/${p}.yaml`)!));
+
+  it('has no git-sync anywhere: no init container, no dags volume, no dags.gitSync values, no git egress', () => {
+    for (const pod of pods) {
+      expect(pod.spec.initContainers).toBeUndefined();
+      expect(pod.spec.volumes.map((x: any) => x.name)).not.toContain('dags');
+    }
+    expect(v.dags).toBeUndefined();
+    expect(v.images).toBeUndefined();
+    const cnp = parse(out.get('ciliumnetworkpolicy-airflow-worker-fqdn-egress.yaml')!);
+    expect(JSON.stringify(cnp)).not.toContain('github.com');
+  });
+
+  it('pins the executor\'s worker image to the digest (the dynamic pod replaces the template\'s image)', () => {
+    const [repository, tag] = raw().airflow.image.split(':');
+    for (const section of ['kubernetes_executor', 'kubernetes'])
+      expect(v.config[section]).toMatchObject({ worker_container_repository: repository, worker_container_tag: `${tag}@${digest}` });
+    expect(v.defaultAirflowDigest).toBe(digest);
+  });
+
+  it('sizes ephemeral storage without the dags emptyDir', () => {
+    const s = airflow.storage;
+    const expected = memoryBytes(s.tmp) + memoryBytes(s.logs) + memoryBytes(s.containerOverhead);
+    for (const pod of pods) expect(memoryBytes(pod.spec.containers[0].resources.limits['ephemeral-storage'])).toBe(expected);
   });
 });

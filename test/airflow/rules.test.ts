@@ -260,6 +260,15 @@ describe('airflow rules', () => {
       expect(loadProblems(r)).toContainEqual(expect.stringContaining('airflow.scheduling.priorityClassValue = -10'));
     });
 
+    it('refuses an ephemeral-storage request above the limit the emptyDirs add up to', () => {
+      const r = raw();
+      const s = r.airflow.storage;
+      const limit = memoryBytes(s.tmp) + memoryBytes(s.logs) + memoryBytes(s.dags) + memoryBytes(s.containerOverhead);
+      s.request = formatMemory(limit + GiB);
+      expect(problems(r)).toContainEqual(expect.stringContaining(
+        `airflow.storage.request = "${s.request}": must be at most the ephemeral-storage limit, ${formatMemory(limit)}`));
+    });
+
     it('refuses a /dev/shm as large as a profile\'s memory limit (it is memory)', () => {
       const r = raw();
       r.airflow.storage.shm = r.compute.profiles.light.limits.memory;

@@ -82,11 +82,12 @@ export const airflowSection = z.strictObject({
       .describe('Priority of worker pods (PriorityClass, preemptionPolicy Never). Above -10: the cluster autoscaler ignores lower pods for scale-up.'),
   }),
   storage: z.strictObject({
-    tmp: memoryQuantity.default('20Gi').describe('sizeLimit of the /tmp emptyDir (scratch, caches: HOME and XDG dirs live there).'),
+    tmp: memoryQuantity.default('10Gi').describe('sizeLimit of the /tmp emptyDir (scratch, caches: HOME and XDG dirs live there).'),
     logs: memoryQuantity.default('1Gi').describe('sizeLimit of the task log emptyDir (shipped to S3 at the end).'),
     dags: memoryQuantity.default('1Gi').describe('sizeLimit of the git-sync dags emptyDir.'),
     shm: memoryQuantity.default('2Gi').describe('sizeLimit of the memory-backed /dev/shm (joblib/loky); counts against the memory limit.'),
-    containerOverhead: memoryQuantity.default('1Gi').describe('Container logs and writable layer, on top of the emptyDirs, in the ephemeral-storage request and limit.'),
+    containerOverhead: memoryQuantity.default('1Gi').describe('Container logs and writable layer, on top of the emptyDirs, in the ephemeral-storage limit.'),
+    request: memoryQuantity.default('1Gi').describe('ephemeral-storage request: the disk the scheduler reserves per pod. The limit (the disk-backed emptyDirs at their sizeLimit + containerOverhead) is what evicts a pod; requesting all of it would keep pods off a node whose disk is smaller than pods x limit.'),
   }).prefault({}).describe('Ephemeral storage of worker pods.'),
   egress: z.strictObject({
     dns: z.strictObject({ namespace: z.string(), podLabels: z.record(z.string(), z.string()), port }),
