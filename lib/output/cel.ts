@@ -6,8 +6,11 @@
 // reaches (list items, map values), only when that node is present; schema defaults are applied
 // first; `integer` fields are CEL ints, `number` fields doubles; transition rules (those reading
 // `oldSelf`) run only on update and so not here. Functions: CEL's standard library, the strings
-// extension (split, ...) and the Kubernetes regex library (find, findAll); matching uses RE2
-// syntax (the pattern must compile as RE2) with JavaScript's engine, which agrees on these patterns.
+// extension (split, ...) and the Kubernetes regex library (find, findAll). `matches` runs RE2
+// itself; `find`/`findAll` check the pattern compiles as RE2, then match with JavaScript's engine,
+// which agrees on the patterns the imported CRDs use. An RE2-only construct (inline flags such as
+// `(?i)`, `\z`, `(?P<name>...)`) fails closed: "could not be evaluated", never a silent pass. Not
+// provided (no imported rule uses them): the quantity, URL, IP/CIDR and lists libraries.
 import { celEnv, celMethod, CelScalar, isCelError, listType, plan, parse, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
