@@ -78,6 +78,10 @@ export function helmValues(c: AirflowCluster) {
         max_task_retry_delay: a.retry.maxRetryDelaySeconds,
       },
       logging: { worker_log_server_port: a.workerLogServerPort },
+      // InfluxDB-style tags on every metric (Airflow >= 2.6), which the StatsD exporter turns into
+      // labels: ti.finish then carries dag_id, task_id and state, ti_failures dag_id and task_id
+      // (the TaskRetried alert reads both).
+      metrics: { statsd_influxdb_enabled: 'True' },
       // the default worker pod is the generated template of the normal factor profile; both section
       // names, since the chart's defaults set both and Airflow < 2.5 reads [kubernetes]
       kubernetes_executor: { pod_template_file: defaultTemplatePath(c) },
