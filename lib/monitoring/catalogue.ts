@@ -41,7 +41,7 @@ export function specsFor(catalogues: Catalogue[], c: ClusterConfig): [Catalogue,
       .map(([name, spec]): [Catalogue, AlertName, AlertSpec] => [cat, name, spec]));
 }
 
-export const readsOf = (name: AlertName, spec: AlertSpec): string[] => [`monitoring.thresholds.${name}`, ...spec.reads];
+export const readsOf = (name: AlertName, spec: AlertSpec): string[] => [`monitoring.thresholds.${name}`, 'monitoring.routing', ...spec.reads];
 
 export function checkCatalogues(catalogues: Catalogue[], c: ClusterConfig): Problem[] {
   const problems: Problem[] = [];
@@ -56,8 +56,8 @@ export function checkCatalogues(catalogues: Catalogue[], c: ClusterConfig): Prob
     problems.push({ cluster: c.name, path, value: undefined, rule: `required by the alert${names.length > 1 ? 's' : ''} ${names.join(', ')} this cluster gets` });
   for (const cat of catalogues.filter((x) => x.enabled(c))) problems.push(...(cat.check?.(c) ?? []));
   const names = new Set(specs.map(([, name]) => name));
-  const { teams, severities } = c.monitoring.routing;
-  for (const [field, map] of [['teams', teams], ['severities', severities]] as const) {
+  const overrides: [string, Record<string, string>][] = [['teams', c.monitoring.routing?.teams ?? {}], ['severities', c.monitoring.routing?.severities ?? {}]];
+  for (const [field, map] of overrides) {
     for (const name of Object.keys(map).filter((n) => !names.has(n as AlertName)))
       problems.push({ cluster: c.name, path: `monitoring.routing.${field}.${name}`, value: map[name], rule: `${name} is not an alert this cluster gets`, fix: `one of ${[...names].join(', ')}` });
   }

@@ -32,17 +32,17 @@ function byGroup(alerts: Alert[]): [string, Alert[]][] {
  * which only Grafana can evaluate.
  */
 export const notifierOf = (c: ClusterConfig, a: Alert): 'prometheus' | 'grafana' =>
-  a.signal.kind === 'sql' ? 'grafana' : c.monitoring.routing.notifier;
+  a.signal.kind === 'sql' ? 'grafana' : c.monitoring.routing!.notifier;
 
 /** Routing labels: severity and team (config overrides first), the cluster, and who notifies. */
 export function labelsOf(c: ClusterConfig, a: Alert): Record<string, string> {
-  const r = c.monitoring.routing;
+  const r = c.monitoring.routing!;
   return { severity: r.severities[a.name] ?? a.severity, team: r.teams[a.name] ?? r.team, cluster: c.name, notifier: notifierOf(c, a) };
 }
 
 /** The alert's section of the generated runbooks.md (GitHub's anchor of a `## <name>` heading). */
 export const runbookUrl = (c: ClusterConfig, a: Alert): string =>
-  `${c.monitoring.routing.runbookBaseUrl}/${c.name}/monitoring/${RUNBOOKS_FILE}#${a.name.toLowerCase()}`;
+  `${c.monitoring.routing!.runbookBaseUrl}/${c.name}/monitoring/${RUNBOOKS_FILE}#${a.name.toLowerCase()}`;
 
 export const RUNBOOKS_FILE = 'runbooks.md';
 

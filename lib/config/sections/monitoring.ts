@@ -43,7 +43,7 @@ export const monitoringSection = z.strictObject({
     teams: z.record(z.string(), expanded).default({}).describe('`team` per alert name, overriding `team`.'),
     severities: z.record(z.string(), z.enum(SEVERITIES)).default({}).describe('`severity` per alert name, overriding the catalogue\'s.'),
     runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s$]+[^/]$/, 'must be an http(s) URL without a trailing slash (and no $)').describe('Where dist/ is browsable: runbook_url = <this>/<cluster>/monitoring/runbooks.md#<alert name in lower case>.'),
-  }).describe('Routing labels and runbooks of every alert.'),
+  }).optional().describe('Routing labels and runbooks of every alert (needed by every cluster that gets alerts).'),
   rateWindow: duration.describe('Range of rate() over counters such as container CPU seconds; also the Grafana query window.'),
   escapeForHelm: z.boolean().default(false).describe('Escape template braces so the files survive being fed through Helm (README, \'Template braces and Helm\').'),
   jobs: z
