@@ -16,6 +16,8 @@ export interface AlertSpec {
   enabled?: (c: ClusterConfig) => boolean;
   /** One rule, or one per source (each with its own `key`). */
   build: (c: ClusterConfig) => AlertBody | AlertBody[];
+  /** The keys of the rules `build` returns, when it returns several (known before building). */
+  keys?: (c: ClusterConfig) => (string | undefined)[];
 }
 
 export interface Catalogue {
@@ -61,17 +63,18 @@ export function checkCatalogues(catalogues: Catalogue[], c: ClusterConfig): Prob
     for (const name of Object.keys(map).filter((n) => !names.has(n as AlertName)))
       problems.push({ cluster: c.name, path: `monitoring.routing.${field}.${name}`, value: map[name], rule: `${name} is not an alert this cluster gets`, fix: `one of ${[...names].join(', ')}` });
   }
-  if (problems.length > 0) return problems;
-  // uids are checked on the built rules (sources add a key to theirs): cut to 40 characters, two
-  // rules could end up with one uid
+  // uids are cut to 40 characters: two rules could end up with one (checked without building, as
+  // other components' rules, which building relies on, are checked alongside)
   const seen = new Map<string, string>();
-  for (const a of buildAlerts(catalogues, c)) {
-    const uid = ruleUid(c.name, a.name, a.key);
-    const rule = a.key ? `${a.name} (${a.key})` : a.name;
-    const other = seen.get(uid);
-    if (other !== undefined)
-      problems.push({ cluster: c.name, path: 'name', value: c.name, rule: `the Grafana rules ${other} and ${rule} get the same uid ${uid} (uids are cut to ${MAX_UID} characters)`, fix: 'use a shorter cluster name, or shorter monitoring.runDurationSources names' });
-    seen.set(uid, rule);
+  for (const [, name, spec] of specs) {
+    for (const key of spec.keys?.(c) ?? [undefined]) {
+      const uid = ruleUid(c.name, name, key);
+      const rule = key ? `${name} (${key})` : name;
+      const other = seen.get(uid);
+      if (other !== undefined)
+        problems.push({ cluster: c.name, path: 'name', value: c.name, rule: `the Grafana rules ${other} and ${rule} get the same uid ${uid} (uids are cut to ${MAX_UID} characters)`, fix: 'use a shorter cluster name, or shorter monitoring.runDurationSources names' });
+      seen.set(uid, rule);
+    }
   }
   return problems;
 }

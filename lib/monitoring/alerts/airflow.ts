@@ -142,6 +142,7 @@ export const airflowAlerts: Catalogue = {
     },
     RunDurationHigh: {
       reads: ['monitoring.grafana.datasources.postgres', 'monitoring.runDurationDags', 'compute.workloads'],
+      keys: (c) => [undefined, ...Object.keys(c.monitoring.runDurationSources)],
       build: (c) => {
         const { factor } = c.monitoring.thresholds.RunDurationHigh!;
         const postgres = c.monitoring.grafana.datasources.postgres!;

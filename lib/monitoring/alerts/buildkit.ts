@@ -121,7 +121,8 @@ export const buildkitAlerts: Catalogue = {
     KedaScaledObjectErrors: { reads: ['monitoring.jobs.keda'], build: (c) => kedaErrors(c, 'KedaScaledObjectErrors') },
     KedaFallbackActive: {
       reads: ['monitoring.jobs.keda', 'buildkit.autoscaling.fallbackFailureThreshold'],
-      enabled: (c) => withFallback(c).length > 0,
+      // read from the config, not fleet(): enabled() is asked before the buildkit rules are checked
+      enabled: (c) => autoscaled(c) && c.buildkit!.architectures.some((a) => a.replicas !== undefined),
       build: (c) => kedaErrors(c, 'KedaFallbackActive'),
     },
     BuildkitQueueBacklog: {

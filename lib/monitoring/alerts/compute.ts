@@ -31,8 +31,8 @@ function poolNodes(c: ClusterConfig, offset = ''): string {
 export const labelledNodes = (c: ClusterConfig): string =>
   `kube_node_labels${selector(jobs(c).kubeStateMetrics!, `${ksmLabel(c.compute!.poolLabel)}=~".+"`)}`;
 
-/** Nodes of the compute pool, 0 when it has none. */
-const poolCount = (c: ClusterConfig, offset = ''): string => `(count(${poolNodes(c, offset)}) or vector(0))`;
+/** Nodes of the compute pool, 0 when it has none; each node once, even while two kube-state-metrics pods export it. */
+const poolCount = (c: ClusterConfig, offset = ''): string => `(count(count by (node) (${poolNodes(c, offset)})) or vector(0))`;
 
 /** The minutes ComputeScaleUpSlow waits for a node: the pool's scale-up time x scaleUpFactor. */
 export function scaleUpStallMinutes(c: ClusterConfig): number {
@@ -44,12 +44,17 @@ export function scaleUpStallMinutes(c: ClusterConfig): number {
  * ComputeBudgetBurn's numbers, from the capacity plan's own functions: the compute pool's hourly
  * price, and the budget left once the plan's permanent and fixed lines are paid.
  */
+const budgets = new WeakMap<ClusterConfig, { eurPerNodeHour: number; variableEur: number; fixedEur: number }>();
 export function computeBudget(c: ClusterConfig): { eurPerNodeHour: number; variableEur: number; fixedEur: number } {
+  const known = budgets.get(c);
+  if (known) return known;
   const pc = planCluster(c);
   const [name] = workloadPool(c.compute!);
   const month = plan(pc).months[0];
   const fixedEur = month ? month.lines.filter((l) => l.kind !== 'scenario').reduce((s, l) => s + l.eur, 0) : 0;
-  return { eurPerNodeHour: planPool(pc.compute, name).eurPerHour, fixedEur, variableEur: pc.capacity.budgetEurPerMonth - fixedEur };
+  const budget = { eurPerNodeHour: planPool(pc.compute, name).eurPerHour, fixedEur, variableEur: pc.capacity.budgetEurPerMonth - fixedEur };
+  budgets.set(c, budget); // the plan is not cheap, and the guards ask for the alerts again
+  return budget;
 }
 
 const KSM: Need = { input: 'kube-state-metrics (monitoring.jobs.kubeStateMetrics)', guard: 'KubeStateMetricsDown' };
@@ -60,11 +65,14 @@ const POOL_LABEL = (c: ClusterConfig): Need => ({
   guard: 'PoolLabelNotExported',
 });
 
-/** usage / limit per container, for one resource. */
+/**
+ * usage / limit per container, for one resource. A container has one limit per resource: `max`,
+ * not `sum`, so the two kube-state-metrics pods of a rollout, exporting it twice, do not halve
+ * the ratio.
+ */
 function nearLimit(c: ClusterConfig, usage: string, resource: 'cpu' | 'memory'): string {
-  const by = 'sum by (namespace, pod, container)';
   const limits = `kube_pod_container_resource_limits${selector({ ...jobs(c).kubeStateMetrics!, resource })}`;
-  return `${by} (${usage})\n/\n${by} (${limits})`;
+  return `sum by (namespace, pod, container) (${usage})\n/\nmax by (namespace, pod, container) (${limits})`;
 }
 
 const CONTAINER_READS = ['monitoring.jobs.cadvisor', 'monitoring.jobs.kubeStateMetrics'];
@@ -172,7 +180,7 @@ export const computeAlerts: Catalogue = {
           description:
             `The pod has been Pending for ${hold}: no node fits its requests, a nodeSelector or taint rules every node out, or its image cannot be pulled. ` +
             'First check: its events (kubectl describe pod -n {{ $labels.namespace }} {{ $labels.pod }}: FailedScheduling, ErrImagePull); for workload pods, also ComputeScaleUpSlow.',
-          signal: { kind: 'promql', expr: `sum by (namespace, pod) (kube_pod_status_phase${selector({ ...jobs(c).kubeStateMetrics!, phase: 'Pending' })})` },
+          signal: { kind: 'promql', expr: `max by (namespace, pod) (kube_pod_status_phase${selector({ ...jobs(c).kubeStateMetrics!, phase: 'Pending' })})` },
           comparison: '>',
           threshold: 0,
           for: hold,

@@ -15,7 +15,10 @@ const SIGNALS: Catalogue[] = [computeAlerts, airflowAlerts, buildkitAlerts];
  * so an alert that cannot be built yet (a field it reads is missing, a rule of its catalogue is
  * broken: both reported by the check) names no guard until it can.
  */
+const guardsOf = new WeakMap<ClusterConfig, Set<AlertName>>();
 function neededGuards(c: ClusterConfig): Set<AlertName> {
+  const known = guardsOf.get(c);
+  if (known) return known;
   const guards = new Set<AlertName>();
   for (const [cat, name, spec] of specsFor(SIGNALS, c)) {
     if (readsOf(name, spec).some((p) => valueAt(c, p) === undefined)) continue;
@@ -27,6 +30,7 @@ function neededGuards(c: ClusterConfig): Set<AlertName> {
     }
     for (const a of built) for (const n of a.needs) guards.add(n.guard);
   }
+  guardsOf.set(c, guards);
   return guards;
 }
 

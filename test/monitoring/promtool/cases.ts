@@ -219,11 +219,24 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     const calm = workerPod(c, 'wfrb-btc-2b6c3', 'scw-compute-2');
     const mem = (pod: Labels, ratio: number) =>
       containerSeries(c, pod, 'container_memory_working_set_bytes', hold(Math.round(limit * ratio), minutes), 'memory', limit, minutes);
-    return [{
-      name: `one working set above ${above} of its memory limit, one below`,
-      series: [...mem(hot, over(above)), ...mem(calm, under(above))],
-      checks: holdChecks(0, f, [{ namespace: hot.namespace, pod: hot.pod, container: 'base' }]),
-    }];
+    // a kube-state-metrics rollout: the old and the new pod both export the limits for a while
+    const twice = (pod: Labels, ratio: number) => {
+      const series = mem(pod, ratio);
+      const limit = series.find((x) => x.metric === 'kube_pod_container_resource_limits')!;
+      return [...series, { ...limit, labels: { ...limit.labels, instance: '10.0.1.16:8080' } }];
+    };
+    return [
+      {
+        name: `one working set above ${above} of its memory limit, one below`,
+        series: [...mem(hot, over(above)), ...mem(calm, under(above))],
+        checks: holdChecks(0, f, [{ namespace: hot.namespace, pod: hot.pod, container: 'base' }]),
+      },
+      {
+        name: 'the same during a kube-state-metrics rollout (each limit exported twice)',
+        series: [...twice(hot, over(above)), ...twice(calm, under(above))],
+        checks: holdChecks(0, f, [{ namespace: hot.namespace, pod: hot.pod, container: 'base' }]),
+      },
+    ];
   },
   NodeCpuHigh: (c) => {
     const { above, for: f } = c.monitoring.thresholds.NodeCpuHigh!;
@@ -370,6 +383,11 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
       // the node count is compared with the count N minutes earlier, so the condition starts once
       // the pool has been at that size for N minutes
       { name: `pods unschedulable, pool stuck at ${pool.max - 1} of ${pool.max} nodes`, series: [...unplaced(3), ...nodes(pool.max - 1), permanent()], checks: holdChecks(n * MINUTE, `${n}m`, [{}]) },
+      {
+        name: `the same during a kube-state-metrics rollout: every node exported twice, pool stuck at ${pool.max - 1}`,
+        series: [...unplaced(3), ...nodes(pool.max - 1), ...nodes(pool.max - 1).map((x) => ({ ...x, labels: { ...x.labels, instance: '10.0.1.16:8080' } })), permanent()],
+        checks: holdChecks(n * MINUTE, `${n}m`, [{}]),
+      },
       { name: 'pods unschedulable, pool stuck at zero nodes', series: [...unplaced(3), permanent()], checks: holdChecks(0, `${n}m`, [{}]) },
       { name: `pods unschedulable, pool at its max ${pool.max} nodes (nothing to add)`, series: [...unplaced(3), ...nodes(pool.max), permanent()], checks: quiet(2 * n + 1, 3 * n) },
       {
