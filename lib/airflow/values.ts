@@ -144,6 +144,10 @@ export function helmValues(c: AirflowCluster) {
       },
       // a queued task's pod may wait for a 0 -> max scale-up and an image pull (rules.ts checks it)
       scheduler: { task_queued_timeout: a.scheduling.taskQueuedTimeoutSeconds },
+      // InfluxDB-style tags on every metric (Airflow >= 2.6), which the StatsD exporter turns into
+      // labels: ti.finish then carries dag_id, task_id and state, ti_failures dag_id and task_id
+      // (the TaskRetried alert reads both).
+      metrics: { statsd_influxdb_enabled: 'True' },
       // the default worker pod is the generated template of the normal factor profile; both section
       // names, since the chart's defaults set both and Airflow < 2.5 reads [kubernetes]
       kubernetes_executor: templates,

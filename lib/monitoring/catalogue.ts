@@ -12,7 +12,12 @@ export type AlertBody = Omit<Alert, 'name' | 'group' | 'reads'>;
 export interface AlertSpec {
   /** Config fields read besides `monitoring.thresholds.<name>` (dotted paths). */
   reads: string[];
-  build: (c: ClusterConfig) => AlertBody;
+  /** Whether the cluster gets this alert at all (default: whenever its catalogue is enabled). */
+  enabled?: (c: ClusterConfig) => boolean;
+  /** One rule, or one per source (each with its own `key`). */
+  build: (c: ClusterConfig) => AlertBody | AlertBody[];
+  /** The keys of the rules `build` returns, when it returns several (known before building). */
+  keys?: (c: ClusterConfig) => (string | undefined)[];
 }
 
 export interface Catalogue {
@@ -24,39 +29,60 @@ export interface Catalogue {
   check?: (c: ClusterConfig) => Problem[];
 }
 
-/** Grafana rule uids are at most 40 characters. */
+/** Grafana rule uids are at most 40 characters: longer ones are cut there (and must stay unique, checked). */
 export const MAX_UID = 40;
-export const ruleUid = (cluster: string, name: string): string => `${cluster}-${name.toLowerCase()}`;
+export const ruleUid = (cluster: string, name: string, key?: string): string =>
+  `${cluster}-${name.toLowerCase()}${key ? `-${key}` : ''}`.slice(0, MAX_UID);
 
 /** The alert specs a cluster gets: every alert of every enabled catalogue. */
 export function specsFor(catalogues: Catalogue[], c: ClusterConfig): [Catalogue, AlertName, AlertSpec][] {
   return catalogues
     .filter((cat) => cat.enabled(c))
-    .flatMap((cat) => (Object.entries(cat.alerts) as [AlertName, AlertSpec][]).map(([name, spec]): [Catalogue, AlertName, AlertSpec] => [cat, name, spec]));
+    .flatMap((cat) => (Object.entries(cat.alerts) as [AlertName, AlertSpec][])
+      .filter(([, spec]) => spec.enabled?.(c) ?? true)
+      .map(([name, spec]): [Catalogue, AlertName, AlertSpec] => [cat, name, spec]));
 }
 
-export const readsOf = (name: AlertName, spec: AlertSpec): string[] => [`monitoring.thresholds.${name}`, ...spec.reads];
+export const readsOf = (name: AlertName, spec: AlertSpec): string[] => [`monitoring.thresholds.${name}`, 'monitoring.routing', ...spec.reads];
 
 export function checkCatalogues(catalogues: Catalogue[], c: ClusterConfig): Problem[] {
   const problems: Problem[] = [];
   const missing = new Map<string, AlertName[]>();
-  let longest = '';
-  for (const [, name, spec] of specsFor(catalogues, c)) {
+  const specs = specsFor(catalogues, c);
+  for (const [, name, spec] of specs) {
     for (const path of readsOf(name, spec)) {
       if (valueAt(c, path) === undefined) missing.set(path, [...(missing.get(path) ?? []), name]);
     }
-    if (name.length > longest.length) longest = name;
   }
-  const uid = ruleUid(c.name, longest);
-  if (longest && uid.length > MAX_UID)
-    problems.push({ cluster: c.name, path: 'name', value: c.name, rule: `Grafana rule uid ${uid} is longer than ${MAX_UID} characters`, fix: `use a cluster name of at most ${MAX_UID - longest.length - 1} characters` });
   for (const [path, names] of missing)
     problems.push({ cluster: c.name, path, value: undefined, rule: `required by the alert${names.length > 1 ? 's' : ''} ${names.join(', ')} this cluster gets` });
   for (const cat of catalogues.filter((x) => x.enabled(c))) problems.push(...(cat.check?.(c) ?? []));
+  const names = new Set(specs.map(([, name]) => name));
+  const overrides: [string, Record<string, string>][] = [['teams', c.monitoring.routing?.teams ?? {}], ['severities', c.monitoring.routing?.severities ?? {}]];
+  for (const [field, map] of overrides) {
+    for (const name of Object.keys(map).filter((n) => !names.has(n as AlertName)))
+      problems.push({ cluster: c.name, path: `monitoring.routing.${field}.${name}`, value: map[name], rule: `${name} is not an alert this cluster gets`, fix: `one of ${[...names].join(', ')}` });
+  }
+  // uids are cut to 40 characters: two rules could end up with one (checked without building, as
+  // other components' rules, which building relies on, are checked alongside)
+  const seen = new Map<string, string>();
+  for (const [, name, spec] of specs) {
+    for (const key of spec.keys?.(c) ?? [undefined]) {
+      const uid = ruleUid(c.name, name, key);
+      const rule = key ? `${name} (${key})` : name;
+      const other = seen.get(uid);
+      if (other !== undefined)
+        problems.push({ cluster: c.name, path: 'name', value: c.name, rule: `the Grafana rules ${other} and ${rule} get the same uid ${uid} (uids are cut to ${MAX_UID} characters)`, fix: 'use a shorter cluster name, or shorter monitoring.runDurationSources names' });
+      seen.set(uid, rule);
+    }
+  }
   return problems;
 }
 
 /** Every alert of the cluster, in catalogue order. Call after checkCatalogues found nothing. */
 export function buildAlerts(catalogues: Catalogue[], c: ClusterConfig): Alert[] {
-  return specsFor(catalogues, c).map(([cat, name, spec]) => ({ name, group: cat.group, reads: readsOf(name, spec), ...spec.build(c) }));
+  return specsFor(catalogues, c).flatMap(([cat, name, spec]) => {
+    const built = spec.build(c);
+    return (Array.isArray(built) ? built : [built]).map((body) => ({ name, group: cat.group, reads: readsOf(name, spec), ...body }));
+  });
 }

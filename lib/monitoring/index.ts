@@ -1,19 +1,23 @@
 // Alerts as code (SPEC 4): every cluster has a monitoring section. Outputs under
 // dist/<cluster>/monitoring/: grafana-alert-rules.yaml (Grafana file provisioning) and the
 // ConfigMap carrying it for the Grafana sidecar, prometheus-rules.yaml and the PrometheusRule with
-// the same groups, and one blackbox Probe per dependency DependencyDown watches.
+// the same groups, runbooks.md (one section per alert, where runbook_url points), one blackbox
+// Probe per dependency DependencyDown watches, and the ServiceMonitor of Airflow's StatsD exporter.
 import { k8s } from 'cdk8s-plus-28';
 import { Probe } from '../../imports/prometheus-probes-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheus-prometheusrules-monitoring.coreos.com';
+import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitoring.coreos.com';
+import { chartObjects } from '../airflow/model';
 import type { Component } from '../platform/component';
 import type { ClusterConfig } from '../config/schema';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { ComponentChart, meta } from '../platform/chart';
 import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
-import { probeTargets } from './alerts/airflow';
+import { probeTargets, statsdService } from './alerts/airflow';
 import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
-import { grafanaDocument, prometheusGroups } from './render';
+import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';
+import { runbooks } from './runbooks';
 
 const DIR = 'monitoring';
 
@@ -30,6 +34,19 @@ function addProbes(chart: ComponentChart, c: ClusterConfig): void {
       },
     });
   }
+}
+
+/** The chart's StatsD exporter Service (port statsd-scrape), scraped from the monitoring namespace. */
+function addStatsdMonitor(chart: ComponentChart, c: ClusterConfig): void {
+  const m = c.monitoring;
+  new ServiceMonitor(chart, 'airflow-statsd-monitor', {
+    metadata: meta('airflow-statsd', statsdService(c), m.namespace, m.serviceMonitorSelectorLabels),
+    spec: {
+      namespaceSelector: { matchNames: [c.airflow!.namespace] },
+      selector: { matchLabels: chartObjects(c.airflow!).statsdLabels },
+      endpoints: [{ port: 'statsd-scrape' }],
+    },
+  });
 }
 
 export const monitoring: Component = {
@@ -61,6 +78,8 @@ export const monitoring: Component = {
       },
     });
 
+    chart.file(RUNBOOKS_FILE, runbooks(c, alerts));
     if (alerts.some((a) => a.name === 'DependencyDown')) addProbes(chart, c);
+    if (alerts.some((a) => a.name === 'TaskRetried')) addStatsdMonitor(chart, c);
   },
 };

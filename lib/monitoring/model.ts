@@ -1,10 +1,19 @@
 // The alert model: one definition per alert, rendered both as a Grafana provisioning rule and as a
 // Prometheus alerting rule. A definition is plain data built from the cluster config; renderers
 // never add numbers of their own.
-import type { AlertName } from '../config/sections/monitoring';
+import type { AlertName, Severity } from '../config/sections/monitoring';
 
-export type { AlertName };
-export type Severity = 'critical' | 'warning' | 'info';
+export type { AlertName, Severity };
+
+/**
+ * Something an alert needs from the cluster (an exporter, a scrape job, an allow-listed label)
+ * and the guard alert that fires when it is missing, so a silent alert is never mistaken for a
+ * healthy signal.
+ */
+export interface Need {
+  input: string;
+  guard: AlertName;
+}
 
 /**
  * How the alert compares its signal. Only strict comparisons: they are the two threshold
@@ -43,6 +52,10 @@ export interface Alert {
   reads: string[];
   /** Grafana's state when the query returns nothing; "OK" for signals that are absent when healthy. */
   noData: 'OK' | 'NoData' | 'Alerting';
+  /** What the alert needs from the cluster, each covered by a guard (empty for the guards themselves). */
+  needs: Need[];
+  /** Tells apart several rules of one alert (one per source): part of the Grafana uid. */
+  key?: string;
 }
 
 /** Seconds of a one-unit Prometheus duration ("90s", "5m", "1h", "1d"). */
@@ -58,7 +71,7 @@ const quote = (v: string): string => JSON.stringify(v);
 /** A series selector `{a="x", b=~"y|z"}` from exact matchers and extra raw matchers. */
 export function selector(labels: Record<string, string>, ...extra: string[]): string {
   const exact = Object.entries(labels).map(([k, v]) => `${k}=${quote(v)}`);
-  return `{${[...exact, ...extra].join(', ')}}`;
+  return `{${[...exact, ...extra.filter((m) => m !== '')].join(', ')}}`;
 }
 
 /** A regex matcher on one label that matches exactly the given values. */
@@ -82,3 +95,24 @@ export const ksmLabel = (k8sLabel: string): string => `label_${k8sLabel.replace(
 
 /** "90 %" from 0.9 (for annotations). */
 export const percent = (r: number): string => `${Math.round(r * 1000) / 10} %`;
+
+/**
+ * 1 for every target of a scrape job that is down, and 1 (labelled by the selector's exact
+ * matchers) when the job has no target at all: Prometheus never scraped it, or lost it.
+ */
+export function targetsDown(job: Record<string, string>): string {
+  const up = `up${selector(job)}`;
+  return `max by (job, instance) (1 - ${up})\n  or\nabsent(${up})`;
+}
+
+/** Whether at least one target of the job is up (a `and on ()` operand). */
+export const jobUp = (job: Record<string, string>): string => `count(up${selector(job)} == 1) > 0`;
+
+/**
+ * Events of a counter within `window`, summed by `by`. A StatsD exporter (or any exporter that
+ * creates a series at its first event) starts a counter at 1, where increase() sees nothing; a
+ * series that did not exist `window` ago is counted with its whole value.
+ */
+export function eventsWithin(series: string, by: string, window: string): string {
+  return `sum by (${by}) (\n  (increase(${series}[${window}]) > 0)\n    or\n  (${series} unless ${series} offset ${window})\n)`;
+}

@@ -27,8 +27,26 @@ function byGroup(alerts: Alert[]): [string, Alert[]][] {
   return [...groups];
 }
 
-const labelsOf = (c: ClusterConfig, a: Alert) => ({ severity: a.severity, cluster: c.name });
-const annotationsOf = (a: Alert) => ({ summary: a.summary, description: a.description });
+/**
+ * Who notifies for an alert: the configured notifier, except for a Grafana-only (SQL) alert,
+ * which only Grafana can evaluate.
+ */
+export const notifierOf = (c: ClusterConfig, a: Alert): 'prometheus' | 'grafana' =>
+  a.signal.kind === 'sql' ? 'grafana' : c.monitoring.routing!.notifier;
+
+/** Routing labels: severity and team (config overrides first), the cluster, and who notifies. */
+export function labelsOf(c: ClusterConfig, a: Alert): Record<string, string> {
+  const r = c.monitoring.routing!;
+  return { severity: r.severities[a.name] ?? a.severity, team: r.teams[a.name] ?? r.team, cluster: c.name, notifier: notifierOf(c, a) };
+}
+
+/** The alert's section of the generated runbooks.md (GitHub's anchor of a `## <name>` heading). */
+export const runbookUrl = (c: ClusterConfig, a: Alert): string =>
+  `${c.monitoring.routing!.runbookBaseUrl}/${c.name}/monitoring/${RUNBOOKS_FILE}#${a.name.toLowerCase()}`;
+
+export const RUNBOOKS_FILE = 'runbooks.md';
+
+const annotationsOf = (c: ClusterConfig, a: Alert) => ({ summary: a.summary, description: a.description, runbook_url: runbookUrl(c, a) });
 
 /** `(signal) > threshold`; the parentheses keep `and`, `unless` and arithmetic in the signal together. */
 export function promExpr(signal: string, comparison: Comparison, threshold: number): string {
@@ -47,7 +65,7 @@ export function prometheusGroups(c: ClusterConfig, alerts: Alert[]): RuleGroup[]
         expr: promExpr(a.signal.kind === 'promql' ? a.signal.expr : '', a.comparison, a.threshold),
         for: a.for,
         labels: labelsOf(c, a),
-        annotations: annotationsOf(a),
+        annotations: annotationsOf(c, a),
       })),
     }));
 }
@@ -86,16 +104,17 @@ export function grafanaDocument(c: ClusterConfig, alerts: Alert[]) {
       folder: g.folder,
       interval: g.evaluationInterval,
       rules: list.map((a) => ({
-        uid: ruleUid(c.name, a.name),
+        uid: ruleUid(c.name, a.name, a.key),
         title: a.name,
         condition: 'C',
         data: grafanaData(c, a),
         for: a.for,
         labels: labelsOf(c, a),
-        annotations: annotationsOf(a),
+        annotations: annotationsOf(c, a),
         noDataState: a.noData,
         execErrState: 'Error',
-        isPaused: false,
+        // Kept for reference but not evaluated where Prometheus notifies: one notification per alert.
+        isPaused: notifierOf(c, a) !== 'grafana',
       })),
     })),
   };

@@ -7,17 +7,38 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parse } from 'yaml';
-import { loadClusters } from '../../lib/config/load';
-import { PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { parse, stringify } from 'yaml';
+import { loadClusters, parseCluster } from '../../lib/config/load';
+import { alertsFor, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { prometheusGroups } from '../../lib/monitoring/render';
 import { render } from '../../lib/output/render';
-import { toYaml } from '../../lib/output/yaml';
+import { generatedHeader, toYaml } from '../../lib/output/yaml';
+import { rawCluster } from '../support/clusters';
 import { tool } from '../support/env';
 import { promtoolTests, uncovered } from './promtool/cases';
 
 const ROOT = path.join(__dirname, '..', '..');
-const clusters = loadClusters();
-const files = render(clusters);
+
+/**
+ * arc-production with autoscaling turned on, the one config change SPEC 1.3 promises: its fixed
+ * replicas become KEDA fallbacks, which brings KedaFallbackActive (no built-in cluster has a
+ * fallback). The last arch drops its replicas, so one ScaledObject has no fallback and the two
+ * alerts meet. Its rules are rendered here only; it has no dist/ folder.
+ */
+function autoscaledProduction() {
+  const raw = rawCluster('arc-production');
+  raw.name = 'arc-production-autoscaled';
+  raw.buildkit.autoscaling.enabled = true;
+  delete raw.buildkit.architectures.at(-1).replicas;
+  return parseCluster(stringify(raw), 'clusters/arc-production-autoscaled.yaml');
+}
+
+const clusters = [...loadClusters(), autoscaledProduction()];
+const builtIn = render(clusters.slice(0, -1));
+const files = new Map(clusters.map((c) => [
+  `${c.config.name}/monitoring/${PROMETHEUS_FILE}`,
+  builtIn.get(`${c.config.name}/monitoring/${PROMETHEUS_FILE}`) ?? generatedHeader(c.config.name) + toYaml({ groups: prometheusGroups(c.config, alertsFor(c.config)) }),
+]));
 
 const rulesPath = (cluster: string) => `dist/${cluster}/monitoring/${PROMETHEUS_FILE}`;
 const testPath = (cluster: string) => `test/monitoring/promtool/${cluster}.test.yaml`;
@@ -81,6 +102,7 @@ describe('promtool unit tests of the alerts', () => {
     const doc = parse(generated(name));
     const firing = doc.tests.flatMap((t: any) => t.alert_rule_test).find((t: any) => t.exp_alerts.length > 0);
     firing.exp_alerts = [];
+    doc.tests = doc.tests.filter((t: any) => t.alert_rule_test.includes(firing)); // only that group: quick
     const broken = path.join(tmp, path.dirname(testPath(name)), 'broken.test.yaml');
     fs.writeFileSync(broken, toYaml(doc));
     const out = spawnSync('promtool', ['test', 'rules', broken], { cwd: tmp, encoding: 'utf8' });

@@ -6,7 +6,7 @@ import { ConfigError, Problem } from '../../lib/config/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
 import { workloadPool } from '../../lib/monitoring/alerts/compute';
-import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { alertsFor, GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { render } from '../../lib/output/render';
 import { rawCluster, setPath } from '../support/clusters';
 
@@ -63,7 +63,6 @@ describe('monitoring rules refuse a config they cannot build', () => {
   });
 
   it.each([
-    ['ComputeScaleUpSlow', 'scaleUpMinutes'],
     ['ComputeNodesIdle', 'scaleDownIdleMinutes'],
   ] as const)('%s must wait longer than the pool\'s %s', (alert, field) => {
     const config = variant('scw-ml-prod', {}).config;
@@ -83,10 +82,46 @@ describe('monitoring rules refuse a config they cannot build', () => {
     );
   });
 
-  it('Grafana uids stay within 40 characters', () => {
-    const long = 'arc-production-eu-west-1';
+  it('ComputeScaleUpSlow needs the pool\'s scale-up time', () => {
+    const [name] = workloadPool(variant('scw-ml-prod', {}).config.compute!);
+    expect(problems(variant('scw-ml-prod', { [`compute.pools.${name}.scaleUpMinutes`]: undefined }))).toContainEqual(
+      expect.objectContaining({ cluster: 'scw-ml-prod', path: `compute.pools.${name}.scaleUpMinutes`, value: undefined, rule: expect.stringMatching(/scale-up time x scaleUpFactor/) }),
+    );
+  });
+
+  it.each(['KedaScalerErrors', 'KedaScaledObjectErrors', 'KarpenterNodeLaunchFailing'])('%s: `for` must outlast the window, or one transient error fires it', (alert) => {
+    expect(problems(variant('arc-staging', { [`monitoring.thresholds.${alert}`]: { window: '15m', for: '10m' } }))).toContainEqual({
+      cluster: 'arc-staging', file: 'clusters/arc-staging.yaml', path: `monitoring.thresholds.${alert}.for`, value: '10m',
+      rule: expect.stringMatching(/must be longer than window \(15m\)/), fix: 'for: 16m or more, or a shorter window',
+    });
+  });
+
+  it('TaskRetried reads the job the generated ServiceMonitor gives the chart\'s StatsD Service', () => {
+    expect(problems(variant('scw-ml-prod', { 'monitoring.jobs.airflowStatsd.job': 'statsd' }))).toContainEqual(
+      expect.objectContaining({ cluster: 'scw-ml-prod', path: 'monitoring.jobs.airflowStatsd.job', value: 'statsd', fix: `job: ${variant('scw-ml-prod', {}).config.airflow!.helm.release}-statsd` }),
+    );
+  });
+
+  it('RunDurationHigh\'s DAGs name workloads', () => {
+    expect(problems(variant('scw-ml-prod', { 'monitoring.runDurationDags.hpo': 'hpo-trials' }))).toContainEqual(
+      expect.objectContaining({ cluster: 'scw-ml-prod', path: 'monitoring.runDurationDags.hpo', value: 'hpo-trials', rule: 'must name a workload of compute.workloads' }),
+    );
+  });
+
+  it('routing overrides name alerts the cluster gets', () => {
+    expect(problems(variant('arc-staging', { 'monitoring.routing.teams': { NodeCpuHigh: 'infra' } }))).toContainEqual(
+      expect.objectContaining({ cluster: 'arc-staging', path: 'monitoring.routing.teams.NodeCpuHigh', value: 'infra', rule: 'NodeCpuHigh is not an alert this cluster gets' }),
+    );
+  });
+
+  it('Grafana uids are cut to 40 characters and must stay unique', () => {
+    const ok = 'arc-production-eu-west-1';
+    expect(problems(variant('arc-production', {}, ok))).toEqual([]);
+    const uids = parse(render([variant('arc-production', {}, ok)]).get(`${ok}/monitoring/${GRAFANA_FILE}`)!).groups.flatMap((g: any) => g.rules.map((r: any) => r.uid));
+    expect(Math.max(...uids.map((u: string) => u.length))).toBe(40);
+    const long = 'arc-production-eu-west-1-green';
     expect(problems(variant('arc-production', {}, long))).toContainEqual(
-      expect.objectContaining({ cluster: long, path: 'name', value: long, rule: expect.stringMatching(/longer than 40 characters/), fix: expect.stringMatching(/at most \d+ characters/) }),
+      expect.objectContaining({ cluster: long, path: 'name', value: long, rule: expect.stringMatching(/get the same uid .* \(uids are cut to 40 characters\)/) }),
     );
   });
 
@@ -130,6 +165,54 @@ describe('monitoring rules refuse a config they cannot build', () => {
 });
 
 describe('alerts derive their numbers from the config', () => {
+  it('ComputeScaleUpSlow waits the pool\'s scale-up time x scaleUpFactor for a node', () => {
+    const base = variant('scw-ml-prod', {});
+    const [name, pool] = workloadPool(base.config.compute!);
+    const n = Math.ceil(pool.scaleUpMinutes! * base.config.monitoring.thresholds.ComputeScaleUpSlow!.scaleUpFactor);
+    expect(rule(base, 'ComputeScaleUpSlow').for).toBe(`${n}m`);
+    expect(rule(base, 'ComputeScaleUpSlow').expr).toContain(`offset ${n}m`);
+    const slower = variant('scw-ml-prod', { [`compute.pools.${name}.scaleUpMinutes`]: 5 });
+    expect(rule(slower, 'ComputeScaleUpSlow').for).toBe(`${Math.ceil(5 * base.config.monitoring.thresholds.ComputeScaleUpSlow!.scaleUpFactor)}m`);
+  });
+
+  it('ComputeBudgetBurn uses the capacity plan\'s prices and the budget left after its fixed costs', () => {
+    const base = variant('scw-ml-prod', {});
+    const c = base.config;
+    const [name, pool] = workloadPool(c.compute!);
+    const fixed = c.capacity!.fixedCosts.reduce((t, f) => t + f.eurPerMonth, 0)
+      + Object.values(c.compute!.pools).filter((p) => p.min > 0).reduce((t, p) => t + p.min * c.compute!.nodeTypes[p.nodeType].eurPerMonth!, 0);
+    const r = rule(base, 'ComputeBudgetBurn');
+    expect(r.expr).toMatch(new RegExp(`\\* 730 \\* ${c.compute!.nodeTypes[pool.nodeType].eurPerHour}\\n\\) > ${c.capacity!.budgetEurPerMonth - fixed}$`));
+    expect(r.expr).toContain(`="${name}"`);
+    const cheaper = variant('scw-ml-prod', { 'capacity.fixedCosts[0].eurPerMonth': c.capacity!.fixedCosts[0].eurPerMonth - 5 });
+    expect(rule(cheaper, 'ComputeBudgetBurn').expr).toMatch(new RegExp(`> ${c.capacity!.budgetEurPerMonth - fixed + 5}$`));
+  });
+
+  it('RunDurationHigh: a DAG run is late past its workload\'s duration x factor; each further source is its own rule', () => {
+    const base = variant('scw-ml-prod', { 'monitoring.runDurationSources': { trials: { sql: 'SELECT study, trial, elapsed_s FROM trial_runs', aboveSeconds: 600 } } });
+    const c = base.config;
+    const { factor } = c.monitoring.thresholds.RunDurationHigh!;
+    const doc = parse(render([base]).get(`scw-ml-prod/monitoring/${GRAFANA_FILE}`)!);
+    const runs = doc.groups.flatMap((g: any) => g.rules).filter((r: any) => r.title === 'RunDurationHigh');
+    expect(runs.map((r: any) => r.uid)).toEqual(['scw-ml-prod-rundurationhigh', 'scw-ml-prod-rundurationhigh-trials']);
+    const [dagRun, trials] = runs;
+    for (const [dag, workload] of Object.entries(c.monitoring.runDurationDags!))
+      expect(dagRun.data[0].model.rawSql).toContain(`('${dag}', ${Math.round(c.compute!.workloads[workload].durationHours * 3600 * factor)})`);
+    expect(dagRun.data[2].model.conditions[0].evaluator).toEqual({ type: 'gt', params: [1] });
+    expect(trials.data[0].model.rawSql).toBe('SELECT study, trial, elapsed_s FROM trial_runs');
+    expect(trials.data[2].model.conditions[0].evaluator).toEqual({ type: 'gt', params: [600] });
+    expect(rules(base).some((r) => r.alert === 'RunDurationHigh')).toBe(false);
+  });
+
+  it('KedaFallbackActive exists where a fallback is configured, and takes those ScaledObjects from KedaScalerErrors', () => {
+    expect(rule(variant('arc-staging', {}), 'KedaFallbackActive')).toBeUndefined();
+    const scaled = variant('arc-production', { 'buildkit.autoscaling.enabled': true });
+    const withFallback = fleet(scaled.config.buildkit!).filter((a) => a.replicas !== undefined).map((a) => a.name);
+    expect(withFallback.length).toBeGreaterThan(0);
+    expect(rule(scaled, 'KedaFallbackActive').expr).toContain(`scaledObject=~"${withFallback.join('|')}"`);
+    expect(rule(scaled, 'KedaScalerErrors').expr).toContain(`scaledObject!~"${withFallback.join('|')}"`);
+  });
+
   it('ComputeScaleUpSlow compares the pool\'s node count with the workload pool\'s max', () => {
     const base = variant('scw-ml-prod', {});
     const [name, pool] = workloadPool(base.config.compute!);
@@ -160,6 +243,47 @@ describe('alerts derive their numbers from the config', () => {
     expect(r.annotations.summary).toContain('70 %');
   });
 
+});
+
+describe('routing, runbooks and guards', () => {
+  const all = (cluster: Cluster) => parse(render([cluster]).get(`${cluster.config.name}/monitoring/${GRAFANA_FILE}`)!).groups.flatMap((g: any) => g.rules);
+
+  it.each(['scw-ml-prod', 'arc-staging', 'arc-production'])('%s: every rule has team, severity, cluster and notifier labels and a runbook_url to its section', (name) => {
+    const cluster = variant(name, {});
+    const m = cluster.config.monitoring;
+    const runbooks = render([cluster]).get(`${name}/monitoring/runbooks.md`)!;
+    for (const r of [...all(cluster), ...rules(cluster)]) {
+      const alert = r.title ?? r.alert;
+      expect(r.labels).toEqual({ severity: expect.stringMatching(/^(critical|warning|info)$/), team: m.routing!.team, cluster: name, notifier: expect.stringMatching(/^(grafana|prometheus)$/) });
+      expect(r.annotations.runbook_url).toBe(`${m.routing!.runbookBaseUrl}/${name}/monitoring/runbooks.md#${alert.toLowerCase()}`);
+      expect(runbooks).toContain(`\n## ${alert}\n`);
+    }
+  });
+
+  it('team and severity can be set per alert in the config', () => {
+    const cluster = variant('arc-staging', { 'monitoring.routing.teams': { BuildkitQueueBacklog: 'ci-oncall' }, 'monitoring.routing.severities': { BuildkitQueueBacklog: 'critical' } });
+    expect(rule(cluster, 'BuildkitQueueBacklog').labels).toMatchObject({ team: 'ci-oncall', severity: 'critical' });
+    expect(rule(cluster, 'BuildkitSlotsExhausted').labels).toMatchObject({ team: cluster.config.monitoring.routing!.team });
+  });
+
+  it.each(['prometheus', 'grafana'] as const)('notifier %s: one notifier per alert, the other keeps the rule without notifying', (notifier) => {
+    const cluster = variant('scw-ml-prod', { 'monitoring.routing.notifier': notifier });
+    for (const r of all(cluster)) {
+      const sql = r.data[0].model.rawSql !== undefined;
+      const who = sql ? 'grafana' : notifier;
+      expect({ title: r.title, notifier: r.labels.notifier, paused: r.isPaused }).toEqual({ title: r.title, notifier: who, paused: who !== 'grafana' });
+    }
+    for (const r of rules(cluster)) expect(r.labels.notifier).toBe(notifier);
+  });
+
+  it.each(['scw-ml-prod', 'arc-staging', 'arc-production'])('%s: the guards are exactly those the alerts\' needs name, and each is built', (name) => {
+    const c = variant(name, {}).config;
+    const alerts = alertsFor(c);
+    const guards = new Set(alerts.flatMap((a) => a.needs.map((n) => n.guard)));
+    expect(alerts.filter((a) => a.group === 'guards').map((a) => a.name).sort()).toEqual([...guards].filter((g) => alerts.find((a) => a.name === g)?.group === 'guards').sort());
+    for (const g of guards) expect(alerts.map((a) => a.name)).toContain(g);
+    expect(alerts.filter((a) => a.group !== 'guards' && a.needs.length === 0).map((a) => a.name)).toEqual(name === 'scw-ml-prod' ? [] : ['BuildkitLoadBalancerDown']);
+  });
 });
 
 // Grafana's file provisioning runs os.ExpandEnv ($VAR, ${VAR}) over every string of a rule except

@@ -1,6 +1,7 @@
-// Alert names are part of the interface (SPEC 4): each cluster gets exactly the alerts the SPEC
-// lists for it, in both forms (Grafana-only ones only in Grafana), with no exception: a BuildKit
-// cluster gets all five whether KEDA scales its farm or not.
+// Alert names are part of the interface (SPEC 4, issue 12): each cluster gets every alert the SPEC
+// lists for it, in both forms (Grafana-only ones only in Grafana), plus the ones issue 12 added and
+// the guards its alerts need; a BuildKit cluster gets the same alerts whether KEDA scales its farm
+// or not, except KedaFallbackActive, which exists exactly where a fallback does.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
@@ -53,19 +54,41 @@ const clusters = loadClusters();
     expect(spec.every((a) => a.clusters.length > 0)).toBe(true);
   });
 
-  it.each(clusters.map((c) => [c.config.name, c] as const))('%s gets exactly its SPEC alerts', (name, cluster) => {
+  it.each(clusters.map((c) => [c.config.name, c] as const))('%s gets every SPEC alert, in both forms unless Grafana-only', (name, cluster) => {
     const expected = spec.filter((a) => a.clusters.includes(name));
     expect(expected.length).toBeGreaterThan(0);
-    expect(titles(cluster)).toEqual({
-      grafana: expected.map((a) => a.name).sort(),
-      prometheus: expected.filter((a) => !a.grafanaOnly).map((a) => a.name).sort(),
-    });
+    const t = titles(cluster);
+    expect(t.grafana).toEqual(expect.arrayContaining(expected.map((a) => a.name)));
+    expect(t.prometheus).toEqual(expect.arrayContaining(expected.filter((a) => !a.grafanaOnly).map((a) => a.name)));
+    expect(t.prometheus.filter((n) => expected.some((a) => a.grafanaOnly && a.name === n))).toEqual([]);
   });
 });
 
-describe('buildkit.autoscaling does not change the alert set', () => {
+/** The alerts issue 12 names, per kind of cluster. */
+const ISSUE_12 = { airflow: ['PodOOMKilled', 'PodCrashLooping', 'ComputeBudgetBurn'], buildkit: ['BuildkitLoadBalancerDown', 'KarpenterNodeLaunchFailing'] };
+
+describe('issue 12 alert names', () => {
+  it.each(clusters.map((c) => [c.config.name, c] as const))('%s gets the alerts issue 12 added for it, in both forms', (name, cluster) => {
+    const expected = cluster.config.buildkit ? ISSUE_12.buildkit : ISSUE_12.airflow;
+    const t = titles(cluster);
+    expect(t.grafana).toEqual(expect.arrayContaining(expected));
+    expect(t.prometheus).toEqual(expect.arrayContaining(expected));
+  });
+});
+
+describe('buildkit.autoscaling does not change the alert set, but for the fallback', () => {
+  const fallbackOnly = (t: { grafana: string[]; prometheus: string[] }) => ({
+    grafana: t.grafana.filter((n) => n !== 'KedaFallbackActive'),
+    prometheus: t.prometheus.filter((n) => n !== 'KedaFallbackActive'),
+  });
   it.each(clusters.filter((c) => c.config.buildkit).map((c) => [c.config.name, c] as const))('%s: same alerts with autoscaling flipped', (name, cluster) => {
-    expect(titles(flipped(name))).toEqual(titles(cluster));
+    const other = flipped(name);
+    expect(fallbackOnly(titles(other))).toEqual(fallbackOnly(titles(cluster)));
+    for (const c of [cluster, other]) {
+      const hasFallback = c.config.buildkit!.autoscaling.enabled && c.config.buildkit!.architectures.some((a) => a.replicas !== undefined);
+      expect({ name: c.config.name, enabled: c.config.buildkit!.autoscaling.enabled, fallback: titles(c).prometheus.includes('KedaFallbackActive') })
+        .toEqual({ name: c.config.name, enabled: c.config.buildkit!.autoscaling.enabled, fallback: hasFallback });
+    }
   });
 });
 

@@ -9,6 +9,10 @@ const ratio = z.number().gt(0).lt(1);
 const hold = z.strictObject({ for: duration });
 const above = <T extends z.ZodType>(value: T) => z.strictObject({ above: value, for: duration });
 const increase = z.strictObject({ window: duration, for: duration });
+const within = z.strictObject({ window: duration });
+
+/** Alert severities, most urgent first (the `severity` routing label). */
+const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
 /** Label matchers selecting one exporter's series, e.g. { job: kubelet, metrics_path: /metrics/cadvisor }. */
 const selector = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.string()).refine(
@@ -32,6 +36,14 @@ export const monitoringSection = z.strictObject({
   }),
   ruleSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack\'s release).'),
   probeSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects Probes by (the DependencyDown targets).'),
+  serviceMonitorSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects ServiceMonitors by (the Airflow StatsD exporter\'s).'),
+  routing: z.strictObject({
+    notifier: z.enum(['prometheus', 'grafana']).default('prometheus').describe('Who notifies for alerts both can evaluate: Prometheus (Alertmanager) or Grafana. The other keeps the rule without notifying (README, "Routing").'),
+    team: expanded.describe('`team` routing label of every alert.'),
+    teams: z.record(z.string(), expanded).default({}).describe('`team` per alert name, overriding `team`.'),
+    severities: z.record(z.string(), z.enum(SEVERITIES)).default({}).describe('`severity` per alert name, overriding the catalogue\'s.'),
+    runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s$]+[^/]$/, 'must be an http(s) URL without a trailing slash (and no $)').describe('Where dist/ is browsable: runbook_url = <this>/<cluster>/monitoring/runbooks.md#<alert name in lower case>.'),
+  }).optional().describe('Routing labels and runbooks of every alert (needed by every cluster that gets alerts).'),
   rateWindow: duration.describe('Range of rate() over counters such as container CPU seconds; also the Grafana query window.'),
   escapeForHelm: z.boolean().default(false).describe('Escape template braces so the files survive being fed through Helm (README, \'Template braces and Helm\').'),
   jobs: z
@@ -41,6 +53,7 @@ export const monitoringSection = z.strictObject({
       cadvisor: selector.optional().describe('Container metrics (cAdvisor through the kubelet).'),
       airflowStatsd: selector.optional().describe('Airflow\'s StatsD exporter (the official chart\'s `statsd`).'),
       keda: selector.optional().describe('The KEDA operator\'s metrics endpoint.'),
+      karpenter: selector.optional().describe('The Karpenter controller\'s metrics endpoint (its chart\'s serviceMonitor).'),
     })
     .default({}).describe('Series selectors of the exporters the alerts read; each alert names the ones it needs.'),
   blackbox: z
@@ -58,24 +71,47 @@ export const monitoringSection = z.strictObject({
       s3: z.strictObject({ host: z.string().optional() }),
     })
     .optional().describe('Probe targets of DependencyDown. Ports always come from `airflow.egress`; a host is needed unless the egress entry names a DNS host (in-cluster hosts must be in the egress namespace).'),
-  runDurationSql: z.string().optional().describe('SQL of RunDurationHigh on the PostgreSQL datasource: text columns become labels, `elapsed_s` the value.'),
+  runDurationDags: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be an Airflow dag_id'), z.string()).optional().describe('RunDurationHigh on dag_run: the workload (compute.workloads) each DAG runs; a run is late past the workload\'s durationHours x thresholds.RunDurationHigh.factor.'),
+  runDurationSources: z.record(
+    z.string().regex(/^[a-z0-9]{1,10}$/, 'must be 1 to 10 lower-case letters or digits (part of a Grafana uid)'),
+    z.strictObject({
+      sql: z.string().describe('Query on the PostgreSQL datasource: text columns become labels, one numeric column (elapsed seconds) the value.'),
+      aboveSeconds: z.number().positive(),
+    }),
+  ).default({}).describe('Further RunDurationHigh sources (e.g. the platform\'s per-trial table), each with its own query and limit: one Grafana rule each.'),
   thresholds: z
     .strictObject({
       PodCpuNearLimit: above(ratio).optional(),
       PodMemoryNearLimit: above(ratio).optional(),
       NodeCpuHigh: above(ratio).optional(),
+      PodOOMKilled: within.optional(),
+      PodCrashLooping: hold.optional(),
       NodeMemoryHigh: above(ratio).optional(),
       PodsPendingTooLong: hold.optional(),
-      ComputeScaleUpSlow: hold.optional(),
+      ComputeScaleUpSlow: z.strictObject({ scaleUpFactor: z.number().gt(1) }).optional().describe('N = the pool\'s scaleUpMinutes x scaleUpFactor: pods unschedulable and no node added for N minutes.'),
       ComputeNodesIdle: hold.optional(),
-      TaskRetried: z.strictObject({ window: duration }).optional(),
+      ComputeBudgetBurn: z.strictObject({ window: duration, for: duration }).optional().describe('Compute spend at the rate of the last `window`, over a month, against the budget left after fixed costs.'),
+      TaskRetried: within.optional(),
       DependencyDown: hold.optional(),
-      RunDurationHigh: z.strictObject({ aboveSeconds: z.number().positive() }).optional(),
+      RunDurationHigh: z.strictObject({ factor: z.number().gt(1) }).optional().describe('A dag_run is late past its workload\'s durationHours x factor.'),
       KedaScalerErrors: increase.optional(),
       KedaScaledObjectErrors: increase.optional(),
+      KedaFallbackActive: increase.optional(),
       BuildkitQueueBacklog: above(z.number().int().nonnegative()).optional(),
       BuildkitAtMaxReplicas: hold.optional(),
       BuildkitSlotsExhausted: hold.optional(),
+      BuildkitLoadBalancerDown: hold.optional(),
+      KarpenterNodeLaunchFailing: increase.optional(),
+      // Guards: each fires when an input other alerts need is missing.
+      KubeStateMetricsDown: hold.optional(),
+      NodeExporterDown: hold.optional(),
+      CadvisorDown: hold.optional(),
+      PoolLabelNotExported: hold.optional(),
+      AirflowStatsdDown: hold.optional(),
+      AirflowMetricsMissing: hold.optional(),
+      DependencyProbesDown: hold.optional(),
+      KedaMetricsDown: hold.optional(),
+      KarpenterMetricsDown: hold.optional(),
     })
     .default({}).describe('Policy thresholds of SPEC 4, keyed by alert name; every alert a cluster gets needs its entry.'),
 });
@@ -83,3 +119,4 @@ export const monitoringSection = z.strictObject({
 export type MonitoringConfig = z.infer<typeof monitoringSection>;
 export type Thresholds = MonitoringConfig['thresholds'];
 export type AlertName = keyof Thresholds;
+export type Severity = (typeof SEVERITIES)[number];
