@@ -1,7 +1,7 @@
 // Each rule of the build farm: a bad config is refused with a message naming the cluster, the
 // field and the value. Expected values are derived from the built-in configs, never retyped.
 import { fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
-import { dnsForgetSeconds } from '../../lib/buildkit/haproxy/config';
+import { gateDownSeconds } from '../../lib/buildkit/haproxy/config';
 import { PRODUCTION, STAGING, config, raw, refusal } from './support';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -111,8 +111,8 @@ describe('buildkit rules', () => {
 
   it('refuses a settle wait shorter than HAProxy takes to forget a pod', () => {
     const r = raw();
-    r.buildkit.drain.settleSeconds = dnsForgetSeconds - 1;
-    expectRefused(r, 'buildkit.drain.settleSeconds', dnsForgetSeconds - 1, new RegExp(`= ${dnsForgetSeconds} s\\)`));
+    r.buildkit.drain.settleSeconds = gateDownSeconds - 1;
+    expectRefused(r, 'buildkit.drain.settleSeconds', gateDownSeconds - 1, new RegExp(`marks the pod down ${gateDownSeconds} s after the gate closes`));
   });
 
   it('refuses NodePool limits that cannot hold max replicas', () => {
