@@ -2,6 +2,7 @@
 // pod (maxconn 1), extra builds queue; the pods come from DNS (server-template over the arch's
 // headless Service), so scaling never needs a reload.
 import type { BuildkitConfig } from '../../config/sections/buildkit';
+import { cpuCores } from '../../config/quantity';
 import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD, GATE_PORT } from '../fleet';
 import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './model';
 
@@ -50,6 +51,9 @@ export function bindAddress(b: BuildkitConfig, port: number): string[] {
 /** The address family HAProxy's resolver asks for (A or AAAA): a dual-stack pod has both, IPv6 is preferred. */
 export const resolvePrefer = (b: BuildkitConfig): string => (b.ipFamily === 'ipv4' ? 'ipv4' : 'ipv6');
 
+/** Threads of the farm's HAProxy: its CPU limit in whole cores, at least 1. */
+export const haproxyThreads = (b: BuildkitConfig): number => Math.max(1, Math.floor(cpuCores(b.haproxy.resources.cpu)));
+
 /** Fully qualified name of an arch's headless pod Service. */
 export const podsHost = (b: BuildkitConfig, a: ArchFleet): string =>
   `${a.name}-pods.${b.namespaces.farm}.svc.${b.clusterDomain}`;
@@ -62,6 +66,9 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
       directives: [
         d('log', 'stdout', 'format', 'raw', 'local0'),
         d('maxconn', h.maxConnections),
+        // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
+        // CPU limit only get throttled by the CFS quota
+        d('nbthread', haproxyThreads(b)),
         // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
         d('hard-stop-after', formatMinutes(h.timeoutServerMinutes)),
       ],
