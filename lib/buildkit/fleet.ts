@@ -164,17 +164,29 @@ export function cacheBudget(b: BuildkitConfig, instance: AwsInstanceType, podsPe
 export const peakPodsOf = (a: Architecture): number => Math.max(a.max, a.replicas ?? 0);
 
 /**
+ * Pods the HPA may remove in one scale-down period (KEDA's behavior, keda.ts): the larger of
+ * scaleDownPods and scaleDownPercent of the fleet at its max (selectPolicy Max), never below min.
+ * 0 without autoscaling.
+ */
+export function scaleDownStep(b: BuildkitConfig, a: Architecture): number {
+  if (!b.autoscaling.enabled) return 0;
+  const s = b.autoscaling;
+  return Math.min(Math.max(s.scaleDownPods, Math.ceil((a.max * s.scaleDownPercent) / 100)), a.max - a.min);
+}
+
+/**
  * Pods of an arch that can be draining at once, each still holding a build, its node share and its
  * address in DNS while its replacement runs beside it:
- *   draining = max(rolling update maxUnavailable (1), PDB maxUnavailable (1), disruptionBudgetNodes x podsPerNode)
+ *   draining = max(rolling update maxUnavailable (1), PDB maxUnavailable (1),
+ *                  disruptionBudgetNodes x podsPerNode, scale-down step)
  * A node drain (drift; Karpenter starts the replacement node first) drains every pod of the
- * budget's nodes at once. Scale-down is not a term: the pod-deletion-cost annotator makes the HPA
- * remove idle pods first, whose drain ends after the settle wait. Anything beyond this (a rollout
- * racing ahead of long drains) is held back by the NodePool limits: it waits for room (Pending,
- * no address), never for a slot.
+ * budget's nodes at once. A scale-down may remove busy pods (Kubernetes picks which), whose drain
+ * can outlast a load that comes back to max. Anything beyond this (a rollout racing ahead of long
+ * drains) is held back by the NodePool limits: it waits for room (Pending, no address), never for
+ * a slot.
  */
 export const drainingPods = (b: BuildkitConfig, a: Architecture): number =>
-  Math.max(ROLLING_MAX_UNAVAILABLE, PDB_MAX_UNAVAILABLE, b.karpenter.disruptionBudgetNodes * a.podsPerNode);
+  Math.max(ROLLING_MAX_UNAVAILABLE, PDB_MAX_UNAVAILABLE, b.karpenter.disruptionBudgetNodes * a.podsPerNode, scaleDownStep(b, a));
 
 /** Addresses an arch can have in DNS at once, each needing its own server-template slot: peakPods + draining. */
 export const slotNeedOf = (b: BuildkitConfig, a: Architecture): number => peakPodsOf(a) + drainingPods(b, a);

@@ -4,7 +4,7 @@ import { Problem, Problems } from '../config/errors';
 import { GiB, formatCpu } from '../config/quantity';
 import type { ClusterConfig } from '../config/schema';
 import { durationSeconds } from './duration';
-import { archFleet, drainingPods, peakPodsOf, podGraceSeconds, slotNeedOf, slotsOf } from './fleet';
+import { archFleet, drainingPods, peakPodsOf, podGraceSeconds, scaleDownStep, slotNeedOf, slotsOf } from './fleet';
 import { gateDownSeconds } from './haproxy/config';
 import { KEDA_FEATURES, kedaFeatures, versionAtLeast } from './keda';
 
@@ -98,7 +98,8 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
       if (a.slots >= peak)
         p.check(a.slots >= need, at('slots'), a.slots,
           `server-template slots must be >= the ${peak} pods + ${draining} draining = ${need} addresses DNS can list at once ` +
-            `(draining = max(rolling update 1, PDB 1, disruptionBudgetNodes ${b.karpenter.disruptionBudgetNodes} x podsPerNode ${a.podsPerNode})): ` +
+            `(draining = max(rolling update 1, PDB 1, disruptionBudgetNodes ${b.karpenter.disruptionBudgetNodes} x podsPerNode ${a.podsPerNode}, ` +
+            `scale-down step ${scaleDownStep(b, a)})): ` +
             'a draining pod keeps its slot and its build, so its replacement needs a free slot, or builds are refused during every rollout and node drain',
           `slots: ${need} (or remove it to derive it)`);
     }

@@ -1,7 +1,7 @@
 // The farm under churn, run for real: Debian's haproxy on the generated haproxy.cfg (server-template,
 // resolvers, tcp-check on buildkitd and the gate, maxconn 1), a DNS stand-in whose answer changes,
 // and pod stand-ins. At max load every busy pod is replaced, `draining` pods at a time (a node
-// drain): the draining pods keep their builds and their addresses in DNS (the pod Service
+// drain, or a scale-down of busy pods with the load back at max): the draining pods keep their builds and their addresses in DNS (the pod Service
 // publishes terminating pods) but close their gate, and their replacements join. Every new build
 // must land on an idle replacement. With the old formula (slots = max) the same scenario refuses
 // builds: the replacement finds no free slot.
@@ -96,7 +96,7 @@ async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg
     const outcome: Outcome = { landed: [], replies: [], replacements: [], maxActive: 0 };
     const newBuilds: Promise<string>[] = [];
     for (let w = 0; w < waves; w++) {
-      // a node drain: `draining` busy pods start terminating, their replacements start
+      // `draining` busy pods start terminating (a node drain, a scale-down), their replacements start
       const draining = live.splice(0, arch.draining);
       await Promise.all(draining.map((p) => p.terminate()));
       const replacements: PodStandIn[] = [];

@@ -147,15 +147,23 @@ describe('slots and NodePool limits under churn', () => {
   const arch = (podsPerNode: number, max: number, extra: object = {}) => ({ ...b.architectures[0], podsPerNode, max, min: 1, ...extra });
   const budget = (nodes: number) => ({ ...b, karpenter: { ...b.karpenter, disruptionBudgetNodes: nodes } });
 
-  it('counts as draining the larger of a rollout or eviction (1 pod) and a node drain (budget nodes x pods per node)', () => {
-    expect(drainingPods(budget(1), arch(1, 8))).toBe(1);
-    expect(drainingPods(budget(1), arch(2, 8))).toBe(2);
-    expect(drainingPods(budget(2), arch(4, 8))).toBe(8);
+  const fixed = (x: BuildkitConfig): BuildkitConfig => ({ ...x, autoscaling: { ...x.autoscaling, enabled: false } });
+  const scaling = (x: BuildkitConfig, pods: number, percent: number): BuildkitConfig =>
+    ({ ...x, autoscaling: { ...x.autoscaling, enabled: true, scaleDownPods: pods, scaleDownPercent: percent } });
+
+  it('counts as draining the larger of a rollout or eviction (1 pod), a node drain (budget nodes x pods per node) and a scale-down step', () => {
+    expect(drainingPods(fixed(budget(1)), arch(1, 8))).toBe(1);
+    expect(drainingPods(fixed(budget(1)), arch(2, 8))).toBe(2);
+    expect(drainingPods(fixed(budget(2)), arch(4, 8))).toBe(8);
+    // the HPA removes max(pods, percent of max) per period, never going below min
+    expect(drainingPods(scaling(budget(1), 3, 10), arch(2, 40))).toBe(4); // ceil(10 % of 40) = 4 > 3 pods > 2
+    expect(drainingPods(scaling(budget(1), 10, 20), arch(2, 8, { min: 5 }))).toBe(3); // 8 - 5
+    expect(drainingPods(scaling(budget(1), 1, 1), arch(2, 8))).toBe(2); // the node drain is larger
   });
 
   it('gives every pod the NodePool can hold a slot: slots = ceil((peak + draining) / podsPerNode) x podsPerNode >= peak + draining', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 4 }), (ppn, max, nodes) => {
-      const bb = budget(nodes);
+      const bb = fixed(budget(nodes));
       const a = arch(ppn, max);
       const need = max + Math.max(1, nodes * ppn);
       expect(slotNeedOf(bb, a)).toBe(need);

@@ -107,7 +107,10 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       expect(pod.tolerations).toEqual(nodePool.spec.template.spec.taints.map((t: any) => ({ ...t, operator: 'Equal' })));
       // limits = ceil((most pods + pods draining at once) / pods per node) x the instance's capacity, where
       // a node drain (the disruption budget's nodes) drains all their pods at once
-      const draining = Math.max(1, b.karpenter.disruptionBudgetNodes * a.podsPerNode);
+      // or a scale-down step (max(pods, percent of max), down to min) of possibly busy pods
+      const s = b.autoscaling;
+      const step = s.enabled ? Math.min(Math.max(s.scaleDownPods, Math.ceil((a.max * s.scaleDownPercent) / 100)), a.max - a.min) : 0;
+      const draining = Math.max(1, b.karpenter.disruptionBudgetNodes * a.podsPerNode, step);
       const nodes = Math.ceil((Math.max(a.max, a.replicas ?? 0) + draining) / a.podsPerNode);
       expect(cpuCores(nodePool.spec.limits.cpu)).toBe(nodes * a.instance.vcpu);
       expect(memoryBytes(nodePool.spec.limits.memory)).toBe(nodes * memoryBytes(a.instance.memory));
@@ -230,7 +233,13 @@ describe('arc-production autoscaling flip', () => {
     expect(added.sort()).toEqual(archs.map((a) => `scaledobject-${a.name}.yaml`).sort());
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
     const changed = [...before.keys()].filter((f) => before.get(f) !== after.get(f));
-    expect(changed.sort()).toEqual(archs.map((a) => `deployment-${a.name}.yaml`).sort());
+    // besides the Deployments, only what follows from scale-downs becoming possible: an arch whose
+    // scale-down step drains more pods than a node drain gets more slots (haproxy.cfg, so HAProxy
+    // rolls) and NodePool room
+    const grown = archs.filter((a, i) => a.slots !== archsOf(off)[i].slots);
+    expect(grown.every((a, i) => a.draining > archsOf(off)[archs.indexOf(a)].draining)).toBe(true);
+    const follow = grown.length > 0 ? ['haproxy.cfg', 'configmap-buildkit-lb.yaml', 'deployment-buildkit-lb.yaml', ...grown.map((a) => `nodepool-${a.nodePool}.yaml`)] : [];
+    expect(changed.sort()).toEqual([...archs.map((a) => `deployment-${a.name}.yaml`), ...follow].sort());
 
     for (const a of archs) {
       const d0 = parse(before.get(`deployment-${a.name}.yaml`)!);

@@ -118,7 +118,7 @@ describe('buildkit rules', () => {
   it('refuses NodePool limits without room for the pods draining beside their replacements, with the arithmetic', () => {
     const r = raw(PRODUCTION);
     const a = arch(r);
-    const draining = r.buildkit.karpenter.disruptionBudgetNodes * a.podsPerNode;
+    const { draining } = fleet(config(r).buildkit!)[0];
     const nodes = Math.ceil(a.replicas / a.podsPerNode); // enough for the fleet, none for a node drain
     a.maxNodes = nodes;
     expectRefused(r, at(0, 'maxNodes'), nodes, new RegExp(
@@ -131,7 +131,7 @@ describe('buildkit rules', () => {
   it('refuses slots below the derived need (peak + draining) with the arithmetic, and keeps slots >= max', () => {
     const r = raw();
     const a = arch(r);
-    const draining = Math.max(1, r.buildkit.karpenter.disruptionBudgetNodes * a.podsPerNode);
+    const { draining } = fleet(config(r).buildkit!)[0];
     a.slots = a.max; // the old formula
     expectRefused(r, at(0, 'slots'), a.max, new RegExp(
       `must be >= the ${a.max} pods \\+ ${draining} draining = ${a.max + draining} addresses DNS can list at once`));
