@@ -6,7 +6,8 @@ import type { BuildkitConfig } from '../config/sections/buildkit';
 import { formatCpu } from '../config/quantity';
 import { ComponentChart, LABEL, meta } from '../platform/chart';
 import { BUILDKITD, INSTANCE, anyAddress, buildkitdSelector, checksum, serviceFamilies } from './common';
-import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT, GATE_RESOURCES, PDB_MAX_UNAVAILABLE, ROLLING_MAX_UNAVAILABLE, podGraceSeconds } from './fleet';
+import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT, PDB_MAX_UNAVAILABLE, ROLLING_MAX_UNAVAILABLE, SIDECAR_RESOURCES, podGraceSeconds } from './fleet';
+import { BUSY_COST } from './scripts';
 import { renderToml, TomlTable } from './toml';
 
 const { IntOrString, Quantity } = k8s;
@@ -15,10 +16,19 @@ export const CONFIG_FILE = 'buildkitd.toml';
 export const DRAIN_FILE = 'drain.sh';
 export const CLEANUP_FILE = 'cache-cleanup.sh';
 export const GATE_FILE = 'gate.cfg';
+export const DELETION_COST_FILE = 'deletion-cost.sh';
+/** ServiceAccount of the BuildKit pods: only the deletion-cost sidecar gets its token. */
+export const SERVICE_ACCOUNT = BUILDKITD;
+/** Seconds between two looks of the deletion-cost sidecar at the build connections. */
+const DELETION_COST_POLL_SECONDS = 10;
+/** Where a container finds the API token, CA and namespace (the client libraries' default). */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** The kubelet's per-pod directories: one per pod UID on this node while the pod exists. */
 const KUBELET_PODS = '/var/lib/kubelet/pods';
 /** uid/gid of the haproxy user in the official image (the gate runs it). */
 const HAPROXY_USER = 99;
+/** uid/gid `nobody`: the deletion-cost sidecar needs no user of its own. */
+const NOBODY = 65534;
 /** ConfigMap of the scripts mounted into every BuildKit pod. */
 export const SCRIPTS = 'buildkitd-scripts';
 const SOCKET = 'unix:///run/buildkit/buildkitd.sock';
@@ -55,7 +65,7 @@ export function buildkitdToml(b: BuildkitConfig, a: ArchFleet): TomlTable {
 const buildctl = (...args: string[]) => ({ command: ['buildctl', '--addr', SOCKET, ...args] });
 
 /** The files of the scripts ConfigMap, shared by every arch: their checksums roll the pods. */
-export type Scripts = Record<typeof DRAIN_FILE | typeof CLEANUP_FILE | typeof GATE_FILE, string>;
+export type Scripts = Record<typeof DRAIN_FILE | typeof CLEANUP_FILE | typeof GATE_FILE | typeof DELETION_COST_FILE, string>;
 
 export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFleet, scripts: Scripts, header: string): void {
   const ns = b.namespaces.farm;
@@ -69,7 +79,13 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
   const selector = buildkitdSelector(a.name);
   const resources = { cpu: Quantity.fromString(formatCpu(a.pod.cpu)), memory: Quantity.fromString(`${a.pod.memoryGiB}Gi`) };
   const probe = { exec: buildctl('debug', 'workers'), timeoutSeconds: 10 };
-  const gateResources = { cpu: Quantity.fromString(formatCpu(GATE_RESOURCES.cpu)), memory: Quantity.fromString(`${GATE_RESOURCES.memoryMiB}Mi`) };
+  const sidecar = (name: keyof typeof SIDECAR_RESOURCES) => {
+    const r = { cpu: Quantity.fromString(formatCpu(SIDECAR_RESOURCES[name].cpu)), memory: Quantity.fromString(`${SIDECAR_RESOURCES[name].memoryMiB}Mi`) };
+    return { requests: r, limits: r };
+  };
+  const restricted = {
+    allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+  };
   const podUid = { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } };
   new k8s.KubeDeployment(chart, a.name, {
     metadata: meta(BUILDKITD, a.name, ns, { [INSTANCE]: a.name }),
@@ -94,6 +110,8 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
           nodeSelector: { [b.karpenter.nodeLabel]: a.nodePool, 'kubernetes.io/arch': a.arch },
           tolerations: [{ key: b.karpenter.nodeLabel, operator: 'Equal', value: a.nodePool, effect: 'NoSchedule' }],
           terminationGracePeriodSeconds: podGraceSeconds(b),
+          // no token for buildkitd (it runs builds); the deletion-cost sidecar mounts one itself
+          serviceAccountName: SERVICE_ACCOUNT,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           initContainers: [
@@ -151,12 +169,26 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
               image: b.images.haproxy,
               args: ['-f', `${SCRIPTS_DIR}/${GATE_FILE}`],
               ports: [{ name: 'gate', containerPort: GATE_PORT, protocol: 'TCP' }],
-              resources: { requests: gateResources, limits: gateResources },
-              securityContext: {
-                runAsNonRoot: true, runAsUser: HAPROXY_USER, runAsGroup: HAPROXY_USER, allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
-              },
+              resources: sidecar('gate'),
+              securityContext: { runAsNonRoot: true, runAsUser: HAPROXY_USER, runAsGroup: HAPROXY_USER, ...restricted },
               volumeMounts: [{ name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true }],
+            },
+            {
+              // keeps controller.kubernetes.io/pod-deletion-cost high while a build runs, so a
+              // scale-down removes idle pods first (deletion-cost.sh; the Role allows patching pods)
+              name: 'deletion-cost',
+              image: b.images.kubectl,
+              command: [`${SCRIPTS_DIR}/${DELETION_COST_FILE}`, String(BUILDKIT_PORT), String(DELETION_COST_POLL_SECONDS), String(BUSY_COST)],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              resources: sidecar('deletion-cost'),
+              securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, ...restricted },
+              volumeMounts: [
+                { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+                { name: 'api-token', mountPath: SA_DIR, readOnly: true },
+              ],
             },
           ],
           volumes: [
@@ -166,6 +198,17 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
             { name: 'cache', hostPath: { path: b.cache.hostPath, type: 'DirectoryOrCreate' } },
             // read by cache-cleanup.sh only: which pod UIDs still exist on this node
             { name: 'kubelet-pods', hostPath: { path: KUBELET_PODS, type: 'Directory' } },
+            // what automounting would give, for the deletion-cost sidecar only
+            {
+              name: 'api-token',
+              projected: {
+                sources: [
+                  { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
+                  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                  { downwardApi: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+                ],
+              },
+            },
           ],
         },
       },
@@ -198,8 +241,27 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
   });
 }
 
-/** The scripts ConfigMap shared by every arch (the gate's haproxy.cfg too, also written to dist for `haproxy -c`). */
+/**
+ * The scripts ConfigMap shared by every arch (the gate's haproxy.cfg too, also written to dist for
+ * `haproxy -c`), and the pods' ServiceAccount with the one right the deletion-cost sidecar needs:
+ * patching pods in the farm namespace.
+ */
 export function addScripts(chart: ComponentChart, b: BuildkitConfig, scripts: Scripts): void {
+  const ns = b.namespaces.farm;
+  new k8s.KubeServiceAccount(chart, `${SERVICE_ACCOUNT}-sa`, {
+    metadata: meta(BUILDKITD, SERVICE_ACCOUNT, ns),
+    automountServiceAccountToken: false,
+  });
+  const role = `${BUILDKITD}-deletion-cost`;
+  new k8s.KubeRole(chart, role, {
+    metadata: meta(BUILDKITD, role, ns),
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['patch'] }],
+  });
+  new k8s.KubeRoleBinding(chart, `${role}-binding`, {
+    metadata: meta(BUILDKITD, role, ns),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: ns }],
+  });
   chart.file(GATE_FILE, scripts[GATE_FILE]);
   new k8s.KubeConfigMap(chart, SCRIPTS, {
     metadata: meta(BUILDKITD, SCRIPTS, b.namespaces.farm),

@@ -25,8 +25,19 @@ export const DEBUG_PORT = 6060;
 export const ROLLING_MAX_UNAVAILABLE = 1;
 export const PDB_MAX_UNAVAILABLE = 1;
 
-/** Resources of the gate container (requests = limits, for Guaranteed QoS): tiny, and taken from the pod's share. */
-export const GATE_RESOURCES = { cpu: 0.05, memoryMiB: 32 };
+/**
+ * Resources of a BuildKit pod's sidecars (requests = limits, for Guaranteed QoS): the gate and the
+ * deletion-cost annotator. Small, and taken from the pod's share of the node.
+ */
+export const SIDECAR_RESOURCES = {
+  gate: { cpu: 0.05, memoryMiB: 32 },
+  'deletion-cost': { cpu: 0.05, memoryMiB: 96 },
+};
+const sidecars = Object.values(SIDECAR_RESOURCES);
+export const sidecarTotal = {
+  cpu: sidecars.reduce((n, r) => n + r.cpu, 0),
+  memoryMiB: sidecars.reduce((n, r) => n + r.memoryMiB, 0),
+};
 
 export interface NodeSizing {
   /** What EC2 sells: vCPU and memory of the instance type. */
@@ -134,14 +145,14 @@ export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSi
 
 /**
  * buildkitd's share of the node: free resources x safety factor / pods per node, less the pod's
- * gate container, rounded down to whole cores and GiB.
+ * sidecars, rounded down to whole cores and GiB.
  */
 export function podSize(b: BuildkitConfig, node: NodeSizing, podsPerNode: number): { cpu: number; memoryGiB: number } {
   const share = (x: number) => (x * b.sizing.safetyFactor) / podsPerNode;
   // the epsilon keeps 44.9999999 (float noise) from losing a whole core
   return {
-    cpu: Math.floor(share(node.free.cpu) - GATE_RESOURCES.cpu + 1e-9),
-    memoryGiB: Math.floor((share(node.free.memory) - GATE_RESOURCES.memoryMiB * MiB) / GiB + 1e-9),
+    cpu: Math.floor(share(node.free.cpu) - sidecarTotal.cpu + 1e-9),
+    memoryGiB: Math.floor((share(node.free.memory) - sidecarTotal.memoryMiB * MiB) / GiB + 1e-9),
   };
 }
 
@@ -180,8 +191,9 @@ export function scaleDownStep(b: BuildkitConfig, a: Architecture): number {
  *   draining = max(rolling update maxUnavailable (1), PDB maxUnavailable (1),
  *                  disruptionBudgetNodes x podsPerNode, scale-down step)
  * A node drain (drift; Karpenter starts the replacement node first) drains every pod of the
- * budget's nodes at once. A scale-down may remove busy pods (Kubernetes picks which), whose drain
- * can outlast a load that comes back to max. Anything beyond this (a rollout racing ahead of long
+ * budget's nodes at once. A scale-down removes idle pods first (the deletion-cost sidecar), but
+ * its step may exceed the idle pods, and an annotation lags a poll: busy pods removed then drain
+ * and can outlast a load that comes back to max. Anything beyond this (a rollout racing ahead of long
  * drains) is held back by the NodePool limits: it waits for room (Pending, no address), never for
  * a slot.
  */

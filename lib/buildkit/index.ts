@@ -5,7 +5,7 @@ import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import { generatedHeader } from '../output/yaml';
 import { meta } from '../platform/chart';
-import { CLEANUP_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from './buildkitd';
+import { CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from './buildkitd';
 import { BUILDKITD, INSTANCE } from './common';
 import { fleet } from './fleet';
 import { gateSections, haproxySections } from './haproxy/config';
@@ -16,7 +16,7 @@ import { addLoadBalancer } from './lb';
 import { addServiceMonitors } from './monitors';
 import { addNetworkPolicies } from './network';
 import { checkBuildkit } from './rules';
-import { CACHE_CLEANUP_SCRIPT, DRAIN_SCRIPT } from './scripts';
+import { CACHE_CLEANUP_SCRIPT, DELETION_COST_SCRIPT, DRAIN_SCRIPT } from './scripts';
 
 export const buildkit: Component = {
   name: 'buildkit',
@@ -31,6 +31,7 @@ export const buildkit: Component = {
     const scripts: Scripts = {
       [DRAIN_FILE]: DRAIN_SCRIPT,
       [CLEANUP_FILE]: CACHE_CLEANUP_SCRIPT,
+      [DELETION_COST_FILE]: DELETION_COST_SCRIPT,
       [GATE_FILE]: renderConfig(gateSections(b), header),
     };
     addScripts(chart, b, scripts);

@@ -66,3 +66,41 @@ done
 [ -n "$adopted" ] || log "no orphaned cache to adopt: starting cold"
 mkdir -p "$root/$self"
 `;
+
+/** Annotation the ReplicaSet controller reads to pick which pods a scale-down removes (lowest first). */
+export const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+/** Deletion cost of a pod running a build; an idle pod has 0, so the HPA removes idle pods first. */
+export const BUSY_COST = 1000;
+
+/**
+ * Sidecar of a BuildKit pod (it shares the pod's network namespace): every POLL seconds it looks
+ * at the established connections to the build port, as drain.sh does, and sets the pod's
+ * deletion cost to BUSY_COST while a build runs, 0 when idle. It patches only on a change, with
+ * `kubectl patch` (the Role allows patching pods, nothing else). Arguments: build port, poll
+ * seconds, busy cost; POD_NAME and POD_NAMESPACE from the downward API.
+ */
+export const DELETION_COST_SCRIPT = `#!/bin/sh
+# Keeps controller.kubernetes.io/pod-deletion-cost = busy cost while a build runs, 0 when idle.
+# Usage: deletion-cost.sh PORT POLL_SECONDS BUSY_COST
+set -u
+port=$1 poll=$2 busy=$3
+hex=$(printf '%04X' "$port")
+# PID 1 gets no default SIGTERM handling: exit at once, or the pod would wait for its whole grace
+trap 'exit 0' TERM INT
+open_builds() {
+  cat "\${PROC_NET:-/proc/net}/tcp" "\${PROC_NET:-/proc/net}/tcp6" 2>/dev/null | awk -v p=":$hex\\$" '$2 ~ p && $4 == "01"' | wc -l
+}
+last=
+while :; do
+  if [ "$(open_builds)" -gt 0 ]; then cost=$busy; else cost=0; fi
+  if [ "$cost" != "$last" ]; then
+    patch="{\\"metadata\\":{\\"annotations\\":{\\"${DELETION_COST}\\":\\"$cost\\"}}}"
+    if kubectl patch pod "$POD_NAME" -n "$POD_NAMESPACE" --type merge -p "$patch" >/dev/null; then
+      echo "deletion-cost: $cost"
+      last=$cost
+    fi
+  fi
+  sleep "$poll" &
+  wait $!
+done
+`;

@@ -56,6 +56,7 @@ describe('cache-cleanup.sh', () => {
 
   it('starts cold when there is no orphan, and leaves directories it did not create alone', () => {
     cache(uid(3), 10, true);
+    fs.mkdirSync(path.join(pods, uid(9)));
     fs.mkdirSync(path.join(root, 'buildkitd-amd64-7d9f-abcde')); // a cache named the old way (by pod name)
     const out = run(uid(9));
     expect(out.status).toBe(0);
@@ -77,6 +78,8 @@ describe('cache-cleanup.sh', () => {
     for (let i = 1; i <= 6; i++) cache(uid(i), 100 * i);
     const a = uid(8);
     const b = uid(9);
+    // the kubelet creates a pod's directory before it starts the pod's containers
+    for (const self of [a, b]) fs.mkdirSync(path.join(pods, self));
     // both at once, as two pods scheduled together on a node
     const both = [a, b].map((self) => new Promise<number>((resolve) =>
       require('child_process').spawn('sh', [script, root, pods, self]).on('exit', resolve)));

@@ -1,7 +1,7 @@
 // The sizing formulas of fleet.ts, stated as rules (EKS kube-reserved, whole-unit pod shares that
 // always fit, GC budgets that never overcommit the instance store).
 import fc from 'fast-check';
-import { GATE_RESOURCES, archFleet, cacheBudget, drainingPods, fleet, kubeReserved, nodeSizing, plannedMemory, podSize, slotNeedOf, slotsOf } from '../../lib/buildkit/fleet';
+import { sidecarTotal, archFleet, cacheBudget, drainingPods, fleet, kubeReserved, nodeSizing, plannedMemory, podSize, slotNeedOf, slotsOf } from '../../lib/buildkit/fleet';
 import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
@@ -68,10 +68,10 @@ describe('pod sizing', () => {
     for (const name of [STAGING, PRODUCTION]) {
       const b = config(raw(name)).buildkit!;
       for (const a of fleet(b)) {
-        // buildkitd's share: the pod's share of the node less its gate container
+        // buildkitd's share: the pod's share of the node less its sidecars
         const share = {
-          cpu: (a.node.free.cpu * b.sizing.safetyFactor) / a.podsPerNode - GATE_RESOURCES.cpu,
-          mem: ((a.node.free.memory * b.sizing.safetyFactor) / a.podsPerNode - GATE_RESOURCES.memoryMiB * MiB) / GiB,
+          cpu: (a.node.free.cpu * b.sizing.safetyFactor) / a.podsPerNode - sidecarTotal.cpu,
+          mem: ((a.node.free.memory * b.sizing.safetyFactor) / a.podsPerNode - sidecarTotal.memoryMiB * MiB) / GiB,
         };
         expect(Number.isInteger(a.pod.cpu) && Number.isInteger(a.pod.memoryGiB)).toBe(true);
         expect(a.pod.cpu).toBeLessThanOrEqual(share.cpu);

@@ -67,6 +67,20 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       expect(cleanup.command.slice(1)).toEqual([root.mountPath, '/var/lib/kubelet/pods', '$(POD_UID)']);
     });
 
+    it('keeps its deletion cost up to date from a sidecar, the only container with an API token', () => {
+      const annotator = pod.containers.find((c: any) => c.name === 'deletion-cost');
+      expect(annotator.image).toBe(b.images.kubectl);
+      expect(annotator.command[0]).toBe('/opt/buildkit/deletion-cost.sh');
+      expect(annotator.command[1]).toBe(String(BUILDKIT_PORT));
+      // no automounted token: the projected one is mounted into the sidecar alone
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const token = pod.volumes.find((v: any) => v.projected?.sources.some((s: any) => s.serviceAccountToken));
+      const mounting = [...pod.containers, ...pod.initContainers].filter((c: any) => c.volumeMounts?.some((m: any) => m.name === token.name));
+      expect(mounting.map((c: any) => c.name)).toEqual(['deletion-cost']);
+      expect(annotator.volumeMounts).toContainEqual({ name: token.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+      expect(pod.serviceAccountName).toBe(objs.get('serviceaccount-buildkitd.yaml').metadata.name);
+    });
+
     it('has a gate the HAProxy check watches, closed as soon as the pod terminates (no preStop)', () => {
       const gate = pod.containers.find((c: any) => c.name === 'gate');
       expect(gate.ports).toEqual([{ name: 'gate', containerPort: GATE_PORT, protocol: 'TCP' }]);
@@ -86,6 +100,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
         'checksum/drain.sh': sha256(drain),
         'checksum/cache-cleanup.sh': sha256(scripts['cache-cleanup.sh']),
         'checksum/gate.cfg': sha256(scripts['gate.cfg']),
+        'checksum/deletion-cost.sh': sha256(scripts['deletion-cost.sh']),
       });
     });
 
@@ -212,6 +227,17 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       expect(service.metadata.labels).toMatchObject(monitor.selector.matchLabels);
       expect(service.spec.ports).toContainEqual({ name: 'metrics', port: DEBUG_PORT, targetPort: 'metrics', protocol: 'TCP' });
     }
+  });
+
+  it('lets the BuildKit pods patch pods in the farm namespace, and nothing else', () => {
+    const role = objs.get('role-buildkitd-deletion-cost.yaml');
+    expect(role.metadata.namespace).toBe(b.namespaces.farm);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['patch'] }]);
+    const binding = objs.get('rolebinding-buildkitd-deletion-cost.yaml');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'buildkitd', namespace: b.namespaces.farm }]);
+    expect([...objs.values()].filter((o) => /ClusterRole/.test(o.kind))).toEqual([]);
+    expect(objs.get('serviceaccount-buildkitd.yaml').automountServiceAccountToken).toBe(false);
   });
 
   it('keeps the privileged farm namespace', () => {

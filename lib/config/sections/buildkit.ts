@@ -51,7 +51,11 @@ export const buildkitSection = z.strictObject({
   kedaVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 2.17 or 2.17.1').describe('KEDA version installed in the cluster; the generator refuses features it lacks.'),
   namespaces: z.strictObject({ farm: z.string(), runners: z.string(), keda: z.string() }).describe('Namespaces of the farm, of its build clients and of the KEDA operator; Prometheus is in monitoring.namespace.'),
   clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain such as cluster.local').describe('DNS domain of the cluster; HAProxy\'s resolvers need fully qualified Service names.'),
-  images: z.strictObject({ buildkit: pinnedByDigest, haproxy: pinnedByDigest }),
+  images: z.strictObject({
+    buildkit: pinnedByDigest,
+    haproxy: pinnedByDigest.describe('HAProxy: the load balancer and each BuildKit pod\'s gate.'),
+    kubectl: pinnedByDigest.describe('An image with sh, awk and kubectl (e.g. alpine/kubectl): the BuildKit pods\' deletion-cost sidecar.'),
+  }),
   ipFamily: ipFamily.describe('ipv4, ipv6 (e.g. an IPv6 EKS cluster) or dual: the address family of pods, Services, binds and IMDS.'),
   amiAlias: z.string().regex(/^[a-z0-9]+@v\d+$/, 'must be a pinned alias such as al2023@v20251112, not @latest').describe('Pinned EKS AMI alias, e.g. al2023@v20251112 (never @latest).'),
   autoscaling: z.strictObject({
