@@ -54,8 +54,13 @@ interface Outcome {
   maxActive: number;
 }
 
-/** Runs the churn scenario on `arch` with `slots` server-template slots; stops after `waves` waves. */
-async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg: string, waves: number): Promise<Outcome> {
+/**
+ * Runs the churn scenario on `arch`; stops after `waves` waves. `dropFromDns`: draining pods leave
+ * the DNS answer at once (a headless Service without publishNotReadyAddresses) and their
+ * replacements come up after HAProxy has dropped their addresses, as a real pod start takes longer
+ * than `hold obsolete`.
+ */
+async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg: string, waves: number, dropFromDns = false): Promise<Outcome> {
   const host = podsHost(b, arch);
   const records: Record<string, string[]> = Object.fromEntries(archs.map((a) => [podsHost(b, a), []]));
   const dns = await startDnsStub(records);
@@ -99,6 +104,12 @@ async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg
       // `draining` busy pods start terminating (a node drain, a scale-down), their replacements start
       const draining = live.splice(0, arch.draining);
       await Promise.all(draining.map((p) => p.terminate()));
+      if (dropFromDns) {
+        for (const p of draining) records[host].splice(records[host].indexOf(p.ip), 1);
+        const emptied = async () => (await stats()).filter((x) => /MAINT/.test(x.status)).length;
+        const spare = arch.slots - records[host].length;
+        if ((await until(emptied, (n) => n >= spare, WAIT_MS)) < spare) throw fail('HAProxy kept the addresses of pods gone from DNS');
+      }
       const replacements: PodStandIn[] = [];
       for (const _ of draining) replacements.push(await newPod());
       outcome.replacements.push(...replacements.map((p) => p.ip));
@@ -108,7 +119,7 @@ async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg
       // "BUG/MEDIUM: queues: Stricly respect maxconn for outgoing connections", 3372a2ea0.)
       // (`up` counts servers plainly UP: the draining ones are going down or down already)
       const drainingSeen = async () => (await stats()).filter((x) => x.status === 'DOWN').length;
-      await until(drainingSeen, (n) => n === draining.length, WAIT_MS);
+      if (!dropFromDns) await until(drainingSeen, (n) => n === draining.length, WAIT_MS);
       await until(up, (n) => n === arch.peakPods, REPLACEMENT_UP_MS);
       newBuilds.push(...replacements.map(() => build(frontend, id++, 10 * WAIT_MS).catch((e: Error) => `refused: ${e.message}`)));
       // a build that gets no pod is refused after `timeout queue` (3s here): waiting twice that is enough
@@ -118,7 +129,7 @@ async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg
       // the drained pods finish their builds and are gone: out of DNS, their slots free again
       draining.forEach((p) => p.release());
       await Promise.all(draining.map((p) => p.close()));
-      for (const p of draining) records[host].splice(records[host].indexOf(p.ip), 1);
+      if (!dropFromDns) for (const p of draining) records[host].splice(records[host].indexOf(p.ip), 1);
       const spare = arch.slots - records[host].length;
       const free = async () => (await stats()).filter((s) => /MAINT/.test(s.status)).length;
       if ((await until(free, (n) => n >= spare, WAIT_MS)) < spare) throw fail(`wave ${w}: the gone pods kept their slots`);
@@ -158,6 +169,15 @@ describeIf('the farm under churn: busy pods replaced at max load (real haproxy)'
       expect([...out.replies].sort()).toEqual(out.replacements.map((ip) => `done by ${ip}\n`).sort());
       expect(out.maxActive).toBe(1); // never two builds on one pod
     }, 12 * WAIT_MS);
+
+    if (name === STAGING) {
+      it('derived slots but draining pods dropped from DNS: the emptied busy slots take the replacements\' addresses, builds are refused', async () => {
+        const cfg = buildkitFiles(r).get('haproxy.cfg')!;
+        const out = await churn(b, archs, arch, cfg, 1, true);
+        expect(out.landed).toEqual([0]);
+        expect(out.replies.every((reply) => !reply.startsWith('done'))).toBe(true);
+      }, 6 * WAIT_MS);
+    }
 
     it('old formula (slots = max): the same scenario refuses builds although the replacements are idle', async () => {
       const old = archs.map((a) => ({ ...a, slots: a.peakPods }));
