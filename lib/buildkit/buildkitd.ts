@@ -182,12 +182,15 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                // kubectl keeps its discovery cache under $HOME: a writable scratch directory
+                { name: 'HOME', value: '/tmp' },
               ],
               resources: sidecar('deletion-cost'),
               securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, ...restricted },
               volumeMounts: [
                 { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
                 { name: 'api-token', mountPath: SA_DIR, readOnly: true },
+                { name: 'kubectl-home', mountPath: '/tmp' },
               ],
             },
           ],
@@ -198,6 +201,7 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
             { name: 'cache', hostPath: { path: b.cache.hostPath, type: 'DirectoryOrCreate' } },
             // read by cache-cleanup.sh only: which pod UIDs still exist on this node
             { name: 'kubelet-pods', hostPath: { path: KUBELET_PODS, type: 'Directory' } },
+            { name: 'kubectl-home', emptyDir: { sizeLimit: Quantity.fromString('64Mi') } },
             // what automounting would give, for the deletion-cost sidecar only
             {
               name: 'api-token',
