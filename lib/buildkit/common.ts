@@ -20,3 +20,16 @@ export const KEDA_OPERATOR = { [LABEL.name]: 'keda-operator' };
 export const checksum = (file: string, content: string): Record<string, string> => ({
   [`checksum/${file}`]: createHash('sha256').update(content).digest('hex'),
 });
+
+/** ipFamilies / ipFamilyPolicy of the farm's Services for buildkit.ipFamily. */
+export function serviceFamilies(family: 'ipv4' | 'ipv6' | 'dual'): { ipFamilies: string[]; ipFamilyPolicy: string } {
+  switch (family) {
+    case 'ipv4': return { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' };
+    case 'ipv6': return { ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack' };
+    case 'dual': return { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' };
+  }
+}
+
+/** A listen address ("host:port") on every address of the family: 0.0.0.0 or [::] (dual-stack on Linux). */
+export const anyAddress = (family: 'ipv4' | 'ipv6' | 'dual', port: number): string =>
+  family === 'ipv4' ? `0.0.0.0:${port}` : `[::]:${port}`;

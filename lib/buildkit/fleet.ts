@@ -12,6 +12,33 @@ export const BUILDS_PER_POD = 1;
 /** buildkitd's conventional gRPC port; each arch's HAProxy frontend listens on it + the arch's index. */
 export const BUILDKIT_PORT = 1234;
 
+/**
+ * Port of a BuildKit pod's gate: a listener that closes the moment the pod starts terminating, so
+ * HAProxy's health check stops sending it builds while the pod keeps its address (and its slot).
+ */
+export const GATE_PORT = 1240;
+
+/** buildkitd's debug address (pprof and Prometheus /metrics). */
+export const DEBUG_PORT = 6060;
+
+/** Pods a Deployment rollout may take down at once (maxSurge 0, maxUnavailable 1) and the PDB allows to evict. */
+export const ROLLING_MAX_UNAVAILABLE = 1;
+export const PDB_MAX_UNAVAILABLE = 1;
+
+/**
+ * Resources of a BuildKit pod's sidecars (requests = limits, for Guaranteed QoS): the gate and the
+ * deletion-cost annotator. Small, and taken from the pod's share of the node.
+ */
+export const SIDECAR_RESOURCES = {
+  gate: { cpu: 0.05, memoryMiB: 32 },
+  'deletion-cost': { cpu: 0.05, memoryMiB: 96 },
+};
+const sidecars = Object.values(SIDECAR_RESOURCES);
+export const sidecarTotal = {
+  cpu: sidecars.reduce((n, r) => n + r.cpu, 0),
+  memoryMiB: sidecars.reduce((n, r) => n + r.memoryMiB, 0),
+};
+
 export interface NodeSizing {
   /** What EC2 sells: vCPU and memory of the instance type. */
   capacity: { cpu: number; memory: number };
@@ -44,8 +71,12 @@ export interface ArchFleet {
    * backend: the `proxy` label KEDA and the alerts select on.
    */
   name: string;
-  /** server-template slots: never fewer than the most pods this arch can have. */
+  /** server-template slots: every pod the NodePool can hold (maxNodes x podsPerNode), >= slotNeed. */
   slots: number;
+  /** Pods that can be draining at once (see drainingPods). */
+  draining: number;
+  /** Slots this arch needs: peakPods + draining, each with its own address in DNS. */
+  slotNeed: number;
   min: number;
   max: number;
   /** Fixed replicas without autoscaling; KEDA fallback with it (when set). */
@@ -112,11 +143,17 @@ export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSi
   return { capacity, planned, kubeReserved: reserved, eviction, allocatable, free };
 }
 
-/** One pod's share of the node: free resources x safety factor / pods per node, rounded down to whole cores and GiB. */
+/**
+ * buildkitd's share of the node: free resources x safety factor / pods per node, less the pod's
+ * sidecars, rounded down to whole cores and GiB.
+ */
 export function podSize(b: BuildkitConfig, node: NodeSizing, podsPerNode: number): { cpu: number; memoryGiB: number } {
   const share = (x: number) => (x * b.sizing.safetyFactor) / podsPerNode;
   // the epsilon keeps 44.9999999 (float noise) from losing a whole core
-  return { cpu: Math.floor(share(node.free.cpu) + 1e-9), memoryGiB: Math.floor(share(node.free.memory) / GiB + 1e-9) };
+  return {
+    cpu: Math.floor(share(node.free.cpu) - sidecarTotal.cpu + 1e-9),
+    memoryGiB: Math.floor((share(node.free.memory) - sidecarTotal.memoryMiB * MiB) / GiB + 1e-9),
+  };
 }
 
 /**
@@ -135,19 +172,49 @@ export function cacheBudget(b: BuildkitConfig, instance: AwsInstanceType, podsPe
   };
 }
 
-/**
- * Nodes the NodePool may run: enough for the most pods this arch can have, plus the disruption
- * budget's nodes so Karpenter can start replacements while it drains (drift, expiry):
- * maxNodes = ceil(peakPods / podsPerNode) + disruptionBudgetNodes, unless pinned in the config.
- */
-export function nodesFor(b: BuildkitConfig, a: Architecture, peakPods: number): number {
-  return a.maxNodes ?? Math.ceil(peakPods / a.podsPerNode) + b.karpenter.disruptionBudgetNodes;
-}
-
 export const peakPodsOf = (a: Architecture): number => Math.max(a.max, a.replicas ?? 0);
 
-/** server-template slots of an arch; known without its instance type, so the rules can sum them for every arch. */
-export const slotsOf = (a: Architecture): number => a.slots ?? peakPodsOf(a);
+/**
+ * Pods the HPA may remove in one scale-down period (KEDA's behavior, keda.ts): the larger of
+ * scaleDownPods and scaleDownPercent of the fleet at its max (selectPolicy Max), never below min.
+ * 0 without autoscaling.
+ */
+export function scaleDownStep(b: BuildkitConfig, a: Architecture): number {
+  if (!b.autoscaling.enabled) return 0;
+  const s = b.autoscaling;
+  return Math.min(Math.max(s.scaleDownPods, Math.ceil((a.max * s.scaleDownPercent) / 100)), a.max - a.min);
+}
+
+/**
+ * Pods of an arch that can be draining at once, each still holding a build, its node share and its
+ * address in DNS while its replacement runs beside it:
+ *   draining = max(rolling update maxUnavailable (1), PDB maxUnavailable (1),
+ *                  disruptionBudgetNodes x podsPerNode, scale-down step)
+ * A node drain (drift; Karpenter starts the replacement node first) drains every pod of the
+ * budget's nodes at once. A scale-down removes idle pods first (the deletion-cost sidecar), but
+ * its step may exceed the idle pods, and an annotation lags a poll: busy pods removed then drain
+ * and can outlast a load that comes back to max. Anything beyond this (a rollout racing ahead of long
+ * drains) is held back by the NodePool limits: it waits for room (Pending, no address), never for
+ * a slot.
+ */
+export const drainingPods = (b: BuildkitConfig, a: Architecture): number =>
+  Math.max(ROLLING_MAX_UNAVAILABLE, PDB_MAX_UNAVAILABLE, b.karpenter.disruptionBudgetNodes * a.podsPerNode, scaleDownStep(b, a));
+
+/** Addresses an arch can have in DNS at once, each needing its own server-template slot: peakPods + draining. */
+export const slotNeedOf = (b: BuildkitConfig, a: Architecture): number => peakPodsOf(a) + drainingPods(b, a);
+
+/**
+ * Nodes the NodePool may run: room for the most pods plus the pods that can be draining beside
+ * their replacements: maxNodes = ceil((peakPods + draining) / podsPerNode), unless pinned.
+ */
+export const nodesFor = (b: BuildkitConfig, a: Architecture): number => a.maxNodes ?? Math.ceil(slotNeedOf(b, a) / a.podsPerNode);
+
+/**
+ * server-template slots: one for every pod the NodePool can hold (maxNodes x podsPerNode), so every
+ * address DNS can list, a draining pod's included, has its own slot; unused slots cost nothing.
+ * Known without the instance type, so the rules can sum them for every arch.
+ */
+export const slotsOf = (b: BuildkitConfig, a: Architecture): number => a.slots ?? nodesFor(b, a) * a.podsPerNode;
 
 /**
  * Everything derived for buildkit.architectures[index], or undefined when its instance type is
@@ -159,11 +226,13 @@ export function archFleet(b: BuildkitConfig, index: number): ArchFleet | undefin
   const instance = b.instanceTypes[a.instanceType];
   const node = nodeSizing(b, instance);
   const peakPods = peakPodsOf(a);
-  const maxNodes = nodesFor(b, a, peakPods);
+  const maxNodes = nodesFor(b, a);
   return {
     arch: a.arch,
     name: `${BUILDKITD}-${a.arch}`,
-    slots: slotsOf(a),
+    slots: slotsOf(b, a),
+    draining: drainingPods(b, a),
+    slotNeed: slotNeedOf(b, a),
     min: a.min,
     max: a.max,
     replicas: a.replicas,

@@ -5,10 +5,10 @@ import type { Component } from '../platform/component';
 import { ConfigError } from '../config/errors';
 import { generatedHeader } from '../output/yaml';
 import { meta } from '../platform/chart';
-import { addBuildkitd, addScripts } from './buildkitd';
+import { CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from './buildkitd';
 import { BUILDKITD, INSTANCE } from './common';
 import { fleet } from './fleet';
-import { haproxySections } from './haproxy/config';
+import { gateSections, haproxySections } from './haproxy/config';
 import { renderConfig } from './haproxy/model';
 import { scaledObjectSpec } from './keda';
 import { addNodePool } from './karpenter';
@@ -16,7 +16,7 @@ import { addLoadBalancer } from './lb';
 import { addServiceMonitors } from './monitors';
 import { addNetworkPolicies } from './network';
 import { checkBuildkit } from './rules';
-import { DRAIN_SCRIPT } from './scripts';
+import { CACHE_CLEANUP_SCRIPT, DELETION_COST_SCRIPT, DRAIN_SCRIPT } from './scripts';
 
 export const buildkit: Component = {
   name: 'buildkit',
@@ -28,9 +28,15 @@ export const buildkit: Component = {
     const header = generatedHeader(c.name);
     const archs = fleet(b);
 
-    addScripts(chart, b, DRAIN_SCRIPT);
+    const scripts: Scripts = {
+      [DRAIN_FILE]: DRAIN_SCRIPT,
+      [CLEANUP_FILE]: CACHE_CLEANUP_SCRIPT,
+      [DELETION_COST_FILE]: DELETION_COST_SCRIPT,
+      [GATE_FILE]: renderConfig(gateSections(b), header),
+    };
+    addScripts(chart, b, scripts);
     for (const a of archs) {
-      addBuildkitd(chart, b, a, DRAIN_SCRIPT, header);
+      addBuildkitd(chart, b, a, scripts, header);
       addNodePool(chart, b, a);
       if (b.autoscaling.enabled) {
         new ScaledObject(chart, `${a.name}-scaler`, {

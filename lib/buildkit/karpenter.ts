@@ -26,7 +26,9 @@ export function addNodePool(chart: ComponentChart, b: BuildkitConfig, a: ArchFle
       // hop limit 1: pods (not on the host network) cannot reach the instance role's credentials
       metadataOptions: {
         httpEndpoint: Ec2NodeClassSpecMetadataOptionsHttpEndpoint.ENABLED,
-        httpProtocolIPv6: Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED,
+        // IMDS's IPv6 endpoint ([fd00:ec2::254]) for IPv6 and dual-stack nodes
+        httpProtocolIPv6: b.ipFamily === 'ipv4'
+          ? Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.DISABLED : Ec2NodeClassSpecMetadataOptionsHttpProtocolIPv6.ENABLED,
         httpPutResponseHopLimit: 1,
         httpTokens: Ec2NodeClassSpecMetadataOptionsHttpTokens.REQUIRED,
       },
@@ -63,6 +65,7 @@ export function addNodePool(chart: ComponentChart, b: BuildkitConfig, a: ArchFle
             { key: 'node.kubernetes.io/instance-type', operator: Op.IN, values: [a.instanceType] },
           ],
           taints: [{ key: k.nodeLabel, value: a.nodePool, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE }],
+          // Never by default: expiry is forceful (ignores the budget); nodes rotate through drift instead (rules.ts)
           expireAfter: k.expireAfter,
           // >= the BuildKit pods' grace period (checked): a node drain never cuts a draining build short
           terminationGracePeriod: k.terminationGracePeriod,
@@ -73,7 +76,7 @@ export function addNodePool(chart: ComponentChart, b: BuildkitConfig, a: ArchFle
         consolidateAfter: k.consolidateAfter,
         budgets: [{ nodes: String(k.disruptionBudgetNodes) }],
       },
-      // maxNodes x the instance's capacity (fleet.ts: nodesFor)
+      // maxNodes x the instance's capacity (fleet.ts: nodesFor, room for the pods draining beside their replacements)
       limits: {
         cpu: NodePoolSpecLimits.fromString(formatCpu(a.limits.cpu)),
         memory: NodePoolSpecLimits.fromString(formatMemory(a.limits.memory)),

@@ -69,6 +69,9 @@ export function scaledObjectSpec(b: BuildkitConfig, a: ArchFleet): ScaledObjectS
       {
         type: 'metrics-api',
         metricType: 'AverageValue',
+        // on purpose: with min >= 1 the HPA reads the metric on its own sync (15 s) and each read asks
+        // HAProxy directly; cached values would lag by KEDA's pollingInterval (30 s)
+        useCachedMetrics: false,
         metadata: {
           url: metricsUrl(b),
           format: 'prometheus',

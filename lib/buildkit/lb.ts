@@ -3,7 +3,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
 import { ComponentChart, LABEL, meta } from '../platform/chart';
-import { LB, checksum, lbSelector } from './common';
+import { LB, checksum, lbSelector, serviceFamilies } from './common';
 import { ArchFleet, BUILDKIT_PORT, podGraceSeconds } from './fleet';
 import { HEALTH_PATH, METRICS_PORT, STATS_PORT } from './haproxy/config';
 import { LB_METRICS_SERVICE } from './keda';
@@ -75,6 +75,7 @@ export function addLoadBalancer(chart: ComponentChart, b: BuildkitConfig, archs:
     new k8s.KubeService(chart, `${a.name}-lb`, {
       metadata: meta(LB, a.name, ns),
       spec: {
+        ...serviceFamilies(b.ipFamily),
         selector: lbSelector,
         ports: [{ name: 'grpc', port: BUILDKIT_PORT, targetPort: IntOrString.fromString(buildPortName(a)), protocol: 'TCP' }],
       },
@@ -83,6 +84,7 @@ export function addLoadBalancer(chart: ComponentChart, b: BuildkitConfig, archs:
   new k8s.KubeService(chart, LB_METRICS_SERVICE, {
     metadata: meta(LB, LB_METRICS_SERVICE, ns),
     spec: {
+      ...serviceFamilies(b.ipFamily),
       selector: lbSelector,
       ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: IntOrString.fromString('metrics'), protocol: 'TCP' }],
     },

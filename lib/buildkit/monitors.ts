@@ -1,9 +1,9 @@
-// ServiceMonitors for HAProxy and KEDA (prometheus-operator), in the monitoring namespace so
+// ServiceMonitors for HAProxy, buildkitd and KEDA (prometheus-operator), in the monitoring namespace so
 // neither the farm's nor KEDA's namespace needs anything from us.
 import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import type { BuildkitConfig } from '../config/sections/buildkit';
 import { ComponentChart, meta } from '../platform/chart';
-import { KEDA_OPERATOR, LB, lbSelector } from './common';
+import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
 import { METRICS_PATH } from './haproxy/config';
 
 /** `ns` is the namespace of Prometheus (monitoring.namespace). */
@@ -13,6 +13,15 @@ export function addServiceMonitors(chart: ComponentChart, b: BuildkitConfig, ns:
     spec: {
       namespaceSelector: { matchNames: [b.namespaces.farm] },
       selector: { matchLabels: lbSelector },
+      endpoints: [{ port: 'metrics', path: METRICS_PATH }],
+    },
+  });
+  // buildkitd's debug address, through the headless pod Services (which list every pod)
+  new ServiceMonitor(chart, `${BUILDKITD}-monitor`, {
+    metadata: meta(BUILDKITD, BUILDKITD, ns, b.serviceMonitorLabels),
+    spec: {
+      namespaceSelector: { matchNames: [b.namespaces.farm] },
+      selector: { matchLabels: anyBuildkitd },
       endpoints: [{ port: 'metrics', path: METRICS_PATH }],
     },
   });

@@ -1,11 +1,12 @@
 // Who may talk to the farm (SPEC 3): build clients reach HAProxy's build ports, only HAProxy
-// reaches the BuildKit pods, Prometheus and KEDA read HAProxy's metrics. Everything else into the
+// reaches the BuildKit pods' build and gate ports, Prometheus and KEDA read HAProxy's metrics,
+// Prometheus reads buildkitd's. Everything else into the
 // farm namespace is denied.
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
 import { ComponentChart, meta } from '../platform/chart';
 import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
-import { ArchFleet, BUILDKIT_PORT } from './fleet';
+import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT } from './fleet';
 import { METRICS_PORT } from './haproxy/config';
 
 const { IntOrString } = k8s;
@@ -39,7 +40,12 @@ export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, arc
     spec: {
       podSelector: { matchLabels: anyBuildkitd },
       policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: { matchLabels: lbSelector } }], ports: [tcp(BUILDKIT_PORT)] }],
+      ingress: [
+        // builds and HAProxy's health check (buildkitd and the gate)
+        { from: [{ podSelector: { matchLabels: lbSelector } }], ports: [tcp(BUILDKIT_PORT), tcp(GATE_PORT)] },
+        // Prometheus scrapes buildkitd's debug address (/metrics; pprof stays reachable from there only)
+        { from: [inNamespace(monitoring)], ports: [tcp(DEBUG_PORT)] },
+      ],
     },
   });
 }

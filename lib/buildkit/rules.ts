@@ -4,11 +4,15 @@ import { Problem, Problems } from '../config/errors';
 import { GiB, formatCpu } from '../config/quantity';
 import type { ClusterConfig } from '../config/schema';
 import { durationSeconds } from './duration';
-import { archFleet, peakPodsOf, podGraceSeconds, slotsOf } from './fleet';
-import { dnsForgetSeconds } from './haproxy/config';
+import { archFleet, drainingPods, peakPodsOf, podGraceSeconds, scaleDownStep, slotNeedOf, slotsOf } from './fleet';
+import { gateDownSeconds } from './haproxy/config';
 import { KEDA_FEATURES, kedaFeatures, versionAtLeast } from './keda';
 
 const percent = (s: string): number => Number(s.replace('%', ''));
+
+/** Upper bounds of the HPA API on scaling behavior (k8s.io/kubernetes pkg/apis/autoscaling/validation). */
+export const HPA_MAX_PERIOD_SECONDS = 1800;
+export const HPA_MAX_STABILIZATION_SECONDS = 3600;
 
 export function checkBuildkit(c: ClusterConfig): Problem[] {
   const b = c.buildkit;
@@ -39,14 +43,25 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
     `the pod grace period (timeout server + slack = ${grace} s) must hold a build routed to the pod during the settle wait ` +
       `(${b.drain.settleSeconds} s) for a whole timeout server, plus one poll (${b.drain.pollSeconds} s)`,
     `slackSeconds: ${b.drain.settleSeconds + b.drain.pollSeconds}`);
-  p.check(b.drain.settleSeconds >= dnsForgetSeconds, 'buildkit.drain.settleSeconds', b.drain.settleSeconds,
-    `must cover the time HAProxy may still route new builds to a terminating pod (DNS TTL + resolve + hold = ${dnsForgetSeconds} s)`,
-    `settleSeconds: ${dnsForgetSeconds}`);
+  p.check(b.drain.settleSeconds >= gateDownSeconds, 'buildkit.drain.settleSeconds', b.drain.settleSeconds,
+    `must cover the time HAProxy may still route new builds to a terminating pod (its health check marks the pod down ` +
+      `${gateDownSeconds} s after the gate closes)`,
+    `settleSeconds: ${gateDownSeconds}`);
   const nodeGrace = durationSeconds(b.karpenter.terminationGracePeriod);
   p.check(nodeGrace >= grace, 'buildkit.karpenter.terminationGracePeriod', b.karpenter.terminationGracePeriod,
     `must be >= the BuildKit pods' grace period (${grace} s = timeout server ${b.haproxy.timeoutServerMinutes}m + drain slack ` +
       `${b.drain.slackSeconds} s), or Karpenter cuts draining builds`,
     `terminationGracePeriod: ${Math.ceil(grace / 60)}m`);
+
+  // Kubernetes' HPA API bounds (k8s.io/kubernetes pkg/apis/autoscaling/validation: MaxPeriodSeconds
+  // 1800, MaxStabilizationWindowSeconds 3600); the hold is emitted as both. Checked with autoscaling
+  // off too: turning it on must stay a one-line change.
+  const hold = b.autoscaling.scaleDownHoldMinutes * 60;
+  p.check(hold <= HPA_MAX_PERIOD_SECONDS && hold <= HPA_MAX_STABILIZATION_SECONDS, 'buildkit.autoscaling.scaleDownHoldMinutes',
+    b.autoscaling.scaleDownHoldMinutes,
+    `emits scale-down periodSeconds and stabilizationWindowSeconds of ${b.autoscaling.scaleDownHoldMinutes} x 60 = ${hold} s; ` +
+      `the HPA API refuses periodSeconds > ${HPA_MAX_PERIOD_SECONDS} (and stabilizationWindowSeconds > ${HPA_MAX_STABILIZATION_SECONDS})`,
+    `scaleDownHoldMinutes: ${HPA_MAX_PERIOD_SECONDS / 60} or less`);
 
   const diskEviction = Math.max(percent(b.kubelet.evictionHard['nodefs.available']), percent(b.kubelet.evictionHard['imagefs.available']));
   p.check(b.cache.freePercent > diskEviction, 'buildkit.cache.freePercent', b.cache.freePercent,
@@ -58,7 +73,7 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
   let slotsTotal = 0;
   b.architectures.forEach((a, i) => {
     const at = (field: string) => `buildkit.architectures[${i}].${field}`;
-    slotsTotal += slotsOf(a);
+    slotsTotal += slotsOf(b, a);
     p.check(!seen.has(a.arch), at('arch'), a.arch, `each arch appears once (also at architectures[${seen.get(a.arch)}])`);
     seen.set(a.arch, i);
 
@@ -74,10 +89,20 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
         `replicas: ${Math.min(Math.max(a.replicas, a.min), a.max)}`);
 
     const peak = peakPodsOf(a);
-    if (a.slots !== undefined)
+    const draining = drainingPods(b, a);
+    const need = slotNeedOf(b, a);
+    if (a.slots !== undefined) {
       p.check(a.slots >= peak, at('slots'), a.slots,
         `server-template slots must be >= the most pods this arch can have (${peak}); fewer slots leave pods without builds`,
-        `slots: ${peak} (or remove it to derive it)`);
+        `slots: ${need} (or remove it to derive it)`);
+      if (a.slots >= peak)
+        p.check(a.slots >= need, at('slots'), a.slots,
+          `server-template slots must be >= the ${peak} pods + ${draining} draining = ${need} addresses DNS can list at once ` +
+            `(draining = max(rolling update 1, PDB 1, disruptionBudgetNodes ${b.karpenter.disruptionBudgetNodes} x podsPerNode ${a.podsPerNode}, ` +
+            `scale-down step ${scaleDownStep(b, a)})): ` +
+            'a draining pod keeps its slot and its build, so its replacement needs a free slot, or builds are refused during every rollout and node drain',
+          `slots: ${need} (or remove it to derive it)`);
+    }
 
     const f = archFleet(b, i);
     if (!f) {
@@ -97,9 +122,26 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
         fit >= 1 ? `podsPerNode: ${fit} or fewer` : 'a larger instance type or a smaller daemonset overhead');
     }
 
-    p.check(nodes * a.podsPerNode >= peak, at('maxNodes'), nodes,
-      `NodePool limits must hold the most pods this arch can have: ${nodes} nodes x ${a.podsPerNode} pods < ${peak}`,
-      `maxNodes: ${Math.ceil(peak / a.podsPerNode)} (or remove it to derive it)`);
+    p.check(nodes * a.podsPerNode >= need, at('maxNodes'), nodes,
+      `NodePool limits must hold the most pods and those draining beside their replacements: ${nodes} nodes x ${a.podsPerNode} pods = ` +
+        `${nodes * a.podsPerNode} < ${peak} pods + ${draining} draining = ${need}`,
+      `maxNodes: ${Math.ceil(need / a.podsPerNode)} (or remove it to derive it)`);
+
+    // Forced expiry ignores disruption budgets: nodes launched together (a fixed fleet, a scale-up)
+    // expire together, and every pod on them needs a replacement node while the old ones drain.
+    const expiry = b.karpenter.expireAfter;
+    if (expiry !== 'Never') {
+      const fleetNodes = Math.ceil(peak / a.podsPerNode);
+      const podGrace = podGraceSeconds(b);
+      p.check(nodes >= 2 * fleetNodes, 'buildkit.karpenter.expireAfter', expiry,
+        `is forceful (Karpenter expires nodes whatever the disruption budget): the ${fleetNodes} nodes of ${a.arch} ` +
+          `(ceil(${peak} pods / ${a.podsPerNode})) launched together expire together and their pods need ${fleetNodes} replacement nodes ` +
+          `while the old ones drain, ${2 * fleetNodes} in all, but the NodePool allows ${nodes}; the pods left over stay Pending, and ` +
+          `terminationGracePeriod ${b.karpenter.terminationGracePeriod} - pod grace ${podGrace} s after expiry Karpenter deletes ` +
+          'the remaining build pods, bypassing the PDB',
+        `expireAfter: Never (rotate nodes through drift, e.g. an amiAlias bump: it honours the budget and starts replacements first), ` +
+          `or pin architectures[${i}].maxNodes: ${2 * fleetNodes}`);
+    }
   });
 
   p.check(b.haproxy.maxConnections > slotsTotal, 'buildkit.haproxy.maxConnections', b.haproxy.maxConnections,

@@ -1,7 +1,7 @@
 // The sizing formulas of fleet.ts, stated as rules (EKS kube-reserved, whole-unit pod shares that
 // always fit, GC budgets that never overcommit the instance store).
 import fc from 'fast-check';
-import { archFleet, cacheBudget, fleet, kubeReserved, nodeSizing, plannedMemory, podSize } from '../../lib/buildkit/fleet';
+import { sidecarTotal, archFleet, cacheBudget, drainingPods, fleet, kubeReserved, nodeSizing, plannedMemory, podSize, slotNeedOf, slotsOf } from '../../lib/buildkit/fleet';
 import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
@@ -68,7 +68,11 @@ describe('pod sizing', () => {
     for (const name of [STAGING, PRODUCTION]) {
       const b = config(raw(name)).buildkit!;
       for (const a of fleet(b)) {
-        const share = { cpu: (a.node.free.cpu * b.sizing.safetyFactor) / a.podsPerNode, mem: (a.node.free.memory * b.sizing.safetyFactor) / a.podsPerNode / GiB };
+        // buildkitd's share: the pod's share of the node less its sidecars
+        const share = {
+          cpu: (a.node.free.cpu * b.sizing.safetyFactor) / a.podsPerNode - sidecarTotal.cpu,
+          mem: ((a.node.free.memory * b.sizing.safetyFactor) / a.podsPerNode - sidecarTotal.memoryMiB * MiB) / GiB,
+        };
         expect(Number.isInteger(a.pod.cpu) && Number.isInteger(a.pod.memoryGiB)).toBe(true);
         expect(a.pod.cpu).toBeLessThanOrEqual(share.cpu);
         expect(a.pod.cpu + 1).toBeGreaterThan(share.cpu);
@@ -135,5 +139,46 @@ describe('fleet()', () => {
     expect(archFleet(broken, 0)).toBeUndefined();
     expect(archFleet(broken, 1)).toEqual(fleet(b)[1]);
     expect(() => fleet(broken)).toThrow(/architectures\[0\]\.instanceType: unknown instance type m9x.huge/);
+  });
+});
+
+describe('slots and NodePool limits under churn', () => {
+  const b = config(raw(STAGING)).buildkit!;
+  const arch = (podsPerNode: number, max: number, extra: object = {}) => ({ ...b.architectures[0], podsPerNode, max, min: 1, ...extra });
+  const budget = (nodes: number) => ({ ...b, karpenter: { ...b.karpenter, disruptionBudgetNodes: nodes } });
+
+  const fixed = (x: BuildkitConfig): BuildkitConfig => ({ ...x, autoscaling: { ...x.autoscaling, enabled: false } });
+  const scaling = (x: BuildkitConfig, pods: number, percent: number): BuildkitConfig =>
+    ({ ...x, autoscaling: { ...x.autoscaling, enabled: true, scaleDownPods: pods, scaleDownPercent: percent } });
+
+  it('counts as draining the larger of a rollout or eviction (1 pod), a node drain (budget nodes x pods per node) and a scale-down step', () => {
+    expect(drainingPods(fixed(budget(1)), arch(1, 8))).toBe(1);
+    expect(drainingPods(fixed(budget(1)), arch(2, 8))).toBe(2);
+    expect(drainingPods(fixed(budget(2)), arch(4, 8))).toBe(8);
+    // the HPA removes max(pods, percent of max) per period, never going below min
+    expect(drainingPods(scaling(budget(1), 3, 10), arch(2, 40))).toBe(4); // ceil(10 % of 40) = 4 > 3 pods > 2
+    expect(drainingPods(scaling(budget(1), 10, 20), arch(2, 8, { min: 5 }))).toBe(3); // 8 - 5
+    expect(drainingPods(scaling(budget(1), 1, 1), arch(2, 8))).toBe(2); // the node drain is larger
+  });
+
+  it('gives every pod the NodePool can hold a slot: slots = ceil((peak + draining) / podsPerNode) x podsPerNode >= peak + draining', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 4 }), (ppn, max, nodes) => {
+      const bb = fixed(budget(nodes));
+      const a = arch(ppn, max);
+      const need = max + Math.max(1, nodes * ppn);
+      expect(slotNeedOf(bb, a)).toBe(need);
+      expect(slotsOf(bb, a)).toBe(Math.ceil(need / ppn) * ppn);
+      expect(slotsOf(bb, a)).toBeGreaterThanOrEqual(need);
+    }));
+  });
+
+  it('derives for the built-in farms: more slots than max, limits with room for a node drain', () => {
+    for (const name of [STAGING, PRODUCTION]) {
+      for (const a of fleet(config(raw(name)).buildkit!)) {
+        expect(a.slots).toBeGreaterThan(a.peakPods);
+        expect(a.slots).toBe(a.maxNodes * a.podsPerNode);
+        expect(a.maxNodes * a.podsPerNode - a.peakPods).toBeGreaterThanOrEqual(a.podsPerNode);
+      }
+    }
   });
 });

@@ -4,14 +4,14 @@
 // (balance, maxconn 1, server-template, timeouts, queue, the exporter) is the generated one.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
-import { BUILDKIT_PORT, fleet } from '../../lib/buildkit/fleet';
+import { fleet } from '../../lib/buildkit/fleet';
 import { METRICS_PATH, METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
 import { tmpDir } from '../support/clusters';
 import { tool } from '../support/env';
 import { DnsStub, startDnsStub } from './dns-stub';
 import { kedaValue } from './keda-selector';
+import { PodStandIn, build, freePort, localConfig, startPod, until } from './live';
 import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw } from './support';
 
 const haproxy = tool('haproxy', ['-v']);
@@ -51,110 +51,6 @@ describeIf('haproxy -c', () => {
   });
 });
 
-/** A free TCP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `read` until `done` holds for its value or `ms` pass; returns the last value read. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!done(last) && Date.now() < deadline) {
-    await sleep(50);
-    last = await read();
-  }
-  return last;
-}
-
-/**
- * BuildKit stand-in: serves one "build" per request (a connection that sends data). Builds are held
- * until the test calls release(), so it reads the metrics while they run with no deadline to race;
- * after that every build is answered at once.
- */
-interface StandIn {
-  ip: string;
-  server: net.Server;
-  active: number;
-  maxActive: number;
-  served: number;
-  release(): void;
-}
-
-function startStandIn(ip: string, port: number): Promise<StandIn> {
-  const held: (() => void)[] = [];
-  let released = false;
-  const s: StandIn = {
-    ip, server: net.createServer(), active: 0, maxActive: 0, served: 0,
-    release: () => {
-      released = true;
-      held.splice(0).forEach((finish) => finish());
-    },
-  };
-  s.server.on('connection', (sock) => {
-    sock.on('error', () => {});
-    // HAProxy's health checks connect and close without data: they are not builds
-    sock.once('data', () => {
-      s.active++;
-      s.served++;
-      s.maxActive = Math.max(s.maxActive, s.active);
-      const finish = () => {
-        s.active--; // the build is over once the pod answers and closes
-        sock.end('done\n');
-      };
-      if (released) finish();
-      else held.push(finish);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    s.server.on('error', reject);
-    s.server.listen(port, ip, () => resolve(s));
-  });
-}
-
-/** A build client: connects, sends its request at once (it waits in HAProxy's queue), reads until the pod closes. */
-function build(port: number, i: number, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1', () => sock.write(`build ${i}\n`));
-    let reply = '';
-    sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`build ${i} timed out`)));
-    sock.on('data', (d) => (reply += d));
-    sock.on('end', () => {
-      sock.end();
-      resolve(reply);
-    });
-    sock.on('error', reject);
-  });
-}
-
-/** The generated config with loopback addresses, its own ports and the stub nameserver; nothing else changes. */
-function localConfig(cfg: string, ports: Map<number, number>, dnsPort: number, podPort: number): string {
-  const lines = cfg.split('\n');
-  const local = lines.map((line) => {
-    const bind = /^(\s+bind ):(\d+)$/.exec(line);
-    if (bind) return `${bind[1]}127.0.0.1:${ports.get(Number(bind[2]))}`;
-    if (/^\s+parse-resolv-conf$/.test(line)) return `    nameserver stub 127.0.0.1:${dnsPort}`;
-    const target = new RegExp(`^(\\s+server-template \\S+ \\d+ \\S+):${BUILDKIT_PORT}( .*)$`).exec(line);
-    if (target) return `${target[1]}:${podPort}${target[2]}`;
-    return line;
-  });
-  const changed = lines.filter((l, i) => l !== local[i]);
-  // exactly the binds, the nameserver and the server-template targets: the rest is the generated text
-  expect(changed.every((l) => /^\s+(bind :\d+|parse-resolv-conf|server-template .*)$/.test(l))).toBe(true);
-  expect(changed.filter((l) => l.includes('server-template'))).toHaveLength(lines.filter((l) => l.includes('server-template')).length);
-  expect(local.some((l) => l.includes('parse-resolv-conf'))).toBe(false);
-  return local.join('\n');
-}
-
 describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   const r = raw(STAGING);
   const b = config(r).buildkit!;
@@ -168,7 +64,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
 
   let proc: ChildProcess | undefined;
   let dns: DnsStub | undefined;
-  const standIns: StandIn[] = [];
+  const standIns: PodStandIn[] = [];
   let stderr = '';
   let frontend = 0;
   // the other arch's frontend: its DNS name lists no pod
@@ -182,8 +78,9 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   beforeAll(async () => {
     const cfg = buildkitFiles(r).get('haproxy.cfg')!;
     const podPort = await freePort();
+    const gatePort = await freePort();
     const ips = Array.from({ length: PODS }, (_, i) => `127.0.0.${i + 2}`);
-    for (const ip of ips) standIns.push(await startStandIn(ip, podPort));
+    for (const ip of ips) standIns.push(await startPod(ip, podPort, gatePort));
     dns = await startDnsStub(Object.fromEntries(fleet(b).map((a) => [podsHost(b, a), a.arch === arch.arch ? ips : []])));
     const binds = [...cfg.matchAll(/^\s+bind :(\d+)$/gm)].map((m) => Number(m[1]));
     const ports = new Map<number, number>();
@@ -192,7 +89,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     idleFrontend = ports.get(idle.lbPort)!;
     metricsUrl = `http://127.0.0.1:${ports.get(METRICS_PORT)}${METRICS_PATH}`;
     file = path.join(tmpDir('haproxy-run'), 'haproxy.cfg');
-    fs.writeFileSync(file, localConfig(cfg, ports, dns.port, podPort));
+    fs.writeFileSync(file, localConfig(cfg, { binds: ports, dnsPort: dns.port, podPort, gatePort }));
     proc = spawn('haproxy', ['-db', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr!.on('data', (d) => (stderr += d));
   });
@@ -200,7 +97,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
   afterAll(async () => {
     proc?.kill('SIGKILL');
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    await Promise.all(standIns.map((s) => new Promise((done) => s.server.close(done))));
+    await Promise.all(standIns.map((s) => s.close()));
     await dns?.close();
   });
 
@@ -227,7 +124,7 @@ describeIf('generated HAProxy on loopback with BuildKit stand-ins', () => {
     expect(seen).toEqual({ inFlight: BUILDS, queue: BUILDS - PODS });
 
     const replies = await Promise.all(builds);
-    expect(replies).toEqual(Array(BUILDS).fill('done\n'));
+    expect(replies.every((r) => /^done by 127\.0\.0\.\d+\n$/.test(r))).toBe(true);
     expect(standIns.map((s) => s.maxActive)).toEqual(Array(PODS).fill(1));
     expect(standIns.reduce((n, s) => n + s.served, 0)).toBe(BUILDS);
     expect(standIns.every((s) => s.served >= 1)).toBe(true);

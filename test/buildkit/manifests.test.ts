@@ -2,7 +2,7 @@
 // Expected numbers come from the cluster config (or the one function that derives them).
 import { createHash } from 'crypto';
 import { parse } from 'yaml';
-import { ArchFleet, BUILDKIT_PORT, fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
+import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT, fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
 import { durationSeconds } from '../../lib/buildkit/duration';
 import { METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
 import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
@@ -24,13 +24,16 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
     const container = pod.containers[0];
 
     it('is Guaranteed, sized by fleet.ts in whole CPUs and GiB, and podsPerNode pods fit the allocatable Karpenter plans with', () => {
-      const { requests, limits } = container.resources;
-      expect(requests).toEqual(limits);
+      for (const c of [...pod.containers, ...pod.initContainers]) expect(c.resources.requests).toEqual(c.resources.limits);
+      const { requests } = container.resources;
       expect(cpuCores(requests.cpu)).toBe(a.pod.cpu);
       expect(memoryBytes(requests.memory)).toBe(a.pod.memoryGiB * GiB);
+      // the pod's request: its containers (the init step runs alone, with buildkitd's size)
+      const podCpu = pod.containers.reduce((n: number, c: any) => n + cpuCores(c.resources.requests.cpu), 0);
+      const podMemory = pod.containers.reduce((n: number, c: any) => n + memoryBytes(c.resources.requests.memory), 0);
       const overhead = b.sizing.daemonsetOverhead;
-      expect(a.podsPerNode * a.pod.cpu + cpuCores(overhead.cpu)).toBeLessThanOrEqual(a.node.allocatable.cpu);
-      expect(a.podsPerNode * a.pod.memoryGiB * GiB + memoryBytes(overhead.memory)).toBeLessThanOrEqual(a.node.allocatable.memory);
+      expect(a.podsPerNode * podCpu + cpuCores(overhead.cpu)).toBeLessThanOrEqual(a.node.allocatable.cpu);
+      expect(a.podsPerNode * podMemory + memoryBytes(overhead.memory)).toBeLessThanOrEqual(a.node.allocatable.memory);
     });
 
     it('has fixed replicas only without autoscaling', () => {
@@ -48,20 +51,56 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       expect(objs.get(`poddisruptionbudget-${a.name}.yaml`).spec.maxUnavailable).toBe(1);
     });
 
-    it('keeps its cache in its own directory on the instance store', () => {
-      const cache = pod.volumes.find((v: any) => v.hostPath);
-      expect(cache.hostPath.path).toBe(b.cache.hostPath);
+    it('keeps its cache in its own directory on the instance store, named by its UID, orphans cleaned first', () => {
+      const cache = pod.volumes.find((v: any) => v.hostPath?.path === b.cache.hostPath);
       const mount = container.volumeMounts.find((m: any) => m.name === cache.name);
-      expect(mount.subPathExpr).toBe('$(POD_NAME)');
-      expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+      const uid = { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } };
+      expect(mount.subPathExpr).toBe('$(POD_UID)');
+      expect(container.env).toContainEqual(uid);
+      // the init step sees the whole cache root and, read-only, which pod UIDs the kubelet still has
+      const [cleanup] = pod.initContainers;
+      expect(cleanup.env).toContainEqual(uid);
+      const kubelet = pod.volumes.find((v: any) => v.hostPath?.path === '/var/lib/kubelet/pods');
+      expect(cleanup.volumeMounts).toContainEqual({ name: kubelet.name, mountPath: '/var/lib/kubelet/pods', readOnly: true });
+      const root = cleanup.volumeMounts.find((m: any) => m.name === cache.name);
+      expect(root.subPathExpr).toBeUndefined();
+      expect(cleanup.command.slice(1)).toEqual([root.mountPath, '/var/lib/kubelet/pods', '$(POD_UID)']);
+    });
+
+    it('keeps its deletion cost up to date from a sidecar, the only container with an API token', () => {
+      const annotator = pod.containers.find((c: any) => c.name === 'deletion-cost');
+      expect(annotator.image).toBe(b.images.kubectl);
+      expect(annotator.command[0]).toBe('/opt/buildkit/deletion-cost.sh');
+      expect(annotator.command[1]).toBe(String(BUILDKIT_PORT));
+      // no automounted token: the projected one is mounted into the sidecar alone
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const token = pod.volumes.find((v: any) => v.projected?.sources.some((s: any) => s.serviceAccountToken));
+      const mounting = [...pod.containers, ...pod.initContainers].filter((c: any) => c.volumeMounts?.some((m: any) => m.name === token.name));
+      expect(mounting.map((c: any) => c.name)).toEqual(['deletion-cost']);
+      expect(annotator.volumeMounts).toContainEqual({ name: token.name, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+      expect(pod.serviceAccountName).toBe(objs.get('serviceaccount-buildkitd.yaml').metadata.name);
+    });
+
+    it('has a gate the HAProxy check watches, closed as soon as the pod terminates (no preStop)', () => {
+      const gate = pod.containers.find((c: any) => c.name === 'gate');
+      expect(gate.ports).toEqual([{ name: 'gate', containerPort: GATE_PORT, protocol: 'TCP' }]);
+      expect(gate.lifecycle).toBeUndefined();
+      expect(gate.image).toBe(b.images.haproxy);
+      const service = objs.get(`service-${a.name}-pods.yaml`).spec;
+      // terminating pods stay in DNS, so a draining pod keeps its own slot
+      expect(service).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
     });
 
     it('rolls its pods when a mounted file changes (sha256 of the content)', () => {
       const toml = objs.get(`configmap-${a.name}-config.yaml`).data['buildkitd.toml'];
       const drain = objs.get('configmap-buildkitd-scripts.yaml').data['drain.sh'];
+      const scripts = objs.get('configmap-buildkitd-scripts.yaml').data;
       expect(deployment.spec.template.metadata.annotations).toEqual({
         'checksum/buildkitd.toml': sha256(toml),
         'checksum/drain.sh': sha256(drain),
+        'checksum/cache-cleanup.sh': sha256(scripts['cache-cleanup.sh']),
+        'checksum/gate.cfg': sha256(scripts['gate.cfg']),
+        'checksum/deletion-cost.sh': sha256(scripts['deletion-cost.sh']),
       });
     });
 
@@ -81,8 +120,13 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       const labels = nodePool.spec.template.metadata.labels;
       for (const [k, v] of Object.entries(labels)) expect(pod.nodeSelector[k]).toBe(v);
       expect(pod.tolerations).toEqual(nodePool.spec.template.spec.taints.map((t: any) => ({ ...t, operator: 'Equal' })));
-      // limits = (ceil(most pods / pods per node) + disruption budget nodes) x the instance's capacity
-      const nodes = Math.ceil(Math.max(a.max, a.replicas ?? 0) / a.podsPerNode) + b.karpenter.disruptionBudgetNodes;
+      // limits = ceil((most pods + pods draining at once) / pods per node) x the instance's capacity, where
+      // a node drain (the disruption budget's nodes) drains all their pods at once
+      // or a scale-down step (max(pods, percent of max), down to min) of possibly busy pods
+      const s = b.autoscaling;
+      const step = s.enabled ? Math.min(Math.max(s.scaleDownPods, Math.ceil((a.max * s.scaleDownPercent) / 100)), a.max - a.min) : 0;
+      const draining = Math.max(1, b.karpenter.disruptionBudgetNodes * a.podsPerNode, step);
+      const nodes = Math.ceil((Math.max(a.max, a.replicas ?? 0) + draining) / a.podsPerNode);
       expect(cpuCores(nodePool.spec.limits.cpu)).toBe(nodes * a.instance.vcpu);
       expect(memoryBytes(nodePool.spec.limits.memory)).toBe(nodes * memoryBytes(a.instance.memory));
       expect(durationSeconds(nodePool.spec.template.spec.terminationGracePeriod)).toBeGreaterThanOrEqual(pod.terminationGracePeriodSeconds);
@@ -92,11 +136,17 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
       expect(nodeClass.spec.metadataOptions).toMatchObject({ httpTokens: 'required', httpPutResponseHopLimit: 1 });
     });
 
-    it('is one HAProxy frontend and backend with a slot for every pod the arch can have', () => {
+    it('is one HAProxy frontend and backend with a slot for every pod the NodePool can hold', () => {
       const backend = cfg.split('\n\n').find((s) => s.includes(`backend ${a.name}\n`))!;
       expect(backend).toContain('    balance leastconn');
       const template = new RegExp(`server-template pod (\\d+) ${podsHost(b, a).replace(/\./g, '\\.')}:\\d+ .*maxconn 1$`, 'm').exec(backend);
-      expect(Number(template![1])).toBe(Math.max(a.max, a.replicas ?? 0));
+      const nodePool = objs.get(`nodepool-${a.nodePool}.yaml`);
+      const nodes = cpuCores(nodePool.spec.limits.cpu) / a.instance.vcpu;
+      expect(Number(template![1])).toBe(nodes * a.podsPerNode);
+      // at least the most pods plus a node's worth draining beside their replacements
+      expect(Number(template![1])).toBeGreaterThanOrEqual(Math.max(a.max, a.replicas ?? 0) + b.karpenter.disruptionBudgetNodes * a.podsPerNode);
+      // a pod is up only while buildkitd and its gate both accept connections
+      expect(backend).toContain(`    option tcp-check\n    tcp-check connect port ${BUILDKIT_PORT}\n    tcp-check connect port ${GATE_PORT}\n`);
       expect(cfg).toContain(`frontend ${a.name}\n    bind :${a.lbPort}\n`);
       const service = objs.get(`service-${a.name}.yaml`);
       const lbPorts = objs.get('deployment-buildkit-lb.yaml').spec.template.spec.containers[0].ports;
@@ -118,6 +168,7 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
             valueLocation: `haproxy_backend_current_sessions{proxy="${a.name}"}`,
             targetValue: '1',
           },
+          useCachedMetrics: false,
         }]);
         expect(spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown).toEqual({
           stabilizationWindowSeconds: hold,
@@ -155,16 +206,38 @@ describe.each([STAGING, PRODUCTION])('%s buildkit manifests', (name) => {
     expect(from(config(r).monitoring.namespace).ports).toEqual([{ protocol: 'TCP', port: METRICS_PORT }]);
     expect(from(b.namespaces.keda)).toMatchObject({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'keda-operator' } } }], ports: [{ port: METRICS_PORT }] });
     const pods = objs.get('networkpolicy-buildkitd.yaml').spec;
-    expect(pods.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'buildkit-lb' } } }], ports: [{ protocol: 'TCP', port: BUILDKIT_PORT }] }]);
+    expect(pods.ingress).toEqual([
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'buildkit-lb' } } }], ports: [BUILDKIT_PORT, GATE_PORT].map((port) => ({ protocol: 'TCP', port })) },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': config(r).monitoring.namespace } } }], ports: [{ protocol: 'TCP', port: DEBUG_PORT }] },
+    ]);
     expect(objs.get('networkpolicy-default-deny-ingress.yaml').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 
-  it('has ServiceMonitors for HAProxy and KEDA that Prometheus selects', () => {
-    for (const f of ['servicemonitor-buildkit-lb.yaml', 'servicemonitor-keda-operator.yaml']) {
+  it('has ServiceMonitors for HAProxy, buildkitd and KEDA that Prometheus selects', () => {
+    for (const f of ['servicemonitor-buildkit-lb.yaml', 'servicemonitor-buildkitd.yaml', 'servicemonitor-keda-operator.yaml']) {
       expect(objs.get(f).metadata.labels).toMatchObject(b.serviceMonitorLabels);
       expect(objs.get(f).metadata.namespace).toBe(config(r).monitoring.namespace);
     }
     expect(objs.get('servicemonitor-keda-operator.yaml').spec.namespaceSelector).toEqual({ matchNames: [b.namespaces.keda] });
+    // buildkitd's debug address serves /metrics; the headless pod Services carry its port
+    const monitor = objs.get('servicemonitor-buildkitd.yaml').spec;
+    expect(monitor.endpoints).toEqual([{ port: 'metrics', path: '/metrics' }]);
+    for (const a of archsOf(r)) {
+      const service = objs.get(`service-${a.name}-pods.yaml`);
+      expect(service.metadata.labels).toMatchObject(monitor.selector.matchLabels);
+      expect(service.spec.ports).toContainEqual({ name: 'metrics', port: DEBUG_PORT, targetPort: 'metrics', protocol: 'TCP' });
+    }
+  });
+
+  it('lets the BuildKit pods patch pods in the farm namespace, and nothing else', () => {
+    const role = objs.get('role-buildkitd-deletion-cost.yaml');
+    expect(role.metadata.namespace).toBe(b.namespaces.farm);
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['patch'] }]);
+    const binding = objs.get('rolebinding-buildkitd-deletion-cost.yaml');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'buildkitd', namespace: b.namespaces.farm }]);
+    expect([...objs.values()].filter((o) => /ClusterRole/.test(o.kind))).toEqual([]);
+    expect(objs.get('serviceaccount-buildkitd.yaml').automountServiceAccountToken).toBe(false);
   });
 
   it('keeps the privileged farm namespace', () => {
@@ -186,7 +259,13 @@ describe('arc-production autoscaling flip', () => {
     expect(added.sort()).toEqual(archs.map((a) => `scaledobject-${a.name}.yaml`).sort());
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
     const changed = [...before.keys()].filter((f) => before.get(f) !== after.get(f));
-    expect(changed.sort()).toEqual(archs.map((a) => `deployment-${a.name}.yaml`).sort());
+    // besides the Deployments, only what follows from scale-downs becoming possible: an arch whose
+    // scale-down step drains more pods than a node drain gets more slots (haproxy.cfg, so HAProxy
+    // rolls) and NodePool room
+    const grown = archs.filter((a, i) => a.slots !== archsOf(off)[i].slots);
+    expect(grown.every((a, i) => a.draining > archsOf(off)[archs.indexOf(a)].draining)).toBe(true);
+    const follow = grown.length > 0 ? ['haproxy.cfg', 'configmap-buildkit-lb.yaml', 'deployment-buildkit-lb.yaml', ...grown.map((a) => `nodepool-${a.nodePool}.yaml`)] : [];
+    expect(changed.sort()).toEqual([...archs.map((a) => `deployment-${a.name}.yaml`), ...follow].sort());
 
     for (const a of archs) {
       const d0 = parse(before.get(`deployment-${a.name}.yaml`)!);

@@ -1,7 +1,7 @@
 // Each rule of the build farm: a bad config is refused with a message naming the cluster, the
 // field and the value. Expected values are derived from the built-in configs, never retyped.
 import { fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
-import { dnsForgetSeconds } from '../../lib/buildkit/haproxy/config';
+import { gateDownSeconds } from '../../lib/buildkit/haproxy/config';
 import { PRODUCTION, STAGING, config, raw, refusal } from './support';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -111,15 +111,57 @@ describe('buildkit rules', () => {
 
   it('refuses a settle wait shorter than HAProxy takes to forget a pod', () => {
     const r = raw();
-    r.buildkit.drain.settleSeconds = dnsForgetSeconds - 1;
-    expectRefused(r, 'buildkit.drain.settleSeconds', dnsForgetSeconds - 1, new RegExp(`= ${dnsForgetSeconds} s\\)`));
+    r.buildkit.drain.settleSeconds = gateDownSeconds - 1;
+    expectRefused(r, 'buildkit.drain.settleSeconds', gateDownSeconds - 1, new RegExp(`marks the pod down ${gateDownSeconds} s after the gate closes`));
   });
 
-  it('refuses NodePool limits that cannot hold max replicas', () => {
+  it('refuses NodePool limits without room for the pods draining beside their replacements, with the arithmetic', () => {
     const r = raw(PRODUCTION);
-    const need = Math.ceil(arch(r).replicas / arch(r).podsPerNode);
-    arch(r).maxNodes = need - 1;
-    expectRefused(r, at(0, 'maxNodes'), need - 1, new RegExp(`${need - 1} nodes x ${arch(r).podsPerNode} pods < ${arch(r).replicas}`));
+    const a = arch(r);
+    const { draining } = fleet(config(r).buildkit!)[0];
+    const nodes = Math.ceil(a.replicas / a.podsPerNode); // enough for the fleet, none for a node drain
+    a.maxNodes = nodes;
+    expectRefused(r, at(0, 'maxNodes'), nodes, new RegExp(
+      `${nodes} nodes x ${a.podsPerNode} pods = ${nodes * a.podsPerNode} < ${a.replicas} pods \\+ ${draining} draining = ${a.replicas + draining}`));
+    expect(refusal(r).join('\n')).toContain(`fix: maxNodes: ${Math.ceil((a.replicas + draining) / a.podsPerNode)}`);
+    a.maxNodes = Math.ceil((a.replicas + draining) / a.podsPerNode);
+    expect(refusal(r)).toEqual([]);
+  });
+
+  it('refuses slots below the derived need (peak + draining) with the arithmetic, and keeps slots >= max', () => {
+    const r = raw();
+    const a = arch(r);
+    const { draining } = fleet(config(r).buildkit!)[0];
+    a.slots = a.max; // the old formula
+    expectRefused(r, at(0, 'slots'), a.max, new RegExp(
+      `must be >= the ${a.max} pods \\+ ${draining} draining = ${a.max + draining} addresses DNS can list at once`));
+    a.slots = a.max + draining;
+    expect(refusal(r)).toEqual([]);
+  });
+
+  it('refuses forced expiry whose replacements cannot fit the NodePool limits, with the arithmetic', () => {
+    const r = raw(PRODUCTION);
+    r.buildkit.karpenter.expireAfter = '168h';
+    const a = arch(r);
+    const fleetNodes = Math.ceil(a.replicas / a.podsPerNode);
+    const nodes = fleet(config(raw(PRODUCTION)).buildkit!)[0].maxNodes;
+    expectRefused(r, 'buildkit.karpenter.expireAfter', '168h', new RegExp(
+      `is forceful .*the ${fleetNodes} nodes of amd64 \\(ceil\\(${a.replicas} pods / ${a.podsPerNode}\\)\\) launched together expire together ` +
+        `.* ${2 * fleetNodes} in all, but the NodePool allows ${nodes}; .*bypassing the PDB`));
+    expect(refusal(r).join('\n')).toContain(`expireAfter: Never`);
+    // limits for twice the nodes make forced expiry consistent
+    for (const x of r.buildkit.architectures) x.maxNodes = 2 * Math.ceil(x.replicas / x.podsPerNode);
+    expect(refusal(r)).toEqual([]);
+  });
+
+  it('refuses a scale-down hold the HPA API rejects, naming the bound', () => {
+    const r = raw();
+    r.buildkit.autoscaling.scaleDownHoldMinutes = 45;
+    expectRefused(r, 'buildkit.autoscaling.scaleDownHoldMinutes', 45,
+      /45 x 60 = 2700 s; the HPA API refuses periodSeconds > 1800 \(and stabilizationWindowSeconds > 3600\)/);
+    expect(refusal(r).join('\n')).toContain('fix: scaleDownHoldMinutes: 30 or less');
+    r.buildkit.autoscaling.scaleDownHoldMinutes = 30;
+    expect(refusal(r)).toEqual([]);
   });
 
   it('refuses KEDA versions without the prometheus format', () => {

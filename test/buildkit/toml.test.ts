@@ -18,7 +18,7 @@ describe('buildkitd.toml', () => {
   itIf('parses (tomllib) to the generator\'s model for every arch of both clusters', () => {
     const cases = [STAGING, PRODUCTION].flatMap((name) =>
       fleet(config(raw(name)).buildkit!).map((a) => ({
-        model: buildkitdToml(a),
+        model: buildkitdToml(config(raw(name)).buildkit!, a),
         text: objects(raw(name)).get(`configmap-${a.name}-config.yaml`).data['buildkitd.toml'] as string,
       })),
     );

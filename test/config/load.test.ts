@@ -126,15 +126,18 @@ describe('quantities', () => {
 });
 
 describe('images', () => {
-  it.each(['', 'haproxy', 'moby/buildkit:latest', 'registry.local:5000/buildkit'])('refuses %j: not pinned', (image) => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  // the farm's images need both: the tag for the reader, the digest for the node
+  it.each(['', 'haproxy', 'moby/buildkit:latest', 'registry.local:5000/buildkit', 'moby/buildkit:v0.29.0', `moby/buildkit@${digest}`,
+    `moby/buildkit:latest@${digest}`])('refuses %j: not pinned by tag and digest', (image) => {
     const raw = setPath(rawCluster('arc-staging'), 'buildkit.images.buildkit', image);
     const [p] = problemsOf(() => parseRaw(raw, 'arc-staging'));
     expect(p).toMatchObject({ path: 'buildkit.images.buildkit', value: image });
-    expect(p.rule).toMatch(/image reference|pinned to a version tag or a digest/);
+    expect(p.rule).toMatch(/pinned by tag and digest|version tag, not latest/);
   });
 
-  it('accepts a version tag behind a registry port, or a digest', () => {
-    for (const image of ['registry.local:5000/moby/buildkit:v0.29.0', `moby/buildkit@sha256:${'a'.repeat(64)}`]) {
+  it('accepts a version tag and digest, also behind a registry port', () => {
+    for (const image of [`registry.local:5000/moby/buildkit:v0.29.0@${digest}`, `moby/buildkit:v0.29.0@${digest}`]) {
       expect(() => parseRaw(setPath(rawCluster('arc-staging'), 'buildkit.images.buildkit', image), 'arc-staging')).not.toThrow();
     }
   });

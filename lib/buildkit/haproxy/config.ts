@@ -2,7 +2,8 @@
 // pod (maxconn 1), extra builds queue; the pods come from DNS (server-template over the arch's
 // headless Service), so scaling never needs a reload.
 import type { BuildkitConfig } from '../../config/sections/buildkit';
-import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD } from '../fleet';
+import { cpuCores } from '../../config/quantity';
+import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD, GATE_PORT } from '../fleet';
 import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './model';
 
 export const STATS_PORT = 8404;
@@ -12,8 +13,9 @@ export const HEALTH_PATH = '/healthz';
 export const RESOLVERS = 'cluster';
 
 /**
- * Resolver timings. A pod that leaves DNS (terminating) stops getting new builds after at most
- * CoreDNS's TTL + one resolve interval + hold obsolete; the drain's settle time must cover that.
+ * Resolver timings. A pod leaves the headless Service's DNS answer only once it is gone (the
+ * Service publishes terminating pods), and HAProxy drops its address after CoreDNS's TTL + one
+ * resolve interval + hold obsolete.
  */
 export const DNS = {
   /** CoreDNS kubernetes plugin default TTL. */
@@ -22,12 +24,35 @@ export const DNS = {
   retries: 3,
   /** Keep the last good answer this long when DNS fails. */
   holdValidSeconds: 10,
-  /** Forget a pod this long after it left the answer (also on NXDOMAIN: no ready pod left). */
+  /** Forget a pod this long after it left the answer (also on NXDOMAIN: no pod left). */
   holdGoneSeconds: 5,
-  /** EDNS payload: room for every slot's A record in one UDP answer. */
+  /** EDNS payload: room for every slot's record in one UDP answer. */
   payloadBytes: 8192,
 };
-export const dnsForgetSeconds = DNS.ttlSeconds + DNS.resolveSeconds + DNS.holdGoneSeconds;
+
+/**
+ * Health check of a BuildKit pod: connect to buildkitd's port AND to the pod's gate. The gate
+ * closes when the pod starts terminating, so HAProxy stops routing builds to a draining pod while
+ * the pod keeps its address and its slot (see drainingPods in fleet.ts).
+ */
+export const CHECK = { interSeconds: 2, timeoutSeconds: 1, fall: 2, rise: 1 };
+/** Longest time HAProxy may still route a new build to a pod whose gate has closed. */
+export const gateDownSeconds = CHECK.fall * (CHECK.interSeconds + CHECK.timeoutSeconds);
+
+/** `bind` address of a port for the farm's IP family: IPv4 any, IPv6 any only, or both on one socket. */
+export function bindAddress(b: BuildkitConfig, port: number): string[] {
+  switch (b.ipFamily) {
+    case 'ipv4': return [`:${port}`];
+    case 'ipv6': return [`:::${port}`, 'v6only'];
+    case 'dual': return [`:::${port}`, 'v4v6'];
+  }
+}
+
+/** The address family HAProxy's resolver asks for (A or AAAA): a dual-stack pod has both, IPv6 is preferred. */
+export const resolvePrefer = (b: BuildkitConfig): string => (b.ipFamily === 'ipv4' ? 'ipv4' : 'ipv6');
+
+/** Threads of the farm's HAProxy: its CPU limit in whole cores, at least 1. */
+export const haproxyThreads = (b: BuildkitConfig): number => Math.max(1, Math.floor(cpuCores(b.haproxy.resources.cpu)));
 
 /** Fully qualified name of an arch's headless pod Service. */
 export const podsHost = (b: BuildkitConfig, a: ArchFleet): string =>
@@ -41,6 +66,9 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
       directives: [
         d('log', 'stdout', 'format', 'raw', 'local0'),
         d('maxconn', h.maxConnections),
+        // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
+        // CPU limit only get throttled by the CFS quota
+        d('nbthread', haproxyThreads(b)),
         // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
         d('hard-stop-after', formatMinutes(h.timeoutServerMinutes)),
       ],
@@ -57,6 +85,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
         d('timeout', 'server', formatMinutes(h.timeoutServerMinutes)),
         // below the client's connect give-up (checked): a longer queue only hides failures
         d('timeout', 'queue', formatSeconds(h.timeoutQueueSeconds)),
+        d('timeout', 'check', formatSeconds(CHECK.timeoutSeconds)),
       ],
     },
     {
@@ -79,7 +108,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
       name: 'stats',
       directives: [
         d('mode', 'http'),
-        d('bind', `:${STATS_PORT}`),
+        d('bind', ...bindAddress(b, STATS_PORT)),
         d('no', 'log'),
         d('monitor-uri', HEALTH_PATH),
         d('stats', 'enable'),
@@ -92,7 +121,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
       comment: 'Prometheus exporter: scraped by Prometheus and read by KEDA.',
       directives: [
         d('mode', 'http'),
-        d('bind', `:${METRICS_PORT}`),
+        d('bind', ...bindAddress(b, METRICS_PORT)),
         d('no', 'log'),
         d('http-request', 'use-service', 'prometheus-exporter', 'if', inlineAcl('path', METRICS_PATH)),
       ],
@@ -104,19 +133,52 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
         kind: 'frontend',
         name: a.name,
         comment: `${a.arch}: builds enter here (Service ${a.name}).`,
-        directives: [d('bind', `:${a.lbPort}`), d('option', 'tcplog'), d('default_backend', a.name)],
+        directives: [d('bind', ...bindAddress(b, a.lbPort)), d('option', 'tcplog'), d('default_backend', a.name)],
       },
       {
         kind: 'backend',
         name: a.name,
-        comment: `${a.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue; ${a.slots} slots >= the ${a.peakPods} pods this arch can have.`,
+        comment:
+          `${a.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue. ${a.slots} slots = ${a.maxNodes} nodes x ${a.podsPerNode} pods ` +
+          `>= ${a.peakPods} pods + ${a.draining} draining beside their replacements.\n` +
+          'A pod is up while buildkitd and its gate accept connections; the gate closes when the pod terminates.',
         directives: [
           d('balance', 'leastconn'),
+          d('option', 'tcp-check'),
+          d('tcp-check', 'connect', 'port', BUILDKIT_PORT),
+          d('tcp-check', 'connect', 'port', GATE_PORT),
           d('server-template', 'pod', a.slots, `${podsHost(b, a)}:${BUILDKIT_PORT}`,
-            'check', 'resolvers', RESOLVERS, 'resolve-prefer', 'ipv4', 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
+            'check', 'inter', formatSeconds(CHECK.interSeconds), 'fall', CHECK.fall, 'rise', CHECK.rise,
+            'resolvers', RESOLVERS, 'resolve-prefer', resolvePrefer(b), 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
         ],
       },
     );
   }
   return sections;
+}
+
+/**
+ * haproxy.cfg of a BuildKit pod's gate container (the pinned HAProxy image): one listener that
+ * answers while the pod runs. It has no preStop hook, so it gets SIGTERM (hard stop) the moment
+ * the pod starts terminating, while buildkitd's preStop drain keeps the running build.
+ */
+export function gateSections(b: BuildkitConfig): Section[] {
+  return [
+    { kind: 'global', directives: [d('maxconn', 64)] },
+    {
+      kind: 'defaults',
+      directives: [
+        d('mode', 'http'),
+        d('timeout', 'connect', formatSeconds(CHECK.timeoutSeconds)),
+        d('timeout', 'client', formatSeconds(5)),
+        d('timeout', 'server', formatSeconds(5)),
+      ],
+    },
+    {
+      kind: 'frontend',
+      name: 'gate',
+      comment: 'Open while this BuildKit pod takes new builds (HAProxy\'s tcp-check connects here).',
+      directives: [d('bind', ...bindAddress(b, GATE_PORT)), d('http-request', 'return', 'status', 200)],
+    },
+  ];
 }

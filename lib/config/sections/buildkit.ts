@@ -1,7 +1,7 @@
 // The BuildKit build farm on EKS (SPEC 1.2, 1.3 and 3). Architectures are a list: every
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
-import { cpuQuantity, nodeMemory, pinnedImage, podMemory, resources } from '../fields';
+import { cpuQuantity, nodeMemory, podMemory, resources } from '../fields';
 import { GO_DURATION } from '../quantity';
 
 /**
@@ -18,6 +18,23 @@ const cacheHostPath = z
   .refine((p) => !p.split('/').some((seg) => seg === '..' || seg === '.'), cacheHostPathRule);
 
 const duration = z.string().regex(GO_DURATION, 'must be a duration such as 5m, 3h or 720h').refine((s) => s !== '', 'must not be empty');
+
+/**
+ * An image pinned by tag AND digest (`moby/buildkit:v0.29.0@sha256:<64 hex>`): the tag says what
+ * it is in a review, the digest makes the node pull exactly that (a tag can be moved).
+ */
+const pinnedByDigest = z
+  .string()
+  .regex(/^[^\s@]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[0-9a-f]{64}$/,
+    'must be pinned by tag and digest, e.g. moby/buildkit:v0.29.0@sha256:<64 hex digits> (`docker buildx imagetools inspect <image:tag>` prints the digest)')
+  .refine((i) => !/:latest@/.test(i), 'must name a version tag, not latest');
+
+/**
+ * IP family of the farm's pods and Services: an EKS cluster is IPv4 or IPv6 (upstream's is IPv6),
+ * dual for clusters whose pods have both. Drives HAProxy's binds and resolver preference, the
+ * buildkitd and gate listeners, the Services' ipFamilies and the nodes' IMDS endpoint.
+ */
+export const ipFamily = z.enum(['ipv4', 'ipv6', 'dual']);
 
 /** The CPU architectures the farm can run (Kubernetes' kubernetes.io/arch values of EC2). */
 const cpuArch = z.enum(['amd64', 'arm64']);
@@ -37,8 +54,8 @@ export const architecture = z.strictObject({
   replicas: z.number().int().positive().optional().describe('Fixed fleet size without autoscaling; with autoscaling, the KEDA fallback when set.'),
   min: z.number().int().nonnegative().describe('Fewest pods; at least 1 (checked): with no pod HAProxy refuses builds instead of queueing them, so KEDA never sees demand.'),
   max: z.number().int().positive(),
-  slots: z.number().int().positive().optional().describe('HAProxy server-template slots; derived (the most pods this arch can have) unless pinned here.'),
-  maxNodes: z.number().int().positive().optional().describe('NodePool node cap; derived from max replicas and pods per node unless pinned here.'),
+  slots: z.number().int().positive().optional().describe('HAProxy server-template slots; derived (every pod the NodePool can hold: maxNodes x podsPerNode) unless pinned here.'),
+  maxNodes: z.number().int().positive().optional().describe('NodePool node cap; derived (the most pods plus those that can drain at once, over pods per node) unless pinned here.'),
 });
 
 export const buildkitSection = z.strictObject({
@@ -47,11 +64,16 @@ export const buildkitSection = z.strictObject({
   kedaVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version such as 2.17 or 2.17.1').describe('KEDA version installed in the cluster; the generator refuses features it lacks.'),
   namespaces: z.strictObject({ farm: z.string(), runners: z.string(), keda: z.string() }).describe('Namespaces of the farm, of its build clients and of the KEDA operator; Prometheus is in monitoring.namespace.'),
   clusterDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a DNS domain such as cluster.local').describe('DNS domain of the cluster; HAProxy\'s resolvers need fully qualified Service names.'),
-  images: z.strictObject({ buildkit: pinnedImage, haproxy: pinnedImage }),
+  images: z.strictObject({
+    buildkit: pinnedByDigest,
+    haproxy: pinnedByDigest.describe('HAProxy: the load balancer and each BuildKit pod\'s gate.'),
+    kubectl: pinnedByDigest.describe('An image with sh, awk and kubectl (e.g. alpine/kubectl): the BuildKit pods\' deletion-cost sidecar.'),
+  }),
+  ipFamily: ipFamily.describe('ipv4, ipv6 (e.g. an IPv6 EKS cluster) or dual: the address family of pods, Services, binds and IMDS.'),
   amiAlias: z.string().regex(/^[a-z0-9]+@v\d+$/, 'must be a pinned alias such as al2023@v20251112, not @latest').describe('Pinned EKS AMI alias, e.g. al2023@v20251112 (never @latest).'),
   autoscaling: z.strictObject({
     enabled: z.boolean(),
-    scaleDownHoldMinutes: z.number().int().positive().describe('How long idle pods are kept: the HPA scale-down stabilization window and policy period.'),
+    scaleDownHoldMinutes: z.number().int().positive().describe('How long idle pods are kept: the HPA scale-down stabilization window and policy period (at most 30: the HPA API caps periodSeconds at 1800).'),
     scaleDownPods: z.number().int().positive().describe('Most pods, and most percent of the fleet, removed per hold period (the larger wins).'),
     scaleDownPercent: z.number().int().positive().max(100),
     fallbackFailureThreshold: z.number().int().positive().describe('Failed metric reads in a row before KEDA switches to the fallback replicas.'),
@@ -90,11 +112,12 @@ export const buildkitSection = z.strictObject({
   }).describe('BuildKit cache on the instance store (RAID0 of the NVMe disks, shared by the pods of a node).'),
   karpenter: z.strictObject({
     nodeLabel: z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9_.-]+$/, 'must be a label key such as example.com/pool').describe('Node label and NoSchedule taint key of the BuildKit NodePools (value: the NodePool name).'),
-    expireAfter: duration,
+    expireAfter: z.union([z.literal('Never'), duration]).describe('Forced node expiry, or Never (nodes then rotate through drift, e.g. an amiAlias bump). Expiry ignores disruption budgets: every node of a fleet launched together expires at once, so a duration needs limits for twice the nodes (checked).'),
     terminationGracePeriod: duration.describe('Upper bound of a node drain; must cover the pods\' grace period.'),
     consolidateAfter: duration,
     disruptionBudgetNodes: z.number().int().positive().describe('Nodes Karpenter may disrupt at once; also the NodePool\'s headroom for replacements.'),
-    rootVolume: nodeMemory,
+    rootVolume: z.string().regex(/^[1-9]\d*Gi$/, 'must be whole GiB such as 100Gi')
+      .refine((v) => parseInt(v, 10) <= 59000, 'must be at most 59000Gi (the EC2NodeClass CRD\'s bound on ebs.volumeSize in Gi)'),
     vmMemoryOverheadPercent: z.number().gte(0).lt(1).describe('The Karpenter controller\'s VM_MEMORY_OVERHEAD_PERCENT (Helm settings.vmMemoryOverheadPercent, default 0.075): the share of an instance\'s memory Karpenter assumes the hypervisor keeps. Must match the controller: the pods are sized on the memory Karpenter plans with.'),
   }),
   serviceMonitorLabels: z.record(z.string(), z.string()).describe('Labels Prometheus selects ServiceMonitors by (e.g. kube-prometheus-stack\'s release).'),
