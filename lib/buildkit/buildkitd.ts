@@ -163,7 +163,7 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
               ],
             },
             {
-              // open while the pod takes builds; no preStop, so SIGTERM closes it as the pod starts
+              // open while the pod takes builds; no preStop, so its stop signal closes it as the pod starts
               // terminating and HAProxy's check (haproxy/config.ts) stops routing new builds here
               name: 'gate',
               image: b.images.haproxy,

@@ -159,8 +159,9 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
 
 /**
  * haproxy.cfg of a BuildKit pod's gate container (the pinned HAProxy image): one listener that
- * answers while the pod runs. It has no preStop hook, so it gets SIGTERM (hard stop) the moment
- * the pod starts terminating, while buildkitd's preStop drain keeps the running build.
+ * answers while the pod runs. It has no preStop hook, so it gets its stop signal the moment the
+ * pod starts terminating (the official image's STOPSIGNAL is SIGUSR1: soft-stop closes the
+ * listener at once; SIGTERM would too), while buildkitd's preStop drain keeps the running build.
  */
 export function gateSections(b: BuildkitConfig): Section[] {
   return [
