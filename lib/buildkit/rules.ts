@@ -146,7 +146,7 @@ export function checkBuildkit(c: ClusterConfig): Problem[] {
 
   p.check(b.haproxy.maxConnections > slotsTotal, 'buildkit.haproxy.maxConnections', b.haproxy.maxConnections,
     `must exceed the builds all slots can run at once (${slotsTotal}, from the architectures' max) so queued builds and scrapes still connect`,
-    // the slots follow max: whichever of the two the user just changed is the one to look at
+    // the slots are derived from max: whichever of the two the user just changed is the one to look at
     `if max was raised on purpose, set maxConnections: ${slotsTotal * 2}; otherwise lower buildkit.architectures[].max (${b.architectures.map((a) => `${a.arch} ${a.max}`).join(', ')})`);
 
   const needs = new Map<string, string[]>();

@@ -189,7 +189,7 @@ export const buildkitAlerts: Catalogue = {
           description:
             `For ${hold} every server-template slot of {{ $labels.proxy }} (${perArch(c, (a) => a.slots)}) has carried a build: ` +
             'further builds can only queue, whatever the number of BuildKit pods. ' +
-            'First check: the slots against the replicas actually running; slots follow buildkit.architectures[].max, so raise max (or the pinned slots) with the fleet.',
+            'First check: the slots against the replicas actually running (pods still draining keep their slot); the slots are derived from buildkit.architectures[].max plus every pod that can be draining at once, so raise max (or the pinned slots) with the fleet.',
           // Free slots per HAProxy instance and backend: the arch's slot count minus the servers in use.
           signal: { kind: 'promql', expr: `(\n  ${constants('proxy', slots)}\n)\n  - on (proxy) group_right ()\n${busy}` },
           comparison: '<',
