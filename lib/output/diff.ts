@@ -26,7 +26,8 @@ function asObject(file: string, content: string): Record<string, any> | undefine
   if (!/\.ya?ml$/.test(file)) return undefined;
   try {
     const doc = parse(content);
-    return doc && typeof doc === 'object' && 'apiVersion' in doc && 'kind' in doc ? doc : undefined;
+    // a kustomization has apiVersion and kind but is no object of the cluster (no name): a file
+    return doc && typeof doc === 'object' && 'apiVersion' in doc && 'kind' in doc && doc.metadata?.name ? doc : undefined;
   } catch {
     return undefined;
   }
