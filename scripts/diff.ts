@@ -7,7 +7,14 @@ import { defaultDist, readTree } from '../lib/output/dist';
 import { diffTrees, formatMarkdown, formatText } from '../lib/output/diff';
 import { synthFiles } from '../lib/output/synth';
 
-const USAGE = 'npm run diff -- [--markdown] [--cluster NAME]... [--clusters-dir DIR] [--dist DIR]';
+const USAGE = `npm run diff -- [--markdown] [--cluster NAME]... [--clusters-dir DIR] [--dist DIR]
+  Synthesizes the working tree in memory and compares it with dist/ on disk (never writes it).
+  --markdown          print a pull-request comment (collapsed per cluster and component, under GitHub's size limit)
+  --cluster NAME      only this cluster (repeatable)
+  --clusters-dir DIR  read cluster files from DIR (default clusters/)
+  --dist DIR          compare with DIR (default dist/; CI passes the base branch's)
+  --help, -h          print this and exit 0
+Exit codes: 0 identical, 1 different, 2 the working tree cannot be synthesized or bad usage, 3 a bug.`;
 
 try {
   const opts = parseArgs(process.argv.slice(2), USAGE, ['--markdown']);
@@ -19,7 +26,7 @@ try {
   console.log(opts.flags.has('--markdown') ? formatMarkdown(changes) : formatText(changes));
   process.exit(changes.length === 0 ? 0 : 1);
 } catch (e) {
-  reportFailure(e, console, 'cannot synthesize the working tree');
-  // exit 1 means "different": any failure must be 2, or CI would read a crash as a diff
-  process.exit(2);
+  const code = reportFailure(e, console, 'cannot synthesize the working tree');
+  // exit 1 means "different": a refused config must be 2, or CI would read it as a diff
+  process.exit(code === 1 ? 2 : code);
 }

@@ -2,6 +2,7 @@
 // exactly its Kubernetes object files (the folders also hold haproxy.cfg, rule files, Helm values,
 // reports, which `kubectl apply -f <folder>` would choke on), one per cluster listing its
 // component folders, and, when the config names a repository, an Argo CD Application per cluster.
+import * as fs from 'fs';
 import * as path from 'path';
 import type { ClusterConfig } from '../config/schema';
 import { LABEL, MANAGED_BY } from '../platform/chart';
@@ -55,4 +56,23 @@ export function application(c: ClusterConfig): K8sObject | undefined {
       destination: { server: a.server },
     },
   };
+}
+
+/**
+ * For `npx cdk8s synth`: one kustomization per cluster of `dist` inside the CLI's output folder
+ * `outdir`, pointing at dist/<cluster> (kustomize allows a folder resource outside its root, as
+ * overlays point at their base). Absolute file path -> content.
+ */
+export function cdk8sEntryPoints(outdir: string, dist: string): [string, string][] {
+  let clusters: string[] = [];
+  try {
+    clusters = fs.readdirSync(dist).filter((c) => fs.existsSync(path.join(dist, c, KUSTOMIZATION))).sort();
+  } catch {
+    // no dist/: nothing to point at
+  }
+  return clusters.map((c) => [
+    path.join(outdir, c, KUSTOMIZATION),
+    `# Written by \`npx cdk8s synth\`: the manifests are in ${path.relative(process.cwd(), path.join(dist, c)) || '.'}/ (this only points there).\n` +
+      toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [path.relative(path.join(outdir, c), path.join(dist, c))] }),
+  ]);
 }
