@@ -158,7 +158,7 @@ export function positionOf(file: string, at: string): { line: number; column: nu
   }
 }
 
-/** The problem with the position of its key in its file, when it has a file and no position yet. */
+/** The problem with the position of its key in its file, when it has a file and no position yet (the CLI asks, for annotations and JSON). */
 export const withPosition = (p: Problem): Problem =>
   p.file === undefined || p.line !== undefined ? p : { ...p, ...positionOf(p.file, p.path) };
 
@@ -172,7 +172,7 @@ export function parseCluster(text: string, file: string): Cluster {
   // removing a preset invalidates the clusters that extend it
   const key = `${text}\0${preset ?? ''}\0${presetText ?? '\0missing'}`;
   const parsed = parseConfigText(key, () => resolveClusterText(text, file));
-  const attribute = (problems: Problem[]) => problems.map((p) => withPosition({ ...p, file: fileOf(file, preset, p.path) }));
+  const attribute = (problems: Problem[]) => problems.map((p) => ({ ...p, file: fileOf(file, preset, p.path) }));
   if (!('config' in parsed)) throw new ConfigError(attribute(issueProblems(expected, file, parsed.raw, parsed.issues)));
   const config = parsed.config;
   const problems: Problem[] = [];
@@ -225,7 +225,7 @@ export function loadClusters(dir = CLUSTERS_DIR, only?: string[]): Cluster[] {
       clusters.push(parseCluster(readConfigText(path.join(dir, f), base(f), file), file));
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      problems.push(...e.problems.map(withPosition));
+      problems.push(...e.problems);
     }
   }
   for (const name of wanted ?? []) {

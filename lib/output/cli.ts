@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ConfigError, formatProblem, Problem, UsageError } from '../config/errors';
-import { CLUSTERS_DIR } from '../config/load';
+import { CLUSTERS_DIR, withPosition } from '../config/load';
 import { CliOptions, HelpRequested, oneOf, parseArgs } from './args';
 import { defaultDist, fsError, readTree } from './dist';
 import { Change, diffTrees, formatText } from './diff';
@@ -149,8 +149,10 @@ export function reportFailure(e: unknown, io: Io, refused = 'synthesis refused, 
   }
   if (err instanceof ConfigError) {
     io.error(`${refused}:\n${err.message}`);
-    if (io.annotate) for (const p of err.problems) io.log(problemCommand(p));
-    return result(1, { problems: err.problems.map(problemJson) });
+    // positions only for those who show them: finding them re-reads the files
+    const located = io.annotate || json ? err.problems.map(withPosition) : err.problems;
+    if (io.annotate) for (const p of located) io.log(problemCommand(p));
+    return result(1, { problems: located.map(problemJson) });
   }
   const message = String((err as any)?.message ?? err).split('\n')[0];
   const line = `internal error: ${message} (a bug in the generator, not in your config: please report it with the command you ran${process.env.SYNTH_DEBUG ? '' : '; SYNTH_DEBUG=1 prints the stack'})`;

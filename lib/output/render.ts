@@ -3,7 +3,7 @@
 import { App } from 'cdk8s';
 import { buildCluster, checkCluster, warnCluster } from '../components';
 import { ConfigError, Problem } from '../config/errors';
-import { fileOf, withPosition } from '../config/load';
+import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../platform/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
@@ -56,7 +56,7 @@ export function render(clusters: Cluster[]): FileSet {
 export function renderWithWarnings(clusters: Cluster[], progress?: (line: string) => void): { files: FileSet; warnings: string[] } {
   progress?.(`checking the rules of ${clusters.length} cluster(s)`);
   const problems: Problem[] = clusters.flatMap(({ config, file, preset }) =>
-    checkCluster(config).map((p) => withPosition({ ...p, file: p.file ?? fileOf(file, preset, p.path) })),
+    checkCluster(config).map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })),
   );
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -73,7 +73,7 @@ export function renderWithWarnings(clusters: Cluster[], progress?: (line: string
     try {
       for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems, objectFiles));
     } catch (e) {
-      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => withPosition({ ...p, file: p.file ?? fileOf(file, preset, p.path) })));
+      if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })));
       else throw e;
     }
   }

@@ -186,7 +186,10 @@ describe('arc-production autoscaling flip', () => {
     expect(added.sort()).toEqual(archs.map((a) => `scaledobject-${a.name}.yaml`).sort());
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
     const changed = [...before.keys()].filter((f) => before.get(f) !== after.get(f));
-    expect(changed.sort()).toEqual(archs.map((a) => `deployment-${a.name}.yaml`).sort());
+    expect(changed.sort()).toEqual([...archs.map((a) => `deployment-${a.name}.yaml`), 'kustomization.yaml'].sort());
+    // the component's kustomization gains exactly the new ScaledObjects
+    const listed = (files: Map<string, string>) => parse(files.get('kustomization.yaml')!).resources as string[];
+    expect(listed(after).filter((f) => !listed(before).includes(f)).sort()).toEqual(added.sort());
 
     for (const a of archs) {
       const d0 = parse(before.get(`deployment-${a.name}.yaml`)!);
