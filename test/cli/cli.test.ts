@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLUSTERS_DIR, PRESETS } from '../../lib/config/load';
+import { problemCommand } from '../../lib/output/cli';
 import { readTree } from '../../lib/output/dist';
 import { REPO, tmpDir } from '../support/clusters';
 
@@ -183,4 +184,17 @@ describe('--watch', () => {
       child.kill('SIGTERM');
     }
   }, 60_000);
+});
+
+describe('workflow command escaping (as actions/toolkit escapes: data %, CR, LF; properties also : and ,)', () => {
+  it('keeps a problem with its fix on one line, and a file name with a comma in one property', () => {
+    const line = problemCommand({
+      cluster: 'x', file: 'clusters/a,b.yaml', line: 3, column: 5, path: 'compute.profiles.p.limits.memory', value: '80Gi',
+      rule: 'the limit exceeds 64Gi: 100% of a node', fix: 'lower it\r\nto 64Gi',
+    });
+    expect(line).toBe(
+      '::error file=clusters/a%2Cb.yaml,line=3,col=5,title=cluster x%3A compute.profiles.p.limits.memory::' +
+        'clusters/a,b.yaml: cluster x: compute.profiles.p.limits.memory = "80Gi": the limit exceeds 64Gi: 100%25 of a node%0A  fix: lower it%0D%0Ato 64Gi',
+    );
+  });
 });
