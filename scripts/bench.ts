@@ -7,6 +7,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { CLUSTERS_DIR, resolveClusterText } from '../lib/config/load';
+import { commandArgs } from './usage';
+
+const USAGE = `npm run bench
+  Times \`npm run synth\` and the app alone (median of BENCH_RUNS runs, default 9) against the floor of
+  loading cdk8s, and the growth on 1, 10 and 50 generated clusters. Writes only to a temporary folder.
+  --help, -h  print this and exit 0`;
+if (!commandArgs(USAGE)) process.exit();
 
 const ROOT = path.join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 9);

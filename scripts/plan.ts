@@ -11,28 +11,31 @@ import { Objective, OBJECTIVES, Policy, POLICIES, whatIf } from '../lib/capacity
 import { formatProblem } from '../lib/config/errors';
 import { reportFailure } from '../lib/output/cli';
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
-import { parseArgs, UsageError } from '../lib/output/args';
+import { oneOf, parseArgs, usageLine, UsageError } from '../lib/output/args';
 
 const USAGE = `npm run -s plan -- [--cluster NAME]... [--json] [--objective ${OBJECTIVES.join('|')}] [--policy ${POLICIES.join('|')}] [--clusters-dir DIR]
-  -s keeps npm's "> script" banner off stdout, so --json output parses; or run node -r ./scripts/register.js scripts/plan.ts ...`;
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
-  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
-  throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${value})\nusage: ${USAGE}`);
-}
+  The capacity and cost plan of every cluster with a capacity section (or the named ones), optionally a what-if.
+  --cluster NAME      only this cluster (repeatable; --json needs exactly one)
+  --json              the plan (and what-if answer) as JSON on stdout
+  --objective O       answer a what-if: ${OBJECTIVES.join(', ')}
+  --policy P          how far the what-if may go: ${POLICIES.join(', ')} (default safe; needs --objective)
+  --clusters-dir DIR  read cluster files from DIR (default clusters/)
+  --help, -h          print this and exit 0
+  -s keeps npm's "> script" banner off stdout, so --json output parses; or run node -r ./scripts/register.js scripts/plan.ts ...
+Exit codes: 0 done, 1 a hard guarantee fails (problems and fixes on stderr), 2 usage, 3 a bug.`;
 
 function main(argv: string[]): number {
   const opts = parseArgs(argv, USAGE, ['--json'], ['--objective', '--policy']);
-  const objective = oneOf<Objective>('--objective', opts.values.get('--objective'), OBJECTIVES);
-  const policy = oneOf<Policy>('--policy', opts.values.get('--policy'), POLICIES) ?? 'safe';
-  if (opts.values.has('--policy') && !objective) throw new UsageError(`--policy needs --objective\nusage: ${USAGE}`);
+  const objective = oneOf<Objective>('--objective', opts.values.get('--objective'), OBJECTIVES, USAGE);
+  const policy = oneOf<Policy>('--policy', opts.values.get('--policy'), POLICIES, USAGE) ?? 'safe';
+  if (opts.values.has('--policy') && !objective) throw new UsageError(`--policy needs --objective\nusage: ${usageLine(USAGE)}`);
 
   const clusters = loadClusters(opts.clustersDir ?? CLUSTERS_DIR, opts.only)
     .map((x) => x.config)
     .filter((c) => c.capacity && c.compute);
-  if (clusters.length === 0) throw new UsageError(`no selected cluster has a capacity section\nusage: ${USAGE}`);
+  if (clusters.length === 0) throw new UsageError(`no selected cluster has a capacity section\nusage: ${usageLine(USAGE)}`);
   const json = opts.flags.has('--json');
-  if (json && clusters.length !== 1) throw new UsageError(`--json needs exactly one --cluster\nusage: ${USAGE}`);
+  if (json && clusters.length !== 1) throw new UsageError(`--json needs exactly one --cluster\nusage: ${usageLine(USAGE)}`);
 
   let failed = false;
   for (const config of clusters) {

@@ -5,6 +5,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { clusterJsonSchema, partialClusterJsonSchema } from '../lib/config/schema';
+import { commandArgs } from './usage';
+
+const USAGE = `npm run schema
+  Rewrites schema/cluster.schema.json, schema/cluster-partial.schema.json and schema/preset.schema.json
+  from the zod schema in lib/config/ (a test fails when they are stale).
+  --help, -h  print this and exit 0`;
 
 const DIR = path.join(__dirname, '..', 'schema');
 const text = (schema: Record<string, unknown>): string => JSON.stringify(schema, null, 2) + '\n';
@@ -17,7 +23,7 @@ export const schemaFiles = (): Map<string, string> =>
     [path.join(DIR, 'preset.schema.json'), text(partialClusterJsonSchema('preset'))],
   ]);
 
-if (require.main === module) {
+if (require.main === module && commandArgs(USAGE)) {
   fs.mkdirSync(DIR, { recursive: true });
   for (const [file, content] of schemaFiles()) {
     fs.writeFileSync(file, content);

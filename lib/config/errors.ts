@@ -12,6 +12,9 @@ export interface Problem {
   rule: string;
   /** The cheapest change that would satisfy the rule, when one can be computed. */
   fix?: string;
+  /** 1-based line and column in `file` of the offending key (or the nearest enclosing one that exists). */
+  line?: number;
+  column?: number;
 }
 
 export function formatProblem(p: Problem): string {

@@ -2,6 +2,7 @@
 // the rule, and all problems of all files are reported together.
 import * as fs from 'fs';
 import * as path from 'path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, Problem, UsageError } from './errors';
 import { notARegularFile, parseYaml, readConfigText } from './files';
@@ -125,6 +126,41 @@ export function fileOf(file: string, preset: string | undefined, at: string): st
     return file;
   }
 }
+
+/**
+ * Line and column (1-based) in `file` of the key `at` names, or of the nearest enclosing key that
+ * the file has (a missing field points at the object that lacks it; a field missing at the top,
+ * at the file's first line). Undefined when the file cannot be read as YAML. Only called for
+ * problems, so parsing the file again costs a good run nothing.
+ */
+export function positionOf(file: string, at: string): { line: number; column: number } | undefined {
+  try {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(readConfigText(file, '', file), { lineCounter });
+    let node: unknown = doc.contents;
+    let offset: number | undefined;
+    for (const key of parsePath(at)) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+        if (!pair) break;
+        offset = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        node = pair.value;
+      } else if (isSeq(node) && typeof key === 'number' && key < node.items.length) {
+        node = node.items[key];
+        offset = (node as { range?: number[] })?.range?.[0];
+      } else break;
+    }
+    if (offset === undefined) return isMap(doc.contents) ? { line: 1, column: 1 } : undefined;
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The problem with the position of its key in its file, when it has a file and no position yet (the CLI asks, for annotations and JSON). */
+export const withPosition = (p: Problem): Problem =>
+  p.file === undefined || p.line !== undefined ? p : { ...p, ...positionOf(p.file, p.path) };
 
 /** Parses one cluster file's text (and the preset it extends); returns the cluster or the problems found. */
 export function parseCluster(text: string, file: string): Cluster {

@@ -2,6 +2,7 @@
 // exported from it for editors (schema/cluster.schema.json). A component is enabled by its section.
 import { z } from 'zod';
 import { airflowSection } from './sections/airflow';
+import { argocdSection } from './sections/argocd';
 import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
@@ -27,6 +28,7 @@ export const clusterSchema = z.strictObject({
   capacity: capacitySection.optional(),
   buildkit: buildkitSection.optional(),
   monitoring: monitoringSection,
+  argocd: argocdSection.optional().describe('Optional: write an Argo CD Application for this cluster (dist/<cluster>/argocd/application.yaml).'),
 });
 
 export type ClusterConfig = z.infer<typeof clusterSchema>;

@@ -26,7 +26,8 @@ function asObject(file: string, content: string): Record<string, any> | undefine
   if (!/\.ya?ml$/.test(file)) return undefined;
   try {
     const doc = parse(content);
-    return doc && typeof doc === 'object' && 'apiVersion' in doc && 'kind' in doc ? doc : undefined;
+    // a kustomization has apiVersion and kind but is no object of the cluster (no name): a file
+    return doc && typeof doc === 'object' && 'apiVersion' in doc && 'kind' in doc && doc.metadata?.name ? doc : undefined;
   } catch {
     return undefined;
   }
@@ -165,40 +166,6 @@ export function formatText(changes: Change[]): string {
         out.push(`  ~ ${label} (+${c.lines.added.length} -${c.lines.removed.length} lines)`, ...lineDiff(c.lines, '      '));
       }
     }
-  }
-  return out.join('\n');
-}
-
-const cell = (v: unknown): string => `\`${show(v).replace(/\|/g, '\\|').replace(/`/g, "'")}\``;
-
-/** A PR comment: summary, then per cluster a table of field changes and collapsed line diffs. */
-export function formatMarkdown(changes: Change[]): string {
-  const out = ['### Generated manifests', ''];
-  if (changes.length === 0) return [...out, 'No change to `dist/`.'].join('\n') + '\n';
-  out.push(`**${summary(changes)}** (per object; field paths are YAML paths inside the object)`, '');
-  for (const cluster of [...new Set(changes.map((c) => c.cluster))]) {
-    const mine = changes.filter((x) => x.cluster === cluster);
-    out.push(`#### \`${cluster}\` (${summary(mine)})`, '', '| | object or file | field | old | new |', '|---|---|---|---|---|');
-    for (const c of mine) {
-      const label = c.isObject ? c.subject : `file \`${c.subject}\``;
-      for (const f of c.fields) {
-        if (f.lines) out.push(`| ~ | ${label} | \`${f.path}\` | +${f.lines.added.length} / -${f.lines.removed.length} lines (below) | |`);
-        else out.push(`| ~ | ${label} | \`${f.path}\` | ${cell(f.old)} | ${cell(f.new)} |`);
-      }
-      if (c.fields.length > 0) continue;
-      else if (c.kind === 'changed') out.push(`| ~ | ${label} | +${c.lines.added.length} / -${c.lines.removed.length} lines | | |`);
-      else out.push(`| ${SIGN[c.kind]} | ${label} | | | |`);
-    }
-    const texts = [
-      ...mine.filter((c) => !c.isObject && c.kind === 'changed').map((c) => ({ title: c.subject, lines: c.lines })),
-      ...mine.flatMap((c) => c.fields.filter((f) => f.lines).map((f) => ({ title: `${c.subject}: ${f.path}`, lines: f.lines! }))),
-    ];
-    for (const t of texts) {
-      out.push('', `<details><summary>${t.title}</summary>`, '', '```diff');
-      out.push(...t.lines.removed.map((l) => `- ${l}`), ...t.lines.added.map((l) => `+ ${l}`));
-      out.push('```', '', '</details>');
-    }
-    out.push('');
   }
   return out.join('\n');
 }

@@ -6,6 +6,7 @@ import { ConfigError, Problem } from '../config/errors';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../platform/chart';
+import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
 import { generatedHeader, toYaml } from './yaml';
 
@@ -21,7 +22,8 @@ function objectFile(obj: K8sObject, ambiguous: boolean): string {
   return `${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}.yaml`;
 }
 
-function renderChart(chart: ComponentChart, problems: Problem[]): [string, string][] {
+/** The chart's files; the paths of its Kubernetes objects are added to `objectFiles`. */
+function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: string[]): [string, string][] {
   const cluster = chart.cluster.name;
   const objects = chart.toJson() as K8sObject[];
   const files: [string, string][] = [];
@@ -33,7 +35,9 @@ function renderChart(chart: ComponentChart, problems: Problem[]): [string, strin
       problems.push({ cluster, path: `${chart.component}: ${where}`, value: obj.apiVersion, rule: error });
     }
     const ambiguous = (counts.get(`${obj.kind}/${obj.metadata.name}`) ?? 0) > 1;
-    files.push([`${cluster}/${chart.component}/${objectFile(obj, ambiguous)}`, generatedHeader(cluster) + toYaml(obj)]);
+    const file = `${cluster}/${chart.component}/${objectFile(obj, ambiguous)}`;
+    objectFiles.push(file);
+    files.push([file, generatedHeader(cluster) + toYaml(obj)]);
   }
   for (const node of chart.node.findAll()) {
     if (node instanceof FileArtifact) files.push([`${cluster}/${node.path}`, node.content]);
@@ -49,23 +53,32 @@ export function render(clusters: Cluster[]): FileSet {
   return renderWithWarnings(clusters).files;
 }
 
-export function renderWithWarnings(clusters: Cluster[]): { files: FileSet; warnings: string[] } {
+export function renderWithWarnings(clusters: Cluster[], progress?: (line: string) => void): { files: FileSet; warnings: string[] } {
+  progress?.(`checking the rules of ${clusters.length} cluster(s)`);
   const problems: Problem[] = clusters.flatMap(({ config, file, preset }) =>
     checkCluster(config).map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })),
   );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const files: [string, string][] = [];
-  for (const { config, file, preset } of clusters) {
+  const objectFiles: string[] = [];
+  for (const [i, { config, file, preset }] of clusters.entries()) {
+    progress?.(`building and validating ${config.name} (${i + 1}/${clusters.length})`);
     const app = new App({ outdir: ".cdk8s.out" });
+    const argo = application(config);
+    if (argo) {
+      for (const error of validateObject(argo, { cache: true })) problems.push({ cluster: config.name, file, path: 'argocd', value: argo.apiVersion, rule: `Application ${argo.metadata.name}: ${error}` });
+      files.push([`${config.name}/${APPLICATION}`, generatedHeader(config.name) + toYaml(argo)]);
+    }
     try {
-      for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems));
+      for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems, objectFiles));
     } catch (e) {
       if (e instanceof ConfigError) problems.push(...e.problems.map((p) => ({ ...p, file: p.file ?? fileOf(file, preset, p.path) })));
       else throw e;
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  files.push(...kustomizations(objectFiles));
 
   const set: FileSet = new Map();
   for (const [p, content] of files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -21,6 +21,7 @@ const MODEL_PACKAGES: Record<string, string> = {
   'karpenter.sh': '@kubernetes-models/karpenter',
   'karpenter.k8s.aws': '@kubernetes-models/karpenter',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'argoproj.io': '@kubernetes-models/argo-cd',
 };
 
 const CLUSTER_SCOPED = new Set([

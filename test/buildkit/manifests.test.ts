@@ -259,13 +259,16 @@ describe('arc-production autoscaling flip', () => {
     expect(added.sort()).toEqual(archs.map((a) => `scaledobject-${a.name}.yaml`).sort());
     expect([...before.keys()].filter((f) => !after.has(f))).toEqual([]);
     const changed = [...before.keys()].filter((f) => before.get(f) !== after.get(f));
-    // besides the Deployments, only what follows from scale-downs becoming possible: an arch whose
-    // scale-down step drains more pods than a node drain gets more slots (haproxy.cfg, so HAProxy
-    // rolls) and NodePool room
+    // besides the Deployments and the component's kustomization, only what follows from scale-downs
+    // becoming possible: an arch whose scale-down step drains more pods than a node drain gets more
+    // slots (haproxy.cfg, so HAProxy rolls) and NodePool room
     const grown = archs.filter((a, i) => a.slots !== archsOf(off)[i].slots);
     expect(grown.every((a, i) => a.draining > archsOf(off)[archs.indexOf(a)].draining)).toBe(true);
     const follow = grown.length > 0 ? ['haproxy.cfg', 'configmap-buildkit-lb.yaml', 'deployment-buildkit-lb.yaml', ...grown.map((a) => `nodepool-${a.nodePool}.yaml`)] : [];
-    expect(changed.sort()).toEqual([...archs.map((a) => `deployment-${a.name}.yaml`), ...follow].sort());
+    expect(changed.sort()).toEqual([...archs.map((a) => `deployment-${a.name}.yaml`), 'kustomization.yaml', ...follow].sort());
+    // the component's kustomization gains exactly the new ScaledObjects
+    const listed = (files: Map<string, string>) => parse(files.get('kustomization.yaml')!).resources as string[];
+    expect(listed(after).filter((f) => !listed(before).includes(f)).sort()).toEqual(added.sort());
 
     for (const a of archs) {
       const d0 = parse(before.get(`deployment-${a.name}.yaml`)!);

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-import { diffLines, diffTrees, diffValues, formatMarkdown, formatText } from '../../lib/output/diff';
+import { diffLines, diffTrees, diffValues, formatText } from '../../lib/output/diff';
+import { formatMarkdown } from '../../lib/output/markdown';
 
 const scaledObject = (max: number) =>
   stringify({
@@ -16,7 +17,7 @@ describe('diff of generated output', () => {
     const changes = diffTrees(before, after);
     expect(changes).toHaveLength(1);
     expect(formatText(changes)).toContain('ScaledObject buildkit/buildkitd-amd64: spec.maxReplicaCount 8 -> 10');
-    expect(formatMarkdown(changes)).toContain('| ~ | ScaledObject buildkit/buildkitd-amd64 | `spec.maxReplicaCount` | `8` | `10` |');
+    expect(formatMarkdown(changes)).toContain('| ~ | ScaledObject buildkit/buildkitd-amd64 | `spec.maxReplicaCount` | `8` → `10` |');
   });
 
   it('reports added and removed objects and changed plain files', () => {

@@ -2,6 +2,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
 import { defaultDist, MARKER, readTree, startTime } from '../../lib/output/dist';
 import { render } from '../../lib/output/render';
@@ -32,7 +33,8 @@ describe('synthesis', () => {
 
   it('writes one folder per cluster, one file per object, in a folder per component', () => {
     const files = [...render(loadClusters()).keys()];
-    for (const f of files) expect(f).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+\/.+/);
+    // beside the component folders, only the cluster's kustomization (test/output/gitops.test.ts)
+    for (const f of files) expect(f).toMatch(/^[a-z0-9-]+\/([a-z0-9-]+\/.+|kustomization\.yaml)$/);
     expect(files).toContain('scw-ml-prod/airflow/namespace-airflow.yaml');
   });
 
@@ -92,14 +94,22 @@ describe('synthesis', () => {
     const viaNpm = tmpDir('dist-npm');
     const viaCli = tmpDir('dist-cli');
     expect(node('main.ts', ['--dist', viaNpm]).status).toBe(0);
-    const cli = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--no-check-upgrade'], {
+    // CDK8S_CHECK_UPGRADE=false is what the CLI reads (yargs .env('CDK8S') for --check-upgrade):
+    // without it the CLI fetches its latest version first, and offline prints that fetch's stack
+    const cli = spawnSync('npx', ['--no-install', 'cdk8s', 'synth'], {
       cwd: REPO,
       encoding: 'utf8',
-      env: { ...process.env, DIST_DIR: viaCli },
+      env: { ...process.env, DIST_DIR: viaCli, CDK8S_CHECK_UPGRADE: 'false' },
     });
     expect(cli.status).toBe(0);
     expect(readTree(viaCli)).toEqual(readTree(viaNpm));
     expect(readTree(viaNpm).size).toBeGreaterThan(0);
+    expect(cli.stderr).not.toMatch(/\n\s+at |No manifests synthesized|A new version/);
+    // what the CLI lists instead: one kustomization per cluster, pointing at the output
+    const clusters = [...new Set([...readTree(viaCli).keys()].map((f) => f.split('/')[0]))];
+    expect(cli.stdout.match(/^ {2}- .*$/gm)).toEqual(clusters.map((c) => `  - .cdk8s.out/${c}/kustomization.yaml`));
+    const pointer = parse(fs.readFileSync(path.join(REPO, '.cdk8s.out', clusters[0], 'kustomization.yaml'), 'utf8'));
+    expect(path.resolve(REPO, '.cdk8s.out', clusters[0], pointer.resources[0])).toBe(path.join(viaCli, clusters[0]));
   });
 
   it('npm run diff reads dist/ but never writes it, and exits 1 on a difference', () => {
