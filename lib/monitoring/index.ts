@@ -12,12 +12,15 @@ import type { Component } from '../platform/component';
 import type { ClusterConfig } from '../config/schema';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { ComponentChart, meta } from '../platform/chart';
+import type { Alert } from './model';
 import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
 import { probeTargets, statsdService } from './alerts/airflow';
 import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
 import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';
 import { runbooks } from './runbooks';
+import { dashboardFile, dashboardFolder, dashboardsFor, SIDECAR_LABEL } from './dashboards';
+import { renderDashboard } from './dashboards/render';
 
 const DIR = 'monitoring';
 
@@ -47,6 +50,23 @@ function addStatsdMonitor(chart: ComponentChart, c: ClusterConfig): void {
       endpoints: [{ port: 'statsd-scrape' }],
     },
   });
+}
+
+/** Each dashboard as a JSON file (import by hand) and as a ConfigMap for the Grafana sidecar. */
+function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[], escape: <T>(v: T) => T): void {
+  const m = c.monitoring;
+  for (const d of dashboardsFor(c, alerts)) {
+    const json = `${JSON.stringify(renderDashboard(c, d), null, 2)}\n`;
+    const file = dashboardFile(d);
+    chart.file(file, json);
+    new k8s.KubeConfigMap(chart, `dashboard-${d.uid}`, {
+      metadata: {
+        ...meta('grafana-dashboard', `dashboard-${d.uid}`, m.namespace, SIDECAR_LABEL),
+        annotations: { [m.dashboards!.folderAnnotation]: dashboardFolder(c) },
+      },
+      data: { [`${d.uid}.json`]: escape(json) },
+    });
+  }
 }
 
 export const monitoring: Component = {
@@ -81,5 +101,6 @@ export const monitoring: Component = {
     chart.file(RUNBOOKS_FILE, runbooks(c, alerts));
     if (alerts.some((a) => a.name === 'DependencyDown')) addProbes(chart, c);
     if (alerts.some((a) => a.name === 'TaskRetried')) addStatsdMonitor(chart, c);
+    addDashboards(chart, c, alerts, escape);
   },
 };

@@ -1,0 +1,27 @@
+// Dashboards as code: per cluster, one dashboard per concern, built from the same alerts and config
+// as the rules. Each is written twice under dist/<cluster>/monitoring/: as dashboards/<uid>.json
+// for an import by hand, and inside a ConfigMap labelled for the Grafana dashboard sidecar.
+import type { ClusterConfig } from '../../config/schema';
+import type { Alert } from '../model';
+import { farmDashboard } from './farm';
+import { infrastructureDashboard } from './infrastructure';
+import type { Dashboard } from './model';
+
+export const DASHBOARD_DIR = 'dashboards';
+
+/** The sidecar's default label (the grafana chart's sidecar.dashboards.label / labelValue). */
+export const SIDECAR_LABEL = { grafana_dashboard: '1' };
+
+/** The dashboards a cluster gets: none without `monitoring.dashboards`. */
+export function dashboardsFor(c: ClusterConfig, alerts: Alert[]): Dashboard[] {
+  if (!c.monitoring.dashboards) return [];
+  return [
+    ...(c.compute && c.airflow ? [infrastructureDashboard(c, alerts)] : []),
+    ...(c.buildkit ? [farmDashboard(c, alerts)] : []),
+  ];
+}
+
+/** The folder the sidecar puts the dashboards in. */
+export const dashboardFolder = (c: ClusterConfig): string => c.monitoring.dashboards!.folder ?? c.monitoring.grafana.folder;
+
+export const dashboardFile = (d: Pick<Dashboard, 'uid'>): string => `${DASHBOARD_DIR}/${d.uid}.json`;
