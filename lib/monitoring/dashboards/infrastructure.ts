@@ -6,6 +6,7 @@ import type { ClusterConfig } from '../../config/schema';
 import { DEPENDENCIES } from '../alerts/airflow';
 import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../alerts/compute';
 import type { Alert, AlertName } from '../model';
+import { selector } from '../model';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -39,10 +40,15 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
       panels: [
         {
           title: `${poolName} nodes against max`,
-          description: `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help.`,
+          description:
+            `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
+            `The scale-up time is the gap between ${c.airflow!.namespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
           type: 'timeseries',
           unit: 'short',
-          targets: [{ kind: 'promql', expr: poolCount(c), legend: `${poolName} nodes` }],
+          targets: [
+            { kind: 'promql', expr: poolCount(c), legend: `${poolName} nodes` },
+            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+          ],
           lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
         },
         ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
