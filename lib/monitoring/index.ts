@@ -52,11 +52,14 @@ function addStatsdMonitor(chart: ComponentChart, c: ClusterConfig): void {
   });
 }
 
-/** Each dashboard as a JSON file (import by hand) and as a ConfigMap for the Grafana sidecar. */
+/**
+ * Each dashboard as a JSON file (import by hand) and as a ConfigMap for the Grafana sidecar. Legends
+ * carry {{label}} templates: escaped for Helm like the alert files when escapeForHelm is set.
+ */
 function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[], escape: <T>(v: T) => T): void {
   const m = c.monitoring;
   for (const d of dashboardsFor(c, alerts)) {
-    const json = `${JSON.stringify(renderDashboard(c, d), null, 2)}\n`;
+    const json = escape(`${JSON.stringify(renderDashboard(c, d), null, 2)}\n`);
     const file = dashboardFile(d);
     chart.file(file, json);
     new k8s.KubeConfigMap(chart, `dashboard-${d.uid}`, {
@@ -64,7 +67,7 @@ function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[],
         ...meta('grafana-dashboard', `dashboard-${d.uid}`, m.namespace, SIDECAR_LABEL),
         annotations: { [m.dashboards!.folderAnnotation]: dashboardFolder(c) },
       },
-      data: { [`${d.uid}.json`]: escape(json) },
+      data: { [`${d.uid}.json`]: json },
     });
   }
 }
