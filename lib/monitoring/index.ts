@@ -20,7 +20,7 @@ import { helmEscapeAll } from './helm';
 import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';
 import { runbooks } from './runbooks';
 import { dashboardFile, dashboardFolder, dashboardsFor, SIDECAR_LABEL } from './dashboards';
-import { renderDashboard } from './dashboards/render';
+import { dashboardJson } from './dashboards/json';
 
 const DIR = 'monitoring';
 
@@ -59,7 +59,7 @@ function addStatsdMonitor(chart: ComponentChart, c: ClusterConfig): void {
 function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[], escape: <T>(v: T) => T): void {
   const m = c.monitoring;
   for (const d of dashboardsFor(c, alerts)) {
-    const json = escape(`${JSON.stringify(renderDashboard(c, d), null, 2)}\n`);
+    const json = escape(dashboardJson(c, d));
     const file = dashboardFile(d);
     chart.file(file, json);
     new k8s.KubeConfigMap(chart, `dashboard-${d.uid}`, {
