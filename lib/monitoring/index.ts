@@ -19,7 +19,7 @@ import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
 import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';
 import { runbooks } from './runbooks';
-import { dashboardFile, dashboardFolder, dashboardsFor, SIDECAR_LABEL } from './dashboards';
+import { checkDashboards, dashboardFile, dashboardFolder, dashboardsFor, SIDECAR_LABEL } from './dashboards';
 import { dashboardJson } from './dashboards/json';
 
 const DIR = 'monitoring';
@@ -75,7 +75,7 @@ function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[],
 export const monitoring: Component = {
   name: DIR,
   enabled: () => true,
-  check: (c) => checkCatalogues(CATALOGUES, c),
+  check: (c) => [...checkCatalogues(CATALOGUES, c), ...checkDashboards(c)],
   build: (chart: ComponentChart, c) => {
     const alerts = alertsFor(c);
     if (alerts.length === 0) return;

@@ -9,8 +9,9 @@ import * as ts from 'typescript';
 import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
+import { checkCluster } from '../../lib/components';
 import { alertsFor } from '../../lib/monitoring/alerts';
-import { dashboardFile, dashboardsFor } from '../../lib/monitoring/dashboards';
+import { checkDashboards, dashboardFile, dashboardsFor } from '../../lib/monitoring/dashboards';
 import { renderDashboard } from '../../lib/monitoring/dashboards/render';
 import type { AlertName } from '../../lib/monitoring/model';
 import { diffTrees, formatText } from '../../lib/output/diff';
@@ -61,6 +62,19 @@ describe('delivery', () => {
     expect(d.refresh).toBe('5m');
     const uids = new Set(panelsOf(d).flatMap((p) => p.targets.map((t: any) => `${t.datasource.type}:${t.datasource.uid}`)));
     expect([...uids].sort()).toEqual(['grafana-postgresql-datasource:pg-airflow', 'prometheus:prom-eu']);
+  });
+
+  it('refuses a cluster name that makes a dashboard uid longer than Grafana accepts, with the fix', () => {
+    const name = 'arc-staging-with-a-long-cluster-name';
+    const raw = rawCluster('arc-staging');
+    raw.name = name;
+    const c = parseCluster(stringify(raw), `clusters/${name}.yaml`).config;
+    expect(checkCluster(c).filter((p) => p.rule.includes('dashboard'))).toEqual([expect.objectContaining({
+      path: 'name', value: name,
+      rule: `the dashboard uid ${name}-buildkit-farm is longer than the 40 characters Grafana accepts`,
+      fix: 'a cluster name of at most 26 characters',
+    })]);
+    expect(checkDashboards(byName('arc-staging'))).toEqual([]);
   });
 
   it('gives a cluster without monitoring.dashboards no dashboard', () => {
