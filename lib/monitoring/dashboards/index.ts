@@ -16,9 +16,12 @@ export const SIDECAR_LABEL = { grafana_dashboard: '1' };
 /** Grafana refuses a dashboard uid longer than this. */
 export const MAX_DASHBOARD_UID = 40;
 
+const BUILDERS = { infrastructure: infrastructureDashboard, 'buildkit-farm': farmDashboard } as const;
+type Concern = keyof typeof BUILDERS;
+
 /** The concerns a cluster gets a dashboard for (its uid is <cluster>-<concern>), known before building. */
-export const concernsOf = (c: ClusterConfig): string[] =>
-  !c.monitoring.dashboards ? [] : [...(c.compute && c.airflow ? ['infrastructure'] : []), ...(c.buildkit ? ['buildkit-farm'] : [])];
+export const concernsOf = (c: ClusterConfig): Concern[] =>
+  !c.monitoring.dashboards ? [] : [...(c.compute && c.airflow ? ['infrastructure' as const] : []), ...(c.buildkit ? ['buildkit-farm' as const] : [])];
 
 export function checkDashboards(c: ClusterConfig): Problem[] {
   return concernsOf(c)
@@ -33,11 +36,7 @@ export function checkDashboards(c: ClusterConfig): Problem[] {
 
 /** The dashboards a cluster gets: none without `monitoring.dashboards`. */
 export function dashboardsFor(c: ClusterConfig, alerts: Alert[]): Dashboard[] {
-  if (!c.monitoring.dashboards) return [];
-  return [
-    ...(c.compute && c.airflow ? [infrastructureDashboard(c, alerts)] : []),
-    ...(c.buildkit ? [farmDashboard(c, alerts)] : []),
-  ];
+  return concernsOf(c).map((concern) => BUILDERS[concern](c, alerts));
 }
 
 /** The folder the sidecar puts the dashboards in. */
