@@ -202,6 +202,45 @@ describe('checked by the real tools', () => {
     expect(out.status).not.toBe(0);
   });
 
+  withPromtool('the per-profile panel keeps the worst container of each profile (promtool test rules)', () => {
+    const panel = panelsOf(json('scw-ml-prod', 'scw-ml-prod-infrastructure')).find((p) => p.title === 'Memory / memory limit per profile (worst pod)');
+    const memory = alertsFor(byName('scw-ml-prod')).find((a) => a.name === 'PodMemoryNearLimit')!;
+    expect(panel.targets[0].expr).toContain((memory.signal as { expr: string }).expr.split('\n').join('\n    '));
+    const profile = 'label_cluster_manifests_airflow_profile';
+    const pod = (name: string, container = 'base') => `namespace="airflow", pod="${name}", container="${container}"`;
+    const series = [
+      // standard: a at 6/8, b at 2/8; light: c at 1/4 and its sidecar at 3/4 (the worst container counts)
+      [`container_memory_working_set_bytes{job="kubelet", metrics_path="/metrics/cadvisor", ${pod('a')}}`, 6],
+      [`container_memory_working_set_bytes{job="kubelet", metrics_path="/metrics/cadvisor", ${pod('b')}}`, 2],
+      [`container_memory_working_set_bytes{job="kubelet", metrics_path="/metrics/cadvisor", ${pod('c')}}`, 1],
+      [`container_memory_working_set_bytes{job="kubelet", metrics_path="/metrics/cadvisor", ${pod('c', 'sidecar')}}`, 3],
+      ...['a', 'b'].map((p) => [`kube_pod_container_resource_limits{job="kube-state-metrics", resource="memory", ${pod(p)}}`, 8]),
+      [`kube_pod_container_resource_limits{job="kube-state-metrics", resource="memory", ${pod('c')}}`, 4],
+      [`kube_pod_container_resource_limits{job="kube-state-metrics", resource="memory", ${pod('c', 'sidecar')}}`, 4],
+      ...[['a', 'standard'], ['b', 'standard'], ['c', 'light']].map(([p, prof]) => [`kube_pod_labels{job="kube-state-metrics", namespace="airflow", pod="${p}", ${profile}="${prof}"}`, 1]),
+      // a pod without the label (not a worker) is left out
+      [`container_memory_working_set_bytes{job="kubelet", metrics_path="/metrics/cadvisor", ${pod('x')}}`, 7],
+      [`kube_pod_container_resource_limits{job="kube-state-metrics", resource="memory", ${pod('x')}}`, 8],
+    ] as [string, number][];
+    const dir = tmpDir('dashboard-profile');
+    fs.writeFileSync(path.join(dir, 'rules.yaml'), stringify({ groups: [{ name: 'p', rules: [{ record: 'profile:memory_ratio', expr: panel.targets[0].expr }] }] }, { lineWidth: 0 }));
+    fs.writeFileSync(path.join(dir, 'test.yaml'), stringify({
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: series.map(([s, v]) => ({ series: s, values: `${v}x5` })),
+        promql_expr_test: [{
+          expr: 'profile:memory_ratio', eval_time: '3m',
+          exp_samples: [{ labels: `profile:memory_ratio{${profile}="light"}`, value: 0.75 }, { labels: `profile:memory_ratio{${profile}="standard"}`, value: 0.75 }],
+        }],
+      }],
+    }, { lineWidth: 0 }));
+    const out = spawnSync('promtool', ['test', 'rules', 'test.yaml'], { cwd: dir, encoding: 'utf8' });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect({ status: out.status, output: out.stdout + out.stderr }).toMatchObject({ status: 0 });
+  });
+
   it.each(dashboards.map((d) => [d.uid, d] as const))('%s: the JSON is what the SDK\'s builders produced, unchanged by a round trip', (uid, d) => {
     const built = renderDashboard(d.config, d.model);
     expect(json(d.cluster, uid)).toEqual(JSON.parse(JSON.stringify(built)));

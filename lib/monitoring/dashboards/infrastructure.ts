@@ -1,15 +1,40 @@
 // The ML platform's "Infrastructure" dashboard (the sizing doc's observability table, its cost
 // tracking and retry panels): one panel per signal, the alert's own expression and threshold where
 // an alert watches the signal, and the cost numbers taken from the capacity plan.
+import { PROFILE_LABEL } from '../../airflow/model';
 import { HOURS_PER_MONTH } from '../../capacity/model';
 import type { ClusterConfig } from '../../config/schema';
 import { DEPENDENCIES } from '../alerts/airflow';
 import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../alerts/compute';
 import type { Alert, AlertName } from '../model';
-import { selector } from '../model';
+import { ksmLabel, selector } from '../model';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * An alert's per-container ratio, worst pod per worker profile: the alert's own expression joined
+ * with the profile label the pod templates set (kube-state-metrics must allow-list it on pods).
+ */
+export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel {
+  const profile = ksmLabel(PROFILE_LABEL);
+  const pods = `kube_pod_labels${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace }, `${profile}=~".+"`)}`;
+  const expr = alert.signal.kind === 'promql' ? alert.signal.expr : '';
+  return {
+    title,
+    description:
+      `Which profile runs near its limits? The highest ratio of any ${c.airflow!.namespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
+      `Signal: the alert ${alert.name}'s expression, line: its threshold (${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}).`,
+    type: 'timeseries',
+    unit: 'percentunit',
+    targets: [{
+      kind: 'promql',
+      expr: `max by (${profile}) (\n  (\n    ${expr.split('\n').join('\n    ')}\n  )\n  * on (namespace, pod) group_left (${profile})\n  max by (namespace, pod, ${profile}) (${pods})\n)`,
+      legend: `{{${profile}}}`,
+    }],
+    lines: [{ value: alert.threshold, bad: alert.comparison === '>' ? 'above' : 'below', source: `${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}` }],
+  };
+}
 
 export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
@@ -23,6 +48,8 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
     {
       title: 'Pods against their limits',
       panels: [
+        ...find('PodCpuNearLimit').map((a) => perProfile(c, a, 'CPU / CPU limit per profile (worst pod)')),
+        ...find('PodMemoryNearLimit').map((a) => perProfile(c, a, 'Memory / memory limit per profile (worst pod)')),
         ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
         ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
         ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
