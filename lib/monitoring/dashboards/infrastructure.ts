@@ -53,6 +53,7 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
         ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
         ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
         ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
+        ...panels('PodCrashLooping', 'Crash-looping containers', 'short', container, 'Which containers keep restarting?'),
       ],
     },
     {
