@@ -12,12 +12,15 @@ import type { Component } from '../platform/component';
 import type { ClusterConfig } from '../config/schema';
 import { generatedHeader, toYaml } from '../output/yaml';
 import { ComponentChart, meta } from '../platform/chart';
+import type { Alert } from './model';
 import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
 import { probeTargets, statsdService } from './alerts/airflow';
 import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
 import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';
 import { runbooks } from './runbooks';
+import { checkDashboards, dashboardFile, dashboardFolder, dashboardsFor, SIDECAR_LABEL } from './dashboards';
+import { dashboardJson } from './dashboards/json';
 
 const DIR = 'monitoring';
 
@@ -49,10 +52,30 @@ function addStatsdMonitor(chart: ComponentChart, c: ClusterConfig): void {
   });
 }
 
+/**
+ * Each dashboard as a JSON file (import by hand) and as a ConfigMap for the Grafana sidecar. Legends
+ * carry {{label}} templates: escaped for Helm like the alert files when escapeForHelm is set.
+ */
+function addDashboards(chart: ComponentChart, c: ClusterConfig, alerts: Alert[], escape: <T>(v: T) => T): void {
+  const m = c.monitoring;
+  for (const d of dashboardsFor(c, alerts)) {
+    const json = escape(dashboardJson(c, d));
+    const file = dashboardFile(d);
+    chart.file(file, json);
+    new k8s.KubeConfigMap(chart, `dashboard-${d.uid}`, {
+      metadata: {
+        ...meta('grafana-dashboard', `dashboard-${d.uid}`, m.namespace, SIDECAR_LABEL),
+        annotations: { [m.dashboards!.folderAnnotation]: dashboardFolder(c) },
+      },
+      data: { [`${d.uid}.json`]: json },
+    });
+  }
+}
+
 export const monitoring: Component = {
   name: DIR,
   enabled: () => true,
-  check: (c) => checkCatalogues(CATALOGUES, c),
+  check: (c) => [...checkCatalogues(CATALOGUES, c), ...checkDashboards(c)],
   build: (chart: ComponentChart, c) => {
     const alerts = alertsFor(c);
     if (alerts.length === 0) return;
@@ -81,5 +104,6 @@ export const monitoring: Component = {
     chart.file(RUNBOOKS_FILE, runbooks(c, alerts));
     if (alerts.some((a) => a.name === 'DependencyDown')) addProbes(chart, c);
     if (alerts.some((a) => a.name === 'TaskRetried')) addStatsdMonitor(chart, c);
+    addDashboards(chart, c, alerts, escape);
   },
 };

@@ -22,7 +22,18 @@ export interface Change {
   lines: { removed: string[]; added: string[] };
 }
 
+/** A Grafana dashboard (JSON with a uid and panels): compared per panel, like an object. */
+function asDashboard(file: string, content: string): Record<string, any> | undefined {
+  try {
+    const doc = JSON.parse(content);
+    return isPlain(doc) && typeof doc.uid === 'string' && Array.isArray(doc.panels) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function asObject(file: string, content: string): Record<string, any> | undefined {
+  if (/\.json$/.test(file)) return asDashboard(file, content);
   if (!/\.ya?ml$/.test(file)) return undefined;
   try {
     const doc = parse(content);
@@ -34,14 +45,15 @@ function asObject(file: string, content: string): Record<string, any> | undefine
 }
 
 function subjectOf(obj: Record<string, any>): string {
+  if (!('kind' in obj)) return `Dashboard ${obj.uid}`;
   const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
   return `${obj.kind} ${ns}${obj.metadata?.name}`;
 }
 
 const isPlain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** Keys that identify a list item: containers, env and groups by name, alerts, Grafana rules, queries. */
-const ITEM_KEYS = ['name', 'alert', 'uid', 'refId'];
+/** Keys that identify a list item: containers, env and groups by name, alerts, Grafana rules, queries, dashboard panels. */
+const ITEM_KEYS = ['name', 'alert', 'uid', 'refId', 'title'];
 
 /** Array items are matched by an identifying key when every item has a unique one, else by index. */
 function keyed(items: unknown[]): Map<string, unknown> | undefined {

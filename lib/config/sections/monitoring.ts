@@ -34,6 +34,12 @@ export const monitoringSection = z.strictObject({
     evaluationInterval: duration,
     datasources: z.strictObject({ prometheus: expanded, postgres: expanded.optional() }).describe('Grafana datasource UIDs the rules query.'),
   }),
+  dashboards: z.strictObject({
+    folder: expanded.optional().describe('Grafana folder of the dashboards (default: grafana.folder, beside the alert rules).'),
+    folderAnnotation: z.string().default('grafana_folder').describe('Annotation the Grafana dashboard sidecar reads the folder from (the grafana chart\'s sidecar.dashboards.folderAnnotation).'),
+    refresh: duration.describe('Auto-refresh interval of every dashboard.'),
+    grafanaVersion: z.string().regex(/^\d+\.\d+$/, 'must be a Grafana major.minor such as 13.2').describe('Grafana the dashboards are written for: the tests validate them against the @grafana/schema of this version.'),
+  }).optional().describe('Dashboards generated beside the alerts (README, "Dashboards"); none when absent.'),
   ruleSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack\'s release).'),
   probeSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects Probes by (the DependencyDown targets).'),
   serviceMonitorSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects ServiceMonitors by (the Airflow StatsD exporter\'s).'),

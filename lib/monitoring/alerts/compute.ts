@@ -22,7 +22,7 @@ const t = (c: ClusterConfig) => c.monitoring.thresholds;
 const window = (c: ClusterConfig) => c.monitoring.rateWindow;
 
 /** Selector of the compute pool's nodes in kube_node_labels (kube-state-metrics must allowlist the label). */
-function poolNodes(c: ClusterConfig, offset = ''): string {
+export function poolNodes(c: ClusterConfig, offset = ''): string {
   const [name] = workloadPool(c.compute!);
   return `kube_node_labels${selector({ ...jobs(c).kubeStateMetrics!, [ksmLabel(c.compute!.poolLabel)]: name })}${offset ? ` offset ${offset}` : ''}`;
 }
@@ -32,7 +32,15 @@ export const labelledNodes = (c: ClusterConfig): string =>
   `kube_node_labels${selector(jobs(c).kubeStateMetrics!, `${ksmLabel(c.compute!.poolLabel)}=~".+"`)}`;
 
 /** Nodes of the compute pool, 0 when it has none; each node once, even while two kube-state-metrics pods export it. */
-const poolCount = (c: ClusterConfig, offset = ''): string => `(count(count by (node) (${poolNodes(c, offset)})) or vector(0))`;
+export const poolCount = (c: ClusterConfig, offset = ''): string => `(count(count by (node) (${poolNodes(c, offset)})) or vector(0))`;
+
+/**
+ * Average pool size over `window`: node samples per kube-state-metrics scrape (each scrape exports
+ * one kube_node_labels sample per node), whatever the scrape interval.
+ */
+export function averagePoolNodes(c: ClusterConfig, window: string): string {
+  return `sum(count_over_time(${poolNodes(c)}[${window}]))\n  /\nsum(count_over_time(up${selector(jobs(c).kubeStateMetrics!)}[${window}]))`;
+}
 
 /** The minutes ComputeScaleUpSlow waits for a node: the pool's scale-up time x scaleUpFactor. */
 export function scaleUpStallMinutes(c: ClusterConfig): number {
@@ -44,15 +52,24 @@ export function scaleUpStallMinutes(c: ClusterConfig): number {
  * ComputeBudgetBurn's numbers, from the capacity plan's own functions: the compute pool's hourly
  * price, and the budget left once the plan's permanent and fixed lines are paid.
  */
-const budgets = new WeakMap<ClusterConfig, { eurPerNodeHour: number; variableEur: number; fixedEur: number }>();
-export function computeBudget(c: ClusterConfig): { eurPerNodeHour: number; variableEur: number; fixedEur: number } {
+export interface ComputeBudget {
+  eurPerNodeHour: number;
+  variableEur: number;
+  fixedEur: number;
+  /** The plan's months: their compute (scenario) spend and total, as plan.json has them. */
+  months: { id: string; computeEur: number; totalEur: number }[];
+}
+const budgets = new WeakMap<ClusterConfig, ComputeBudget>();
+export function computeBudget(c: ClusterConfig): ComputeBudget {
   const known = budgets.get(c);
   if (known) return known;
   const pc = planCluster(c);
   const [name] = workloadPool(c.compute!);
-  const month = plan(pc).months[0];
+  const months = plan(pc).months;
+  const month = months[0];
   const fixedEur = month ? month.lines.filter((l) => l.kind !== 'scenario').reduce((s, l) => s + l.eur, 0) : 0;
-  const budget = { eurPerNodeHour: planPool(pc.compute, name).eurPerHour, fixedEur, variableEur: pc.capacity.budgetEurPerMonth - fixedEur };
+  const budget = { eurPerNodeHour: planPool(pc.compute, name).eurPerHour, fixedEur, variableEur: pc.capacity.budgetEurPerMonth - fixedEur,
+    months: months.map((m) => ({ id: m.id, computeEur: m.lines.filter((l) => l.kind === 'scenario').reduce((s, l) => s + l.eur, 0), totalEur: m.totalEur })) };
   budgets.set(c, budget); // the plan is not cheap, and the guards ask for the alerts again
   return budget;
 }
@@ -311,10 +328,7 @@ export const computeAlerts: Catalogue = {
         const { window: w, for: hold } = t(c).ComputeBudgetBurn!;
         const [name] = workloadPool(c.compute!);
         const b = computeBudget(c);
-        const ksm = selector(jobs(c).kubeStateMetrics!);
-        // Average pool size over the window: node samples per kube-state-metrics scrape (each
-        // scrape exports one kube_node_labels sample per node), whatever the scrape interval.
-        const avgNodes = `sum(count_over_time(${poolNodes(c)}[${w}]))\n  /\nsum(count_over_time(up${ksm}[${w}]))`;
+        const avgNodes = averagePoolNodes(c, w);
         return {
           severity: 'warning',
           summary: `The ${name} pool's spend is heading past the month's compute budget`,

@@ -1,0 +1,154 @@
+// The ML platform's "Infrastructure" dashboard (the sizing doc's observability table, its cost
+// tracking and retry panels): one panel per signal, the alert's own expression and threshold where
+// an alert watches the signal, and the cost numbers taken from the capacity plan.
+import { PROFILE_LABEL } from '../../airflow/model';
+import { HOURS_PER_MONTH } from '../../capacity/model';
+import type { ClusterConfig } from '../../config/schema';
+import { DEPENDENCIES } from '../alerts/airflow';
+import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../alerts/compute';
+import type { Alert, AlertName } from '../model';
+import { ksmLabel, selector } from '../model';
+import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * An alert's per-container ratio, worst pod per worker profile: the alert's own expression joined
+ * with the profile label the pod templates set (kube-state-metrics must allow-list it on pods).
+ */
+export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel {
+  const profile = ksmLabel(PROFILE_LABEL);
+  const pods = `kube_pod_labels${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace }, `${profile}=~".+"`)}`;
+  const expr = alert.signal.kind === 'promql' ? alert.signal.expr : '';
+  return {
+    title,
+    description:
+      `Which profile runs near its limits? The highest ratio of any ${c.airflow!.namespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
+      `Signal: the alert ${alert.name}'s expression, line: its threshold (${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}).`,
+    type: 'timeseries',
+    unit: 'percentunit',
+    targets: [{
+      kind: 'promql',
+      expr: `max by (${profile}) (\n  (\n    ${expr.split('\n').join('\n    ')}\n  )\n  * on (namespace, pod) group_left (${profile})\n  max by (namespace, pod, ${profile}) (${pods})\n)`,
+      legend: `{{${profile}}}`,
+    }],
+    lines: [{ value: alert.threshold, bad: alert.comparison === '>' ? 'above' : 'below', source: `${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}` }],
+  };
+}
+
+export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
+  const find = byName(alerts);
+  // A panel per rule of the alert, when the cluster gets it (a disabled alert has no panel to draw on).
+  const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
+    find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
+  const container = '{{namespace}}/{{pod}} {{container}}';
+  const [poolName, pool] = workloadPool(c.compute!);
+
+  const rows: Row[] = [
+    {
+      title: 'Pods against their limits',
+      panels: [
+        ...find('PodCpuNearLimit').map((a) => perProfile(c, a, 'CPU / CPU limit per profile (worst pod)')),
+        ...find('PodMemoryNearLimit').map((a) => perProfile(c, a, 'Memory / memory limit per profile (worst pod)')),
+        ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
+        ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
+        ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
+        ...panels('PodCrashLooping', 'Crash-looping containers', 'short', container, 'Which containers keep restarting?'),
+      ],
+    },
+    {
+      title: 'Nodes',
+      panels: [
+        ...panels('NodeCpuHigh', 'Node CPU utilisation', 'percentunit', '{{instance}}', 'Is any node\'s CPU saturated?'),
+        ...panels('NodeMemoryHigh', 'Node memory utilisation', 'percentunit', '{{instance}}', 'Is any node short of memory?'),
+      ],
+    },
+    {
+      title: `Scheduling and the ${poolName} pool`,
+      panels: [
+        {
+          title: `${poolName} nodes against max`,
+          description:
+            `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
+            `The scale-up time is the gap between ${c.airflow!.namespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
+          type: 'timeseries',
+          unit: 'short',
+          targets: [
+            { kind: 'promql', expr: poolCount(c), legend: `${poolName} nodes` },
+            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+          ],
+          lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
+        },
+        ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
+        ...panels('ComputeScaleUpSlow', 'Scale-up stalled', 'short', 'stalled', `Does the ${poolName} pool scale up in time (about ${pool.scaleUpMinutes} min)?`),
+        ...panels('ComputeNodesIdle', `Idle ${poolName} nodes`, 'short', '{{node}}', 'Are nodes billed without work?'),
+      ],
+    },
+    {
+      title: 'Runs, retries and dependencies',
+      panels: [
+        ...panels('TaskRetried', 'Task retries', 'short', '{{dag_id}} {{task_id}}', 'Which tasks were retried?'),
+        ...panels('RunDurationHigh', 'Runs over their expected duration', 'none', '', 'Which runs take longer than their workload should?'),
+        ...panels('DependencyDown', `Dependency probes (${DEPENDENCIES.join(', ')})`, 'short', '{{dependency}}', 'Are MLflow, PostgreSQL, Redis and S3 reachable?'),
+      ],
+    },
+  ];
+  if (find('ComputeBudgetBurn').length > 0) rows.push(costRow(c, find('ComputeBudgetBurn')[0], poolName));
+
+  return {
+    uid: `${c.name}-infrastructure`,
+    title: `${c.name} / Infrastructure`,
+    description: `Pods, nodes, the ${poolName} pool, runs and cost of ${c.name}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    tags: [c.name, 'infrastructure', 'generated'],
+    rows: rows.filter((r) => r.panels.length > 0),
+  };
+}
+
+/**
+ * Cost tracking: the node-hours measured this month at the plan's hourly price, next to the plan's
+ * projected months and the budget (the numbers of plan.json, from the plan's own functions).
+ */
+function costRow(c: ClusterConfig, burn: Alert, poolName: string): Row {
+  const b = computeBudget(c);
+  const nodeHours = `(\n  ${averagePoolNodes(c, RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
+  const plan = `dist/${c.name}/capacity/plan.json`;
+  return {
+    title: 'Cost (this month)',
+    panels: [
+      {
+        title: `${poolName} node-hours this month`,
+        description: `Node-hours of the ${poolName} pool since the start of the month (average nodes x hours elapsed).`,
+        type: 'stat',
+        unit: 'short',
+        targets: [{ kind: 'promql', expr: nodeHours, legend: 'node-hours' }],
+        lines: [],
+        timeFrom: 'now/M',
+      },
+      {
+        title: `${poolName} spend this month against the plan`,
+        description:
+          `Measured: node-hours this month x EUR ${b.eurPerNodeHour} per node-hour (the plan's price of the pool). ` +
+          `Plan: the compute spend of each projected month (${plan}); line: the budget left for compute, ` +
+          `EUR ${round2(b.variableEur)} = capacity.budgetEurPerMonth - permanent and fixed costs EUR ${round2(b.fixedEur)}.`,
+        type: 'stat',
+        unit: 'currencyEUR',
+        targets: [
+          { kind: 'promql', expr: `${nodeHours} * ${b.eurPerNodeHour}`, legend: 'measured this month' },
+          ...b.months.map((m) => ({ kind: 'promql' as const, expr: `vector(${round2(m.computeEur)})`, legend: `plan: ${m.id} month` })),
+        ],
+        lines: [{ value: round2(b.variableEur), bad: 'above', source: 'capacity.budgetEurPerMonth minus the plan\'s permanent and fixed costs' }],
+        timeFrom: 'now/M',
+      },
+      {
+        title: 'Monthly total: plan against budget',
+        description: `Each projected month's total (compute + permanent + fixed, ${plan}) against capacity.budgetEurPerMonth ${c.capacity!.budgetEurPerMonth}.`,
+        type: 'stat',
+        unit: 'currencyEUR',
+        targets: b.months.map((m) => ({ kind: 'promql' as const, expr: `vector(${round2(m.totalEur)})`, legend: `plan: ${m.id} month` })),
+        lines: [{ value: c.capacity!.budgetEurPerMonth, bad: 'above', source: 'capacity.budgetEurPerMonth' }],
+      },
+      alertPanel(burn, `${poolName} spend over a month at the current rate`, 'currencyEUR', 'EUR per month',
+        `Is the ${poolName} pool heading past the compute budget (${HOURS_PER_MONTH} h a month)?`),
+    ],
+  };
+}
