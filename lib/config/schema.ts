@@ -5,6 +5,7 @@ import { airflowSection } from './sections/airflow';
 import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
+import { farmPlanSection } from './sections/farmplan';
 import { monitoringSection } from './sections/monitoring';
 import { dnsLabel } from './fields';
 
@@ -26,6 +27,7 @@ export const clusterSchema = z.strictObject({
   airflow: airflowSection.optional(),
   capacity: capacitySection.optional(),
   buildkit: buildkitSection.optional(),
+  farmPlan: farmPlanSection.optional().describe('The build farm\'s capacity plan (dist/<cluster>/capacity/farm.*): bursts and a day profile replayed through the generated autoscaling.'),
   monitoring: monitoringSection,
 });
 
