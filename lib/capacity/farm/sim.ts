@@ -162,6 +162,9 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
   let peakPods = 0, peakNodes = 0;
   let replicas = base;
   let running = 0;
+  /** When the state last changed: a run at rest ends (and its nodes stop billing) there, not at the tick that noticed. */
+  let changed = 0;
+  const change = (t: number) => { if (t > changed) changed = t; };
   let pendingSince = INF;
   const recommendations: { t: number; r: number }[] = [];
   const upEvents: { t: number; delta: number }[] = [];
@@ -169,11 +172,13 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
 
   const newNode = (t: number, readyAt: number): Node => {
     const n: Node = { launchedAt: t, readyAt, pods: 0, emptySince: INF, gone: false };
+    change(readyAt);
     nodes.push(n);
     return n;
   };
   const retire = (n: Node, t: number) => {
     n.gone = true;
+    change(t);
     const s = t - n.launchedAt;
     nodeSeconds += s;
     billedSeconds += Math.max(s, m.minimumBillSeconds);
@@ -193,6 +198,7 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
   function start(b: Build, p: Pod, t: number) {
     p.build = b;
     running++;
+    change(b.duration + t);
     b.startedAt = t;
     b.endAt = t + b.duration;
     served++;
@@ -239,7 +245,8 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
 
   const waitLimit = Math.min(m.queueTimeoutSeconds, m.clientTimeoutSeconds);
 
-  function removePod(p: Pod) {
+  function removePod(p: Pod, t: number) {
+    change(t);
     if (p.node) {
       p.node.pods--;
     }
@@ -269,7 +276,7 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
       for (let i = live; i < target; i++) pods.push({ node: null, createdAt: t, upAt: INF, build: null, stopAt: INF, stopping: false });
     } else if (target < live) {
       for (const p of victims(live - target, t)) {
-        if (p.node === null) removePod(p);
+        if (p.node === null) removePod(p, t);
         else {
           p.stopping = true;
           p.stopAt = p.build ? INF : t + m.idleStopSeconds;
@@ -277,6 +284,7 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
       }
     }
     replicas = target;
+    change(t);
   }
 
   const keepRecommendations = m.hpa ? Math.max(m.hpa.scaleUp.stabilizationWindowSeconds, m.hpa.scaleDown.stabilizationWindowSeconds) : 0;
@@ -334,6 +342,7 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
       best.pods++;
       p.node = best;
       p.upAt = t + m.podStartSeconds + m.pickupSeconds;
+      change(p.upAt);
     }
   }
 
@@ -402,7 +411,7 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
         if (p.stopping) p.stopAt = t + m.drainPollSeconds;
       }
     }
-    for (let i = pods.length - 1; i >= 0; i--) if (pods[i].stopping && pods[i].stopAt <= t) removePod(pods[i]);
+    for (let i = pods.length - 1; i >= 0; i--) if (pods[i].stopping && pods[i].stopAt <= t) removePod(pods[i], t);
     schedule(t);
     dispatch(t);
     // HAProxy's `timeout queue` (or the client's give-up, whichever is first) refuses the attempt
@@ -425,7 +434,8 @@ export function simulate(m: FarmModel, arrivals: Arrival[], opts: { horizon?: nu
     if (sampleEvery > 0 && t % sampleEvery === 0) {
       samples.push({ t, demand: running + queue.length + attempts.size, queued: queue.length, pods: upPods(t).length, nodes: live });
     }
-    if ((t > 0 && atRest(t)) || t >= horizon) break;
+    if (t > 0 && atRest(t)) { t = Math.max(changed, arrivals.length ? arrivals[arrivals.length - 1].at : 0); break; }
+    if (t >= horizon) break;
     const e = next(t);
     if (e === INF) break;
     t = Math.min(e, horizon);
