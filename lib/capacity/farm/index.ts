@@ -18,6 +18,8 @@ export function farmInputProblems(c: ClusterConfig): Problem[] {
   if (!c.buildkit || !c.farmPlan) return [];
   const p = c.farmPlan;
   for (const a of c.buildkit.architectures) {
+    // an unknown instance type is the buildkit rules' to report
+    if (!Object.hasOwn(c.buildkit.instanceTypes, a.instanceType)) continue;
     problems.check(Object.hasOwn(p.prices, a.instanceType), `farmPlan.prices`, Object.keys(p.prices),
       `has no price for ${a.instanceType} (buildkit.architectures, ${a.arch})`, `add farmPlan.prices.${a.instanceType} with usdPerHour, source and date`);
     problems.check(Object.hasOwn(p.nodeReadySeconds, a.instanceType), `farmPlan.nodeReadySeconds`, Object.keys(p.nodeReadySeconds),

@@ -70,12 +70,13 @@ const baselineUsd = (f: FarmCluster, m: FarmModel): number =>
 const passes = (m: FarmModel, s: FarmScenario): boolean => runScenario(m, s, false).gaveUp <= s.maxGaveUp;
 
 /**
- * Changes that make a failing scenario hold, cheapest first by the month they would cost: a
- * higher min (or fixed replicas), more client attempts, a shorter `timeout queue`.
+ * Changes that make a failing scenario hold, cheapest first by what they add to the warm baseline
+ * a month (a month's replay per candidate would make a refused synth slow): a higher min (or
+ * fixed replicas), more client attempts, a shorter `timeout queue`.
  */
 function fixesFor(f: FarmCluster, a: ArchFleet, m: FarmModel, s: FarmScenario): string[] {
   const found: { usd: number; text: string }[] = [];
-  const month = (x: FarmModel) => runMonth(f, x, a.arch).usd;
+  const month = (x: FarmModel) => baselineUsd(f, x) - baselineUsd(f, m);
   if (m.fixed === undefined) {
     for (let min = m.min + 1; min <= m.max; min++) {
       const x = { ...m, min };
@@ -108,7 +109,7 @@ function fixesFor(f: FarmCluster, a: ArchFleet, m: FarmModel, s: FarmScenario): 
       break;
     }
   }
-  return found.sort((x, y) => x.usd - y.usd).map((x) => `${x.text} (month USD ${x.usd.toFixed(0)})`);
+  return found.sort((x, y) => x.usd - y.usd).map((x) => `${x.text} (+USD ${x.usd.toFixed(0)} a month of warm nodes)`);
 }
 
 export function farmPlan(config: ClusterConfig, opts: { fixes?: boolean } = {}): FarmPlan {
