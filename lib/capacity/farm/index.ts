@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Problem } from '../../config/errors';
 import { Problems } from '../../config/errors';
 import type { ClusterConfig } from '../../config/schema';
+import { checkBuildkit } from '../../buildkit/rules';
 import { cacheDir, cacheKey, recall, remember } from '../../platform/cache';
 import { farmPlan, FarmPlan } from './plan';
 import { farmJson, farmMarkdown, farmSvg } from './report';
@@ -25,8 +26,6 @@ export function farmInputProblems(c: ClusterConfig): Problem[] {
     problems.check(Object.hasOwn(p.nodeReadySeconds, a.instanceType), `farmPlan.nodeReadySeconds`, Object.keys(p.nodeReadySeconds),
       `has no launch-to-Ready time for ${a.instanceType}`, `add farmPlan.nodeReadySeconds.${a.instanceType}: { value, source }`);
   }
-  const archs = new Set(c.buildkit.architectures.map((a) => a.arch));
-  p.scenarios.forEach((s, i) => problems.check(archs.has(s.arch), `farmPlan.scenarios[${i}].arch`, s.arch, `no buildkit architecture ${s.arch}`));
   const ids = new Set<string>();
   p.scenarios.forEach((s, i) => {
     problems.check(!ids.has(s.id), `farmPlan.scenarios[${i}].id`, s.id, 'scenario ids must be unique');
@@ -81,10 +80,10 @@ export function cachedFarmPlan(c: ClusterConfig): FarmPlan {
 
 export function farmProblems(c: ClusterConfig): Problem[] {
   if (!c.buildkit || !c.farmPlan) return [];
+  // the plan replays the generated farm: a farm the buildkit rules refuse has nothing to replay
+  if (checkBuildkit(c).length > 0) return [];
   const input = farmInputProblems(c);
   if (input.length > 0) return input;
-  // unknown instance types are the buildkit rules' to report
-  if (c.buildkit.architectures.some((a) => !Object.hasOwn(c.buildkit!.instanceTypes, a.instanceType))) return [];
   return cachedFarmPlan(c).problems;
 }
 

@@ -25,7 +25,7 @@ const wave = z.strictObject({
 
 export const farmScenario = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a lowercase id such as validation-burst'),
-  arch: z.enum(['amd64', 'arm64']),
+  arch: z.enum(['amd64', 'arm64']).describe('A scenario for an arch the farm does not run is skipped (the preset lists both).'),
   description: z.string().optional(),
   waves: z.array(wave).min(1),
   maxGaveUp: z.number().int().nonnegative().default(0).describe('Builds that may give up (every attempt refused) before synthesis refuses the config. Hard.'),
