@@ -3,6 +3,8 @@
 // what-if answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to
 // stderr). `-s` matters with --json: without it npm prints its `> script` banner on stdout.
 import { analysis } from '../lib/capacity/analysis';
+import { farmJson, farmMarkdown } from '../lib/capacity/farm/report';
+import { farmPlan } from '../lib/capacity/farm/plan';
 import { differences } from '../lib/capacity/differences';
 import { planJson, whatIfJson } from '../lib/capacity/json';
 import { planCluster } from '../lib/capacity/model';
@@ -32,13 +34,23 @@ function main(argv: string[]): number {
 
   const clusters = loadClusters(opts.clustersDir ?? CLUSTERS_DIR, opts.only)
     .map((x) => x.config)
-    .filter((c) => c.capacity && c.compute);
-  if (clusters.length === 0) throw new UsageError(`no selected cluster has a capacity section\nusage: ${usageLine(USAGE)}`);
+    .filter((c) => (c.capacity && c.compute) || (c.farmPlan && c.buildkit));
+  if (clusters.length === 0) throw new UsageError(`no selected cluster has a capacity or farmPlan section\nusage: ${usageLine(USAGE)}`);
   const json = opts.flags.has('--json');
   if (json && clusters.length !== 1) throw new UsageError(`--json needs exactly one --cluster\nusage: ${usageLine(USAGE)}`);
 
   let failed = false;
   for (const config of clusters) {
+    if (config.farmPlan && config.buildkit) {
+      // the build farm's plan (lib/capacity/farm): the same one synth writes to capacity/farm.*
+      const f = farmPlan(config);
+      if (f.problems.length > 0) {
+        failed = true;
+        console.error(`${config.name}: farm guarantees fail, synthesis would refuse this config:\n${f.problems.map(formatProblem).join('\n')}`);
+      }
+      process.stdout.write(json ? `${JSON.stringify(farmJson(f), null, 2)}\n` : farmMarkdown(f));
+    }
+    if (!config.capacity || !config.compute) continue;
     const a = analysis(config);
     for (const w of a.warnings) console.error(`warning: ${config.name}: ${w}`);
     if (a.problems.length > 0) {

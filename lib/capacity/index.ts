@@ -9,6 +9,7 @@ import { planJson } from './json';
 import { planCluster } from './model';
 import { planMarkdown } from './report';
 import { planSvg } from './svg';
+import { farmFiles, farmProblems } from './farm';
 
 /** The three files of the plan, keyed by their path under dist/<cluster>/capacity/. */
 export function planFiles(config: ClusterConfig): Map<string, string> {
@@ -22,12 +23,17 @@ export function planFiles(config: ClusterConfig): Map<string, string> {
   ]);
 }
 
+const hasAirflowPlan = (c: ClusterConfig) => c.capacity !== undefined && c.compute !== undefined;
+/** The build farm's plan (lib/capacity/farm): enabled by the farmPlan section next to buildkit. */
+const hasFarmPlan = (c: ClusterConfig) => c.farmPlan !== undefined && c.buildkit !== undefined;
+
 export const capacity: Component = {
   name: 'capacity',
-  enabled: (c) => c.capacity !== undefined && c.compute !== undefined,
-  check: (c) => analysis(c).problems,
-  warn: (c) => analysis(c).warnings,
+  enabled: (c) => hasAirflowPlan(c) || hasFarmPlan(c),
+  check: (c) => [...(hasAirflowPlan(c) ? analysis(c).problems : []), ...(hasFarmPlan(c) ? farmProblems(c) : [])],
+  warn: (c) => (hasAirflowPlan(c) ? analysis(c).warnings : []),
   build: (chart, c) => {
-    for (const [path, content] of planFiles(c)) chart.file(path, content);
+    if (hasAirflowPlan(c)) for (const [path, content] of planFiles(c)) chart.file(path, content);
+    if (hasFarmPlan(c)) for (const [path, content] of farmFiles(c)) chart.file(path, content);
   },
 };

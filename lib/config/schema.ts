@@ -6,6 +6,7 @@ import { argocdSection } from './sections/argocd';
 import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
+import { farmPlanSection } from './sections/farmplan';
 import { monitoringSection } from './sections/monitoring';
 import { dnsLabel } from './fields';
 
@@ -27,6 +28,7 @@ export const clusterSchema = z.strictObject({
   airflow: airflowSection.optional(),
   capacity: capacitySection.optional(),
   buildkit: buildkitSection.optional(),
+  farmPlan: farmPlanSection.optional().describe('The build farm\'s capacity plan (dist/<cluster>/capacity/farm.*): bursts and a day profile replayed through the generated autoscaling.'),
   monitoring: monitoringSection,
   argocd: argocdSection.optional().describe('Optional: write an Argo CD Application for this cluster (dist/<cluster>/argocd/application.yaml).'),
 });

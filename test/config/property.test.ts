@@ -49,7 +49,7 @@ function replacement(current: unknown): fc.Arbitrary<unknown> {
   if (typeof current === 'number') {
     return fc.oneof(
       { weight: 3, arbitrary: fc.double({ min: 0, max: 4, noNaN: true }).map((f) => Math.round(current * f * 100) / 100) },
-      { weight: 3, arbitrary: fc.integer({ min: 0, max: Math.max(10, current * 4) }) },
+      { weight: 3, arbitrary: fc.integer({ min: 0, max: Math.max(10, Math.ceil(current * 4)) }) },
       { weight: 1, arbitrary: anything },
     );
   }
