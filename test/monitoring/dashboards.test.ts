@@ -167,6 +167,25 @@ describe('numbers from their owners', () => {
   });
 });
 
+describe('the farm plan on the farm dashboards', () => {
+  it.each(['arc-staging', 'arc-production'])('%s: predicted node-hours and cost as farm.json has them, measured spend at the configured price', (cluster) => {
+    const farm = JSON.parse(files.get(`${cluster}/capacity/farm.json`)!);
+    const d = json(cluster, `${cluster}-buildkit-farm`);
+    const panel = (title: string) => panelsOf(d).find((p) => p.title === title);
+    const round2 = (x: number) => Math.round(x * 100) / 100;
+    const constant = (p: any, legend: string) => Number(p.targets.find((t: any) => t.legendFormat === legend).expr.slice(7, -1));
+    const prices = byName(cluster).farmPlan!.prices;
+    expect(farm.months.length).toBe(byName(cluster).buildkit!.architectures.length);
+    for (const m of farm.months) {
+      expect(constant(panel('Node-hours this month'), `${m.arch} plan`)).toBe(round2(m.nodeHours));
+      const spend = panel('Spend this month');
+      expect(constant(spend, `${m.arch} plan (month)`)).toBe(round2(m.usd));
+      const measured = spend.targets.find((t: any) => t.legendFormat === `${m.arch} measured`).expr;
+      expect(measured.endsWith(`* ${prices[m.instanceType].usdPerHour}`)).toBe(true);
+    }
+  });
+});
+
 describe('checked by the real tools', () => {
   /** Grafana's range variables, replaced by values of the same shape so promtool can parse the query. */
   const asPromQL = (expr: string) => expr.replace(/\$__range_s\b/g, '2592000').replace(/\$__range\b/g, '30d');

@@ -3,20 +3,36 @@
 // numbers); farm-wide, the alerts' own signals and thresholds.
 import { ArchFleet, fleet } from '../../buildkit/fleet';
 import type { ClusterConfig } from '../../config/schema';
+import { cachedFarmPlan } from '../../capacity/farm';
 import { haproxyJob } from '../alerts/buildkit';
 import type { Alert, AlertName } from '../model';
 import { selector } from '../model';
 import { alertPanel, byName, Dashboard, Line, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
 /**
- * What the farm's cost panel compares the measured node-hours with. Nothing yet: the farm plan
- * (SPEC 7) will supply the predicted node-hours and a price per node-hour per arch.
+ * What the farm's cost panel compares the measured node-hours with: the farm plan's month of the
+ * day profile (lib/capacity/farm, the same cached plan synth writes to capacity/farm.*) and the
+ * instance price it bills with. Empty for a farm without a farmPlan section.
  */
 export interface FarmCost {
   predictedNodeHours?: (a: ArchFleet) => number;
+  predictedUsd?: (a: ArchFleet) => number;
   usdPerNodeHour?: (a: ArchFleet) => number;
 }
-export const farmCost = (_c: ClusterConfig): FarmCost => ({});
+export function farmCost(c: ClusterConfig): FarmCost {
+  if (!c.buildkit || !c.farmPlan) return {};
+  const months = new Map(cachedFarmPlan(c).months.map((m) => [m.arch, m]));
+  const prices = c.farmPlan.prices;
+  const month = (a: ArchFleet) => months.get(a.arch)!;
+  return {
+    predictedNodeHours: (a) => round(month(a).nodeHours),
+    predictedUsd: (a) => round(month(a).usd),
+    usdPerNodeHour: (a) => prices[a.instanceType].usdPerHour,
+  };
+}
+
+/** Two decimals: a panel constant, not a float's last digits. */
+const round = (x: number): number => Math.round(x * 100) / 100;
 
 const sel = (labels: Record<string, string>, ...extra: string[]) => selector(labels, ...extra);
 
@@ -100,10 +116,13 @@ function costRow(c: ClusterConfig, archs: ArchFleet[]): Row {
   if (cost.usdPerNodeHour) {
     panels.push({
       title: 'Spend this month',
-      description: 'Measured node-hours x the price per node-hour of the arch\'s instance type.',
+      description: 'Measured node-hours x the price per node-hour of the arch\'s instance type (farmPlan.prices), next to the farm plan\'s cost of a month of the day profile (capacity/farm.md).',
       type: 'stat',
       unit: 'currencyUSD',
-      targets: archs.map((a) => ({ kind: 'promql' as const, expr: `${hours(a)} * ${cost.usdPerNodeHour!(a)}`, legend: a.arch })),
+      targets: archs.flatMap((a) => [
+        { kind: 'promql' as const, expr: `${hours(a)} * ${cost.usdPerNodeHour!(a)}`, legend: `${a.arch} measured` },
+        ...(cost.predictedUsd ? [{ kind: 'promql' as const, expr: `vector(${cost.predictedUsd(a)})`, legend: `${a.arch} plan (month)` }] : []),
+      ]),
       lines: [],
       timeFrom: 'now/M',
     });
