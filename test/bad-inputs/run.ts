@@ -46,7 +46,8 @@ export function loadCases(dir: string): Case[] {
 
 const rel = (p: string) => path.relative(process.cwd(), p) || '.';
 
-function edit(file: string, changes: Record<string, unknown> | undefined): void {
+/** Sets (or with `<delete>` removes) values at field paths of a YAML file, keeping its comments. */
+export function edit(file: string, changes: Record<string, unknown> | undefined): void {
   if (!changes) return;
   const doc = parseDocument(fs.readFileSync(file, 'utf8'));
   for (const [at, value] of Object.entries(changes)) {

@@ -5,27 +5,15 @@
 import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
 import { ConfigError } from '../../lib/config/errors';
 import { CLUSTERS_DIR, loadClusters, PRESETS, resolveClusterText } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
 import { formatPath } from '../../lib/config/paths';
-import { Case, loadCases } from '../bad-inputs/run';
+import { Case, edit as setIn, loadCases } from '../bad-inputs/run';
 import { REPO, tmpDir } from '../support/clusters';
 
 const schema = (name: string) => JSON.parse(fs.readFileSync(path.join(REPO, 'schema', name), 'utf8'));
 const full = new Ajv2020({ strict: false, allErrors: true }).compile(schema('cluster.schema.json'));
-
-function setIn(file: string, changes: Record<string, unknown> | undefined): void {
-  if (!changes) return;
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
-  for (const [at, value] of Object.entries(changes)) {
-    const keys = at.match(/"[^"]*"|[^.[\]]+/g)!.map((k) => (k.startsWith('"') ? k.slice(1, -1) : /^\d+$/.test(k) ? Number(k) : k));
-    if (value === undefined || value === '<delete>') doc.deleteIn(keys);
-    else doc.setIn(keys, value);
-  }
-  fs.writeFileSync(file, doc.toString());
-}
 
 /** The case's cluster file (and preset) written as the bad-input runner writes them; undefined for cases about files, folders and arguments. */
 function caseFile(c: Case): string | undefined {
