@@ -3,32 +3,15 @@
 // result is cached by their hash: a repeated synth neither parses YAML nor loads zod (together
 // about a fifth of a synth). Failures are never cached, nor is a result JSON cannot carry exactly
 // (a YAML-tagged date, say), and a clean checkout (CI) validates everything.
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
-import { cacheDir, cacheKey, recall, remember } from '../platform/cache';
+import { cacheDir, cacheKey, recall, remember, sourceHash } from '../platform/cache';
 import type { ClusterConfig } from './schema';
 
 const CACHE = cacheDir('config-valid');
 
-let schemaSource: string | undefined;
-/** Hash of every source file of the schema (this folder): any change to it invalidates the cache. */
-function schemaHash(): string {
-  if (schemaSource === undefined) {
-    const hash = createHash('sha256');
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (/\.[jt]s$/.test(entry.name)) hash.update(entry.name).update(fs.readFileSync(full));
-      }
-    };
-    walk(__dirname);
-    schemaSource = hash.digest('hex');
-  }
-  return schemaSource;
-}
+/** Every source file of the schema (this folder): any change to it invalidates the cache. */
+const schemaHash = (): string => sourceHash(__dirname);
 
 const cacheFile = (input: string): string => path.join(CACHE, `${cacheKey(schemaHash(), input)}.json`);
 

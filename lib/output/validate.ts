@@ -2,10 +2,9 @@
 // (built-in kinds, KEDA, Karpenter, prometheus-operator) or, for Cilium, the CRD's own schema,
 // then the CRDs' CEL rules, plus the conventions of this project: the four app.kubernetes.io
 // labels, and a namespace exactly on namespaced kinds.
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, cacheKey, remember } from '../platform/cache';
+import { cacheDir, cacheKey, remember, sourceHash } from '../platform/cache';
 import { LABEL } from '../platform/chart';
 
 export interface K8sObject {
@@ -102,22 +101,8 @@ function validatorFor(apiVersion: string, kind: string): Validator | null {
  */
 const CACHE = cacheDir('schema-valid');
 
-let celSource: string | undefined;
 /** The CEL rules and their evaluator decide a result too: a change to either is a new key. */
-function celHash(): string {
-  if (celSource === undefined) {
-    const hash = createHash('sha256');
-    for (const f of [path.join(__dirname, '..', '..', 'imports', 'crd-validations.json'), path.join(__dirname, 'cel.ts')]) {
-      try {
-        hash.update(fs.readFileSync(f));
-      } catch {
-        hash.update('\0missing');
-      }
-    }
-    celSource = hash.digest('hex');
-  }
-  return celSource;
-}
+const celHash = (): string => sourceHash(path.join(__dirname, '..', '..', 'imports', 'crd-validations.json'), path.join(__dirname, 'cel.ts'));
 const schemaTexts = new Map<string, string>();
 /** The CRD schema an object of a model-less group is judged by: part of its cache key. */
 function crdSchemaText(apiVersion: string): string {

@@ -31,6 +31,41 @@ export const cacheKey = (...parts: string[]): string => {
   return hash.digest('hex');
 };
 
+const sources = new Map<string, string>();
+/**
+ * Hash of source files: each path is a file, or a folder whose .ts/.js/.json files are read
+ * recursively in name order. Part of a cache key wherever our own code decides the result, so
+ * an edit to it is a miss. Computed once per process and set of paths; a missing path hashes as such.
+ */
+export function sourceHash(...paths: string[]): string {
+  const id = paths.join('\0');
+  let known = sources.get(id);
+  if (known === undefined) {
+    const hash = createHash('sha256');
+    const add = (p: string): void => {
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(p);
+      } catch {
+        hash.update(`\0missing ${p}`);
+        return;
+      }
+      if (!stat.isDirectory()) {
+        hash.update(path.basename(p)).update(fs.readFileSync(p));
+        return;
+      }
+      for (const name of fs.readdirSync(p).sort()) {
+        const full = path.join(p, name);
+        if (fs.statSync(full).isDirectory() || /\.(ts|js|json)$/.test(name)) add(full);
+      }
+    };
+    paths.forEach(add);
+    known = hash.digest('hex');
+    sources.set(id, known);
+  }
+  return known;
+}
+
 /** Bytes one cache folder may hold: past it the oldest entries go (a big input once made 98 MB). */
 export const CACHE_MAX_BYTES = 16 << 20;
 /** An entry larger than this is not worth keeping: validating it again is cheaper than the disk. */
