@@ -5,6 +5,7 @@
 import { analysis } from '../lib/capacity/analysis';
 import { farmJson, farmMarkdown } from '../lib/capacity/farm/report';
 import { farmPlan } from '../lib/capacity/farm/plan';
+import { farmWhatIf, farmWhatIfMarkdown } from '../lib/capacity/farm/whatif';
 import { differences } from '../lib/capacity/differences';
 import { planJson, whatIfJson } from '../lib/capacity/json';
 import { planCluster } from '../lib/capacity/model';
@@ -48,7 +49,10 @@ function main(argv: string[]): number {
         failed = true;
         console.error(`${config.name}: farm guarantees fail, synthesis would refuse this config:\n${f.problems.map(formatProblem).join('\n')}`);
       }
-      process.stdout.write(json ? `${JSON.stringify(farmJson(f), null, 2)}\n` : farmMarkdown(f));
+      // the farm what-if replays a month per candidate: only on request, never on synth
+      const answer = objective ? farmWhatIf(config, objective, policy) : undefined;
+      if (json) process.stdout.write(`${JSON.stringify(answer ? { ...farmJson(f), whatIf: answer } : farmJson(f), null, 2)}\n`);
+      else process.stdout.write(farmMarkdown(f) + (answer ? `\n${farmWhatIfMarkdown(answer)}` : ''));
     }
     if (!config.capacity || !config.compute) continue;
     const a = analysis(config);

@@ -54,9 +54,12 @@ export function planJson(p: Plan) {
     months: p.months.map((m) => ({
       id: m.id,
       totalEur: r.eur(m.totalEur),
+      flatTotalEur: r.eur(m.flatTotalEur),
       lines: m.lines.map((l) => ({
         ...l,
         ...(l.billed && { billed: l.billed.map((b) => ({ ...b, eurPerNodeHour: r.price(b.eurPerNodeHour) })) }),
+        ...(l.billedNodeHours !== undefined && { billedNodeHours: r.hours(l.billedNodeHours) }),
+        ...(l.flatEur !== undefined && { flatEur: r.eur(l.flatEur) }),
         eur: r.eur(l.eur),
       })),
       checks: m.checks.map((k) => ({ ...k, value: r.eur(k.value) })),

@@ -47,6 +47,10 @@ export interface Pool {
   allocatable: Shape;
   eurPerHour: number;
   eurPerMonth: number;
+  /** A new node's creation to Ready (0 when the config gives none): nodes arrive this far apart. */
+  scaleUpMinutes: number;
+  /** How long an empty node is kept before the autoscaler removes it (0 when the config gives none). */
+  scaleDownIdleMinutes: number;
 }
 
 
@@ -63,6 +67,8 @@ export function pool(compute: ComputeConfig, name: string): Pool {
     allocatable: shape(t.allocatable),
     eurPerHour: t.eurPerHour ?? (t.eurPerMonth ?? 0) / HOURS_PER_MONTH,
     eurPerMonth: t.eurPerMonth ?? (t.eurPerHour ?? 0) * HOURS_PER_MONTH,
+    scaleUpMinutes: p.scaleUpMinutes ?? 0,
+    scaleDownIdleMinutes: p.scaleDownIdleMinutes ?? 0,
   };
 }
 

@@ -4,6 +4,7 @@
 // against the budget. Every guarantee is a check with its limit, value, kind and verdict.
 import { profileFits } from '../config/fit';
 import { GiB } from '../config/quantity';
+import type { CapacityConfig } from '../config/sections/capacity';
 import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, shape, Shape, ZERO } from './model';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
 
@@ -95,8 +96,13 @@ export interface MonthLine {
   hours?: number;
   /** Scenario lines: the scenario's nodes; permanent lines: the always-on nodes. */
   nodes?: number;
-  /** Scenario lines: eur = sessions x hours x sum of billed nodes x eurPerNodeHour. */
+  /** Scenario lines: the nodes billed by the hour, per pool. */
   billed?: Billed[];
+  /** Scenario lines: node-hours one session is billed for, with the staircase, the idle hold and the billing steps (sessionNodeHours). */
+  billedNodeHours?: number;
+  /** Scenario lines: SPEC 5's sessions x hours x billed nodes x eurPerNodeHour, without the dynamics. */
+  flatEur?: number;
+  /** What the month pays: scenario lines sessions x billedNodeHours x eurPerNodeHour. */
   eur: number;
 }
 
@@ -104,8 +110,11 @@ export interface MonthPlan {
   id: string;
   index: number;
   lines: MonthLine[];
+  /** With the dynamics (every scenario line's eur): what the budget is judged on. */
   totalEur: number;
-  /** The budget. */
+  /** The same month with SPEC 5's flat scenario lines (sessions x hours x nodes x price). */
+  flatTotalEur: number;
+  /** The budget, judged on totalEur. */
   checks: Check[];
 }
 
@@ -118,6 +127,8 @@ export interface Plan {
   /** Pools that host scenario pods. */
   pools: Pool[];
 }
+
+type BillingConfig = NonNullable<CapacityConfig['billing']>;
 
 const margin = (demand: number, capacity: number): number => 1 - demand / capacity;
 
@@ -201,13 +212,41 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
   };
 }
 
+/**
+ * Node-hours the provider bills for one session of `hours` on `nodes` autoscaled nodes of `pool`.
+ * The model: the session starts with no node; the autoscaler adds the nodes one at a time, node k
+ * (1-based) created (k - 1) x scaleUpMinutes after the start (each takes scaleUpMinutes to be
+ * Ready, and Scaleway bills from creation, startup included); a node that would only be created
+ * after the session's end is never created. The session ends `hours` after its start, every node
+ * empties then and is kept scaleDownIdleMinutes before removal. Each node's run time is rounded up
+ * to the billing step and raised to the billing minimum. Without billing config, exact time.
+ */
+export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownIdleMinutes'>, nodes: number, hours: number, billing?: BillingConfig): number {
+  let minutes = 0;
+  for (let k = 1; k <= nodes; k++) {
+    const created = (k - 1) * pool.scaleUpMinutes;
+    if (created >= hours * 60) break;
+    const run = hours * 60 - created + pool.scaleDownIdleMinutes;
+    // a tolerance keeps 240.0000001 minutes (float hours) from billing a fifth hour
+    const steps = billing ? Math.ceil(run / billing.granularityMinutes - 1e-9) * billing.granularityMinutes : run;
+    minutes += Math.max(steps, billing?.minimumMinutes ?? 0);
+  }
+  return minutes / 60;
+}
+
 export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
   const m = c.capacity.months[index];
   const lines: MonthLine[] = [
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
       const s = scenarios.find((x) => x.id === id)!;
       const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
-      return { item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed, eur: u.sessions * hours * s.eurPerHour };
+      const perSession = s.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(c.compute, b.pool), b.nodes, hours, c.capacity.billing) }));
+      return {
+        item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed,
+        billedNodeHours: perSession.reduce((t, x) => t + x.nodeHours, 0),
+        flatEur: u.sessions * hours * s.eurPerHour,
+        eur: u.sessions * perSession.reduce((t, x) => t + x.nodeHours * x.b.eurPerNodeHour, 0),
+      };
     }),
     ...Object.keys(c.compute.pools)
       .map((name) => poolOf(c.compute, name))
@@ -216,9 +255,10 @@ export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: numb
     ...c.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
   ];
   const totalEur = lines.reduce((t, l) => t + l.eur, 0);
+  const flatTotalEur = lines.reduce((t, l) => t + (l.flatEur ?? l.eur), 0);
   const budget = c.capacity.budgetEurPerMonth;
   return {
-    id: m.id, index, lines, totalEur,
+    id: m.id, index, lines, totalEur, flatTotalEur,
     checks: [{ rule: 'monthly cost < budgetEurPerMonth', limit: budget, value: totalEur, hard: true, holds: totalEur < budget }],
   };
 }

@@ -76,6 +76,12 @@ function howBilled(l: PlanJson['months'][number]['lines'][number]): string {
   return `${l.sessions} x ${l.hours} h x ${parts.length === 1 ? parts[0] : `(${parts.join(' + ')})`}${note}`;
 }
 
+/** "25 x 20 node-h x EUR 0.1644": what the provider bills, with the dynamics. */
+function howBilledWithDynamics(l: PlanJson['months'][number]['lines'][number]): string {
+  const prices = [...new Set(l.billed!.map((b) => b.eurPerNodeHour))];
+  return `${l.sessions} x ${l.billedNodeHours} node-h${prices.length === 1 ? ` x EUR ${prices[0]}` : ''}`;
+}
+
 function costTable(p: Plan, j: PlanJson): string {
   const items = [...new Set(p.months.flatMap((m) => m.lines.map((l) => l.item)))];
   const rows = items.map((item) => [
@@ -83,12 +89,15 @@ function costTable(p: Plan, j: PlanJson): string {
     ...j.months.map((m) => {
       const l = m.lines.find((x) => x.item === item);
       if (!l) return '–';
-      return `${l.kind === 'scenario' ? `${howBilled(l)}: ` : ''}${l.eur.toFixed(2)}`;
+      if (l.kind !== 'scenario') return l.eur.toFixed(2);
+      return `flat ${howBilled(l)}: ${l.flatEur!.toFixed(2)}; billed ${howBilledWithDynamics(l)}: **${l.eur.toFixed(2)}**`;
     }),
   ]);
-  const totals = ['**total**', ...j.months.map((m) => `**${m.totalEur.toFixed(2)}**`)];
+  const flat = ['flat total (SPEC 5: sessions x hours x nodes x price)', ...j.months.map((m) => m.flatTotalEur.toFixed(2))];
+  const dynamics = ['staircase, idle hold and billing steps', ...j.months.map((m) => `+${(m.totalEur - m.flatTotalEur).toFixed(2)}`)];
+  const totals = ['**total (billed)**', ...j.months.map((m) => `**${m.totalEur.toFixed(2)}**`)];
   const budget = ['**budget (hard)**', ...j.months.map((m) => m.checks.map((k) => `${mark(k.holds, k.hard)} < EUR ${k.limit}`).join(', '))];
-  return table(['EUR per month', ...j.months.map((m) => m.id)], [...rows, totals, budget], ['l', ...j.months.map(() => 'r' as const)]);
+  return table(['EUR per month', ...j.months.map((m) => m.id)], [...rows, flat, dynamics, totals, budget], ['l', ...j.months.map(() => 'r' as const)]);
 }
 
 /** ✅, or ❌ with what profileFits found. */
@@ -108,6 +117,15 @@ function profileTable(c: PlanCluster, p: Plan): string {
   });
   return table(['profile', 'pool', 'requests', 'limits', 'pods per node by requests', 'workloads', 'fits its pool (hard)'], rows,
     ['l', 'l', 'l', 'l', 'r', 'l', 'l']);
+}
+
+/** The dynamics model in one sentence, with this cluster's numbers. */
+function dynamicsText(c: PlanCluster): string {
+  const pools = Object.keys(c.compute.pools).map((n) => poolOf(c.compute, n)).filter((x) => x.min < x.max);
+  const b = c.capacity.billing;
+  const each = pools.map((x) => `pool ${x.name}: node k created (k - 1) x ${x.scaleUpMinutes} min after the session starts, kept ${x.scaleDownIdleMinutes} min idle after it ends`).join('; ');
+  const steps = b ? `each node's time rounded up to ${b.granularityMinutes} min, at least ${b.minimumMinutes} min (${b.source})` : 'billed by the exact time (no capacity.billing)';
+  return `${each}; ${steps}`;
 }
 
 function poolLines(p: Plan): string[] {
@@ -163,8 +181,9 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
     '',
     costTable(p, j),
     '',
-    'A usage line bills sessions x hours x the scenario\'s nodes beyond its pool\'s always-on `min` x the price per node-hour; ' +
-      'the always-on nodes are billed once, on their own monthly line.',
+    'A usage line\'s flat cost is SPEC 5\'s sessions x hours x the scenario\'s nodes beyond its pool\'s always-on `min` x the price per node-hour; ' +
+      'the always-on nodes are billed once, on their own monthly line. ' +
+      `The billed cost, which the budget is judged on, counts each session's node-hours as the provider bills them: ${dynamicsText(c)}.`,
     '',
     '## Profiles',
     '',

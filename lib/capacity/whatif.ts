@@ -9,7 +9,8 @@
 // - every run still takes durationHours; with n in flight one completes every durationHours / n
 //   on average: the hours per completed run (for FTF, where a run is one factor, per factor);
 // - nodes come from first-fit-decreasing packing, onto (1 - headroom) of allocatable;
-// - cost is the plan's own: sessions x hours x nodes x hourly price + permanent nodes + fixed costs;
+// - cost is the plan's own billed cost (the scale-up staircase, the idle hold and the billing
+//   steps of every session) + permanent nodes + fixed costs;
 // - a candidate is feasible only if every hard guarantee of the plan holds with it (worst-node
 //   margins, pool max, budget).
 import { PlanCluster, pool as poolOf, scale, shape, ZERO } from './model';

@@ -9,6 +9,10 @@ import { config, PRODUCTION, raw, refusal, STAGING } from '../buildkit/support';
 
 const dist = (cluster: string, file: string) => path.join(__dirname, '..', '..', 'dist', cluster, file);
 
+/** Each built-in farm's plan, replayed once and shared by the tests that read it. */
+const plans = new Map<string, ReturnType<typeof farmPlan>>();
+const planOf = (name: string) => plans.get(name) ?? plans.set(name, farmPlan(config(raw(name)))).get(name)!;
+
 describe('farm plan', () => {
   it('takes the HPA behavior, min/max, slots and node cap from the emitted manifests', () => {
     const c = config(raw(STAGING));
@@ -31,7 +35,7 @@ describe('farm plan', () => {
 
   it('the built-in clusters pass and have their plan in dist/', () => {
     for (const name of [STAGING, PRODUCTION]) {
-      const p = farmPlan(config(raw(name)));
+      const p = planOf(name);
       expect(p.problems).toEqual([]);
       expect(p.scenarios.some((s) => s.scenario.id.startsWith('validation'))).toBe(true);
       for (const f of ['farm.md', 'farm.json', 'farm.svg']) expect(fs.existsSync(dist(name, `capacity/${f}`))).toBe(true);
@@ -50,13 +54,15 @@ describe('farm plan', () => {
 
   it('refuses a month over budget', () => {
     const r = raw(STAGING);
+    // three days of day profile (about USD 1400) are enough to exceed 1000, in a tenth of a month's replay
+    r.farmPlan.daysPerMonth = 3;
     r.farmPlan.budgetUsdPerMonth = 1000;
     expect(refusal(r).join('\n')).toMatch(/farmPlan\.budgetUsdPerMonth = 1000: the day profile costs USD \d+ a month .*over the budget\n  fix: raise farmPlan\.budgetUsdPerMonth to \d+/);
   });
 
   it('a fixed fleet bills its nodes all month, and the predicted cost per arch is exported for the dashboards', () => {
     const c = config(raw(PRODUCTION));
-    const p = farmPlan(c);
+    const p = planOf(PRODUCTION);
     for (const m of p.months) expect(m.usd).toBeCloseTo(m.baselineUsd, 6);
     const cost = predictedMonthlyCost(c)!;
     expect(cost.map((x) => x.arch)).toEqual(['amd64', 'arm64']);

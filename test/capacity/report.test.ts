@@ -70,12 +70,15 @@ describe('plan.md and plan.json', () => {
 
   it('show the same monthly totals and budget checks', () => {
     const rows = tableUnder('## Monthly cost');
-    const total = rows.find((r) => r[0] === '**total**')!;
+    const total = rows.find((r) => r[0] === '**total (billed)**')!;
+    const flat = rows.find((r) => r[0].startsWith('flat total'))!;
     const budget = rows.find((r) => r[0] === '**budget (hard)**')!;
     const limit = prod().capacity.budgetEurPerMonth;
     json.months.forEach((m, i) => {
       expect(total[i + 1]).toBe(`**${m.totalEur.toFixed(2)}**`);
+      expect(flat[i + 1]).toBe(m.flatTotalEur.toFixed(2));
       expect(m.totalEur).toBeCloseTo(m.lines.reduce((t, l) => t + l.eur, 0), 1);
+      expect(m.flatTotalEur).toBeCloseTo(m.lines.reduce((t, l) => t + (l.flatEur ?? l.eur), 0), 1);
       expect(m.checks).toEqual([{ rule: 'monthly cost < budgetEurPerMonth', limit, value: m.totalEur, hard: true, holds: m.totalEur < limit }]);
       expect(budget[i + 1]).toBe(`${m.totalEur < limit ? '✅' : '❌'} < EUR ${limit}`);
     });
@@ -138,7 +141,13 @@ describe('monthly cost', () => {
     const pool = raw.compute.pools[raw.compute.profiles[w.profile].pool];
     const nodes = Math.ceil((w.podsPerRun * w.maxActiveRuns) / podsPerNode(raw, workload));
     const price = raw.compute.nodeTypes[pool.nodeType].eurPerHour;
-    return { u, nodes, billed: nodes - pool.min, price, eur: u.sessions * u.hours * (nodes - pool.min) * price };
+    const billed = nodes - pool.min;
+    // billed node k created (k - 1) x scaleUpMinutes into the session, kept scaleDownIdleMinutes after it, per started hour
+    const step = raw.capacity.billing.granularityMinutes;
+    expect([step, raw.capacity.billing.minimumMinutes]).toEqual([60, 60]); // the arithmetic below assumes it
+    let nodeHours = 0;
+    for (let k = 1; k <= billed; k++) nodeHours += Math.ceil((u.hours * 60 - (k - 1) * pool.scaleUpMinutes + pool.scaleDownIdleMinutes) / 60);
+    return { u, nodes, billed, price, nodeHours, flat: u.sessions * u.hours * billed * price, eur: u.sessions * nodeHours * price };
   }
 
   it('a usage line costs sessions x hours x nodes x price per node-hour, and says so', () => {
@@ -146,8 +155,12 @@ describe('monthly cost', () => {
     const h = byHand(raw, 0, 'ftf-normal');
     expect(raw.compute.pools.compute.min).toBe(0); // every node of the scenario is billed by the hour
     const line = json.months[0].lines.find((l) => l.item === 'ftf-normal')!;
+    expect(line.flatEur).toBeCloseTo(h.flat, 2);
     expect(line.eur).toBeCloseTo(h.eur, 2);
-    expect(tableUnder('## Monthly cost').find((r) => r[0] === 'ftf-normal')![1]).toBe(`${h.u.sessions} x ${h.u.hours} h x ${h.nodes} nodes x EUR ${h.price}: ${h.eur.toFixed(2)}`);
+    expect(h.nodeHours).toBe(20); // 250, 247, 244, 241 min: 5 started hours each
+    expect(tableUnder('## Monthly cost').find((r) => r[0] === 'ftf-normal')![1]).toBe(
+      `flat ${h.u.sessions} x ${h.u.hours} h x ${h.nodes} nodes x EUR ${h.price}: ${h.flat.toFixed(2)}; ` +
+      `billed ${h.u.sessions} x ${h.nodeHours} node-h x EUR ${h.price}: **${h.eur.toFixed(2)}**`);
   });
 
   it('always-on nodes are billed once, on their monthly line, never again in a usage line', () => {
@@ -156,12 +169,15 @@ describe('monthly cost', () => {
     const p = plan(c); // over budget now: the plan is computed, synthesis would refuse it
     const h = byHand(raw, 0, 'ftf-normal');
     const line = p.months[0].lines.find((l) => l.item === 'ftf-normal')!;
+    expect(line.flatEur).toBeCloseTo(h.flat, 6);
     expect(line.eur).toBeCloseTo(h.eur, 6);
+    expect(h.nodeHours).toBe(15); // the always-on node is there already: the 3 billed ones are created at 0, 3 and 6 min
     const type = raw.compute.nodeTypes[raw.compute.pools.compute.nodeType];
     const permanent = p.months[0].lines.find((l) => l.item === `pool compute (1 x ${raw.compute.pools.compute.nodeType})`)!;
     expect(permanent.eur).toBeCloseTo(type.eurPerHour * HOURS_PER_MONTH, 6);
     const cell = tableUnder('## Monthly cost', planMarkdown(c, p, [], [])).find((r) => r[0] === 'ftf-normal')![1];
-    expect(cell).toBe(`${h.u.sessions} x ${h.u.hours} h x ${h.billed} nodes x EUR ${h.price} (1 of the ${h.nodes} nodes always on, billed monthly): ${h.eur.toFixed(2)}`);
+    expect(cell).toBe(`flat ${h.u.sessions} x ${h.u.hours} h x ${h.billed} nodes x EUR ${h.price} (1 of the ${h.nodes} nodes always on, billed monthly): ${h.flat.toFixed(2)}; ` +
+      `billed ${h.u.sessions} x ${h.nodeHours} node-h x EUR ${h.price}: **${h.eur.toFixed(2)}**`);
   });
 });
 
