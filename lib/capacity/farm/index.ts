@@ -2,14 +2,12 @@
 // that passes is remembered by content hash (the buildkit and farmPlan sections, the plan's and
 // the farm generator's sources, the dependency versions), so a repeated synth does not replay a
 // month; a failing one is always computed again.
-import { createHash } from 'crypto';
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Problem } from '../../config/errors';
 import { Problems } from '../../config/errors';
 import type { ClusterConfig } from '../../config/schema';
 import { checkBuildkit } from '../../buildkit/rules';
-import { cacheDir, cacheKey, recall, remember } from '../../platform/cache';
+import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../platform/cache';
 import { farmPlan, FarmPlan } from './plan';
 import { farmJson, farmMarkdown, farmSvg } from './report';
 
@@ -34,31 +32,15 @@ export function farmInputProblems(c: ClusterConfig): Problem[] {
   return problems.list;
 }
 
-let sources: string | undefined;
 /** Hash of the sources that decide a plan: this folder and the farm generator (lib/buildkit). */
-function sourceHash(): string {
-  if (sources === undefined) {
-    const hash = createHash('sha256');
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (/\.[jt]s$/.test(entry.name)) hash.update(entry.name).update(fs.readFileSync(full));
-      }
-    };
-    walk(__dirname);
-    walk(path.join(__dirname, '..', '..', 'buildkit'));
-    sources = hash.digest('hex');
-  }
-  return sources;
-}
+const planSources = (): string => sourceHash(__dirname, path.join(__dirname, '..', '..', 'buildkit'));
 
 const CACHE = cacheDir('farm-plan');
 const memo = new Map<string, FarmPlan>();
 
 /** The farm plan of a cluster, remembered when it passes. */
 export function cachedFarmPlan(c: ClusterConfig): FarmPlan {
-  const key = cacheKey(sourceHash(), JSON.stringify({ name: c.name, buildkit: c.buildkit, farmPlan: c.farmPlan }));
+  const key = cacheKey(planSources(), JSON.stringify({ name: c.name, buildkit: c.buildkit, farmPlan: c.farmPlan }));
   const known = memo.get(key);
   if (known) return known;
   const file = path.join(CACHE, `${key}.json`);
