@@ -8,6 +8,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { BUSY_COST, DELETION_COST, DELETION_COST_SCRIPT } from '../../lib/buildkit/scripts';
 import { tmpDir } from '../support/clusters';
+import { loopbackServer } from '../support/loopback';
 
 const WAIT_MS = 10_000;
 const after = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(r, ms, value).unref());
@@ -21,20 +22,8 @@ describe('deletion-cost.sh', () => {
   // stub kubectl: one line per call, the arguments separated by tabs
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), `#!/bin/sh\nIFS='\t'; echo "$*" >> ${calls}\n`, { mode: 0o555 });
-  let server: net.Server;
-  let port = 0;
-  const peers: net.Socket[] = [];
-
-  beforeAll(async () => {
-    server = net.createServer((s) => peers.push(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(async () => {
-    peers.forEach((s) => s.destroy());
-    await new Promise((r) => server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const listener = loopbackServer();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const patches = () => (fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean) : []);
   async function until(n: number): Promise<string[]> {
@@ -47,12 +36,12 @@ describe('deletion-cost.sh', () => {
 
   it('marks the pod busy while a build runs and idle otherwise, patching only on a change; stops on SIGTERM', async () => {
     const poll = 0.1;
-    const p = spawn(script, [String(port), String(poll), String(BUSY_COST)], {
+    const p = spawn(script, [String(listener.port()), String(poll), String(BUSY_COST)], {
       env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, POD_NAME: 'buildkitd-amd64-abc', POD_NAMESPACE: 'buildkit' },
     });
     const done = exited(p);
     expect(await until(1)).toEqual([patch(0)]);
-    const build = net.connect(port, '127.0.0.1');
+    const build = net.connect(listener.port(), '127.0.0.1');
     await new Promise((r) => build.on('connect', r));
     expect(await until(2)).toEqual([patch(0), patch(BUSY_COST)]);
     await after(5 * poll * 1000, 0); // several polls, no change: no call

@@ -6,6 +6,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { DRAIN_SCRIPT } from '../../lib/buildkit/scripts';
 import { tmpDir } from '../support/clusters';
+import { loopbackServer } from '../support/loopback';
 
 /** Resolves to `value` after `ms`, without keeping the test process alive. */
 const after = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(r, ms, value).unref());
@@ -34,26 +35,14 @@ describe('drain.sh', () => {
   const script = path.join(dir, 'drain.sh');
   const log = path.join(dir, 'drain.log');
   fs.writeFileSync(script, DRAIN_SCRIPT, { mode: 0o555 });
-  let server: net.Server;
-  let port = 0;
-  const peers: net.Socket[] = [];
-
-  beforeAll(async () => {
-    server = net.createServer((s) => peers.push(s));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(async () => {
-    peers.forEach((s) => s.destroy());
-    await new Promise((r) => server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const listener = loopbackServer();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const drain = (settle: number, poll: number) =>
-    spawn(script, [String(port), String(settle), String(poll)], { env: { ...process.env, DRAIN_LOG: log } });
+    spawn(script, [String(listener.port()), String(settle), String(poll)], { env: { ...process.env, DRAIN_LOG: log } });
 
   it('waits while a build connection is open and returns when it closes', async () => {
-    const build = net.connect(port, '127.0.0.1');
+    const build = net.connect(listener.port(), '127.0.0.1');
     await new Promise((r) => build.on('connect', r));
     const poll = 0.2;
     const p = drain(0, poll);
