@@ -152,14 +152,23 @@ export function holderAlive(h: Holder): boolean {
   return h.start === undefined || now === undefined || now === h.start;
 }
 
-function readHolder(lock: string): Holder | undefined {
+function parseHolder(text: string): Holder | undefined {
   try {
-    const h = JSON.parse(fs.readFileSync(lock, 'utf8'));
+    const h = JSON.parse(text);
     return Number.isInteger(h?.pid) && h.pid > 0 ? { pid: h.pid, start: typeof h.start === 'string' ? h.start : undefined } : undefined;
   } catch {
     return undefined;
   }
 }
+
+const readIfThere = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e: any) {
+    if (e?.code === 'ENOENT') return undefined;
+    throw e;
+  }
+};
 
 /** Takes `lock` (created with its content in one step, by link), taking over one whose holder is gone. */
 export function acquireLock(lock: string, dist: string): () => void {
@@ -174,12 +183,13 @@ export function acquireLock(lock: string, dist: string): () => void {
       } catch (e: any) {
         if (e?.code !== 'EEXIST') throw e;
       }
-      const text = fs.readFileSync(lock, 'utf8');
-      const holder = readHolder(lock);
+      const text = readIfThere(lock);
+      if (text === undefined) continue; // released between our two steps: try again
+      const holder = parseHolder(text);
       if (holder && holderAlive(holder))
         throw new UsageError(`${lock}: another synth (pid ${holder.pid}) is writing ${dist}: wait for it to finish`);
       // gone, or a lock no running synth wrote (empty, garbled): take it over unless it just changed
-      if (fs.readFileSync(lock, 'utf8') === text) fs.rmSync(lock, { force: true });
+      if (readIfThere(lock) === text) fs.rmSync(lock, { force: true });
     }
     throw new UsageError(`${lock}: could not take the lock (other synths keep taking it): run again`);
   } finally {
