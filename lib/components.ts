@@ -3,9 +3,9 @@
 // own chart (dist/<cluster>/<component>/). Adding a component means adding one entry here
 // (the interface each one implements is lib/platform/component.ts).
 import { Construct } from 'constructs';
-import type { Problem } from './config/errors';
+import type { Problem } from './core/errors';
 import type { ClusterConfig } from './config/schema';
-import { ComponentChart } from './platform/chart';
+import { ComponentChart } from './core/chart';
 import type { Component } from './platform/component';
 import { addNamespace } from './platform/namespaces';
 import { airflow } from './airflow';

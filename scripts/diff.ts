@@ -1,12 +1,12 @@
 // `npm run diff [-- --markdown] [--cluster NAME]`: synthesizes the working tree in memory and
 // compares it with dist/ on disk (the committed output). Never writes dist/.
 // Exit 0: identical; 1: different; 2: the config is invalid or the usage is wrong.
-import { reportFailure } from '../lib/output/cli';
-import { parseArgs, usageLine, UsageError } from '../lib/output/args';
-import { defaultDist, readTree } from '../lib/output/dist';
-import { diffTrees, formatText } from '../lib/output/diff';
-import { COMMENT_LIMIT, formatMarkdown } from '../lib/output/markdown';
-import { synthFiles } from '../lib/output/synth';
+import { reportFailure } from '../lib/pipeline/cli';
+import { parseArgs, usageLine, UsageError } from '../lib/pipeline/args';
+import { defaultDist, readTree } from '../lib/pipeline/dist';
+import { diffTrees, formatText } from '../lib/pipeline/diff';
+import { COMMENT_LIMIT, formatMarkdown } from '../lib/pipeline/markdown';
+import { synthFiles } from '../lib/pipeline/synth';
 
 const USAGE = `npm run diff -- [--markdown [--limit N] [--full-diff-url URL]] [--cluster NAME]... [--clusters-dir DIR] [--dist DIR]
   Synthesizes the working tree in memory and compares it with dist/ on disk (never writes it).

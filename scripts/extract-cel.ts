@@ -1,7 +1,7 @@
 // Part of `npm run import`: keeps from each imported CRD what the API server checks beyond the
 // OpenAPI schema, its CEL rules (x-kubernetes-validations), with just enough schema around them to
 // evaluate them as the API server would (types for int vs double, defaults applied before
-// validation). Writes imports/crd-validations.json, read by lib/output/cel.ts at synth time, so a
+// validation). Writes imports/crd-validations.json, read by lib/pipeline/cel.ts at synth time, so a
 // user's clone needs neither ../shared nor the network.
 // usage: node -r ./scripts/register.js scripts/extract-cel.ts <crd.yaml>...
 import * as fs from 'fs';

@@ -3,7 +3,7 @@
 # Same module names as cdk8s.yaml, so `npx cdk8s import` (online) gives the same imports/.
 # A copy is found by the URL's file name, or as <group>_<file name> (cilium.io_ciliumnetworkpolicies.yaml).
 # Kinds without a model package (CiliumNetworkPolicy) also get their openAPIV3Schema as
-# imports/<name>.schema.json, which lib/output/validate.ts validates them against.
+# imports/<name>.schema.json, which lib/pipeline/validate.ts validates them against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 crds=${CRDS_DIR:-../shared/crds}

@@ -11,10 +11,10 @@ import { planJson, whatIfJson } from '../lib/capacity/json';
 import { planCluster } from '../lib/capacity/model';
 import { planMarkdown, whatIfMarkdown } from '../lib/capacity/report';
 import { Objective, OBJECTIVES, Policy, POLICIES, whatIf } from '../lib/capacity/whatif';
-import { formatProblem } from '../lib/config/errors';
-import { reportFailure } from '../lib/output/cli';
+import { formatProblem } from '../lib/core/errors';
+import { reportFailure } from '../lib/pipeline/cli';
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
-import { oneOf, parseArgs, usageLine, UsageError } from '../lib/output/args';
+import { oneOf, parseArgs, usageLine, UsageError } from '../lib/pipeline/args';
 
 const USAGE = `npm run -s plan -- [--cluster NAME]... [--json] [--objective ${OBJECTIVES.join('|')}] [--policy ${POLICIES.join('|')}] [--clusters-dir DIR]
   The capacity and cost plan of every cluster with a capacity section (or the named ones), optionally a what-if.

@@ -8,10 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import type { Component } from '../platform/component';
-import { ConfigError } from '../config/errors';
-import { generatedHeader, toYaml } from '../output/yaml';
-import { K8sObject, validateObject } from '../output/validate';
-import { clusterMeta, ComponentChart, meta } from '../platform/chart';
+import { ConfigError } from '../core/errors';
+import { generatedHeader, toYaml } from '../pipeline/yaml';
+import { K8sObject, validateObject } from '../pipeline/validate';
+import { clusterMeta, ComponentChart, meta } from '../core/chart';
 import { renderContract, renderPools } from './contract';
 import {
   AirflowCluster, airflowCluster, CONTRACT_FILE, DAG_MODULE_FILE, DAG_PROFILES_CONFIGMAP, forkSafetyEnv, COMPONENT,

@@ -2,9 +2,9 @@
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile, Taint } from '../config/sections/compute';
-import { poolsWithRole } from '../config/compute';
+import { poolsWithRole } from '../compute/pools';
 import { exclusive, podGroup } from '../capacity/model';
-import { formatMemory, imageTag, memoryBytes } from '../config/quantity';
+import { formatMemory, imageTag, memoryBytes } from '../core/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 
 /** A cluster that has both sections (the component is only enabled then). */

@@ -14,7 +14,7 @@ import {
   CiliumNetworkPolicy, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol as Protocol,
 } from '../../imports/cilium-networkpolicies-cilium.io';
 import type { AirflowConfig } from '../config/sections/airflow';
-import { ComponentChart, meta } from '../platform/chart';
+import { ComponentChart, meta } from '../core/chart';
 import { AirflowCluster, EXTERNAL_ENDPOINTS, WORKER_LABEL } from './model';
 
 type Endpoints = AirflowConfig['egress'];

@@ -5,7 +5,7 @@
 // image, one env var) -> pod_override, and its merge copies a template value only when it is truthy
 // (pod_generator.merge_objects of the cncf.kubernetes provider that Airflow 2.10 pins). So nothing
 // here relies on a `false` or an empty value surviving: the token is off through the ServiceAccount.
-import { ComponentChart, LABEL } from '../platform/chart';
+import { ComponentChart, LABEL } from '../core/chart';
 import {
   AIRFLOW_HOME, AirflowCluster, chartObjects, DAG_PROFILES_CONFIGMAP, DAG_PROFILES_DIR, DAGS_MOUNT, DAGS_VOLUME,
   GIT_SYNC_LINK, GIT_SYNC_ROOT, poolSelector, poolTolerations, PROFILE_LABEL, resourcesOf, SCRATCH,

@@ -1,9 +1,9 @@
 // Rules the Airflow outputs need from the config, checked before anything is built. Unknown names
 // are reported by lib/config/references.ts and profiles that do not fit their pool by
 // lib/config/fit.ts (both when loading); these rules skip them.
-import { Problem, Problems } from '../config/errors';
+import { Problem, Problems } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
-import { memoryBytes } from '../config/quantity';
+import { memoryBytes } from '../core/quantity';
 import { chartObjects, ephemeralStorage, EXTERNAL_ENDPOINTS, imageParts, platformPool } from './model';
 
 /** gRPC fork safety (SPEC 2.4): without both, a library forking after MLflow's gRPC threads start hangs. */

@@ -3,8 +3,8 @@
 // HAProxy resolves the pods from.
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
-import { formatCpu } from '../config/quantity';
-import { ComponentChart, LABEL, meta } from '../platform/chart';
+import { formatCpu } from '../core/quantity';
+import { ComponentChart, LABEL, meta } from '../core/chart';
 import { BUILDKITD, INSTANCE, anyAddress, buildkitdSelector, checksum, serviceFamilies } from './common';
 import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT, PDB_MAX_UNAVAILABLE, ROLLING_MAX_UNAVAILABLE, SIDECAR_RESOURCES, podGraceSeconds } from './fleet';
 import { BUSY_COST } from './scripts';

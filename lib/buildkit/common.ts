@@ -1,6 +1,6 @@
 // Names, labels and helpers shared by the farm's builders.
 import { createHash } from 'crypto';
-import { LABEL } from '../platform/chart';
+import { LABEL } from '../core/chart';
 
 export const BUILDKITD = 'buildkitd';
 export const LB = 'buildkit-lb';

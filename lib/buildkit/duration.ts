@@ -1,5 +1,5 @@
 // Go-style durations as Karpenter writes them ("5m", "3h", "1h30m"), in the grammar the schema checks.
-import { GO_DURATION } from '../config/quantity';
+import { GO_DURATION } from '../core/quantity';
 
 export function durationSeconds(d: string): number {
   const m = GO_DURATION.exec(d);

@@ -1,7 +1,7 @@
 // Per-architecture values derived once from the buildkit section and shared with every consumer
 // (manifests, haproxy.cfg, KEDA, Karpenter, alerts, rules). Nothing else recomputes them.
 import type { Architecture, AwsInstanceType, BuildkitConfig } from '../config/sections/buildkit';
-import { GiB, cpuCores, memoryBytes } from '../config/quantity';
+import { GiB, cpuCores, memoryBytes } from '../core/quantity';
 import { BUILDKITD, NODE_POOL } from './common';
 
 const MiB = 2 ** 20;

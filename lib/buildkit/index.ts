@@ -2,9 +2,9 @@
 // from the architectures list through fleet(); rules are in rules.ts.
 import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
 import type { Component } from '../platform/component';
-import { ConfigError } from '../config/errors';
-import { generatedHeader } from '../output/yaml';
-import { meta } from '../platform/chart';
+import { ConfigError } from '../core/errors';
+import { generatedHeader } from '../pipeline/yaml';
+import { meta } from '../core/chart';
 import { CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from './buildkitd';
 import { BUILDKITD, INSTANCE } from './common';
 import { fleet } from './fleet';

@@ -5,8 +5,8 @@ import { Ec2NodeClass, Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType, Ec2Node
 import { NodePool, NodePoolSpecDisruptionConsolidationPolicy, NodePoolSpecLimits,
   NodePoolSpecTemplateSpecRequirementsOperator as Op, NodePoolSpecTemplateSpecTaintsEffect } from '../../imports/karpenter-nodepools-karpenter.sh';
 import type { BuildkitConfig } from '../config/sections/buildkit';
-import { formatCpu, formatMemory } from '../config/quantity';
-import { ComponentChart, clusterMeta } from '../platform/chart';
+import { formatCpu, formatMemory } from '../core/quantity';
+import { ComponentChart, clusterMeta } from '../core/chart';
 import { ArchFleet } from './fleet';
 
 const APP = 'buildkit-nodes';

@@ -2,7 +2,7 @@
 // Deployment, one Service per arch (what build clients connect to) and the metrics Service.
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
-import { ComponentChart, LABEL, meta } from '../platform/chart';
+import { ComponentChart, LABEL, meta } from '../core/chart';
 import { LB, checksum, lbSelector, serviceFamilies } from './common';
 import { ArchFleet, BUILDKIT_PORT, podGraceSeconds } from './fleet';
 import { HEALTH_PATH, METRICS_PORT, STATS_PORT } from './haproxy/config';

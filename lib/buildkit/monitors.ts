@@ -2,7 +2,7 @@
 // neither the farm's nor KEDA's namespace needs anything from us.
 import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitoring.coreos.com';
 import type { BuildkitConfig } from '../config/sections/buildkit';
-import { ComponentChart, meta } from '../platform/chart';
+import { ComponentChart, meta } from '../core/chart';
 import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
 import { METRICS_PATH } from './haproxy/config';
 

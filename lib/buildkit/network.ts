@@ -4,7 +4,7 @@
 // farm namespace is denied.
 import { k8s } from 'cdk8s-plus-28';
 import type { BuildkitConfig } from '../config/sections/buildkit';
-import { ComponentChart, meta } from '../platform/chart';
+import { ComponentChart, meta } from '../core/chart';
 import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
 import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT } from './fleet';
 import { METRICS_PORT } from './haproxy/config';

@@ -1,7 +1,7 @@
 // The rules of the build farm (SPEC 3), checked before anything is built. Each names the field,
 // its value, the rule and, when one can be computed, the fix.
-import { Problem, Problems } from '../config/errors';
-import { GiB, formatCpu } from '../config/quantity';
+import { Problem, Problems } from '../core/errors';
+import { GiB, formatCpu } from '../core/quantity';
 import type { ClusterConfig } from '../config/schema';
 import { durationSeconds } from './duration';
 import { archFleet, drainingPods, peakPodsOf, podGraceSeconds, scaleDownStep, slotNeedOf, slotsOf } from './fleet';

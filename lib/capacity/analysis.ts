@@ -1,7 +1,7 @@
 // One cluster's plan with everything that is wrong with it: the structural rules first (nothing can
 // be planned without them), then every hard guarantee that fails, with its computed fix, and the
 // best-effort ones as warnings. Memoised per config object: check, warn and build share one run.
-import type { Problem } from '../config/errors';
+import type { Problem } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
 import { describeRequestFix } from './fixes';
 import { PlanCluster, planCluster } from './model';

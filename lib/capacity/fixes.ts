@@ -5,7 +5,7 @@
 // found by bisection on a grid; when no single request does it, pairs are tried. Each candidate is
 // then priced with the whole plan: the one with the fewest other hard failures, then the cheapest
 // worst month, then the smallest share of a node added, wins.
-import { formatCpu, formatMemory, GiB } from '../config/quantity';
+import { formatCpu, formatMemory, GiB } from '../core/quantity';
 import { bytes, milli, PlanCluster } from './model';
 import {
   describeMix, hardFailures, passes, pct, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,

@@ -1,7 +1,7 @@
 // The capacity and cost plan (SPEC 5). Enabled by the `capacity` section. Its check refuses a
 // config that breaks a hard guarantee (with the computed fix); its build writes the report.
 import type { Component } from '../platform/component';
-import { ConfigError } from '../config/errors';
+import { ConfigError } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
 import { analysis } from './analysis';
 import { differences } from './differences';

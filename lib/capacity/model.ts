@@ -2,7 +2,7 @@
 // (millicores, bytes), so sums and "fits" comparisons are exact. Every number is read from the
 // config here and nowhere else in the planner. Airflow reads the compute section through it too
 // (pod groups, exclusivity, pools by role), so both agree on what the config means.
-import { cpuCores, memoryBytes } from '../config/quantity';
+import { cpuCores, memoryBytes } from '../core/quantity';
 import type { Resources } from '../config/fields';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 import type { CapacityConfig } from '../config/sections/capacity';

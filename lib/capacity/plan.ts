@@ -3,7 +3,7 @@
 // the whole scenario and of the worst node, and every guarantee; per month the projected cost
 // against the budget. Every guarantee is a check with its limit, value, kind and verdict.
 import { profileFits } from '../config/fit';
-import { GiB } from '../config/quantity';
+import { GiB } from '../core/quantity';
 import type { CapacityConfig } from '../config/sections/capacity';
 import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, shape, Shape, ZERO } from './model';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';

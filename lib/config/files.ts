@@ -5,7 +5,7 @@
 // Every failure is a Problem naming the file, never a stack trace.
 import * as fs from 'fs';
 import { isCollection, isScalar, parseDocument, visit } from 'yaml';
-import { ConfigError, Problem } from './errors';
+import { ConfigError, Problem } from '../core/errors';
 
 /** A cluster file is a page of YAML: anything this large is a mistake (or an attack). */
 export const MAX_FILE_BYTES = 1 << 20;

@@ -1,8 +1,8 @@
 // Whether pod profiles fit the nodes of their pools: the one copy of this arithmetic. The loader
 // runs `checkProfiles` on every cluster with a compute section, before any component (Airflow pod
 // templates, the capacity plan) uses a profile; the plan calls `profileFits` for its report.
-import { Problem, Problems } from './errors';
-import { cpuCores, memoryBytes } from './quantity';
+import { Problem, Problems } from '../core/errors';
+import { cpuCores, memoryBytes } from '../core/quantity';
 import type { ClusterConfig } from './schema';
 import type { NodeType, Profile } from './sections/compute';
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, Problem, UsageError } from './errors';
+import { ConfigError, Problem, UsageError } from '../core/errors';
 import { notARegularFile, parseYaml, readConfigText } from './files';
 import { checkProfiles } from './fit';
 import { formatPath, parsePath, valueAt } from './paths';

@@ -5,7 +5,7 @@
 // (a YAML-tagged date, say), and a clean checkout (CI) validates everything.
 import * as path from 'path';
 import type { z } from 'zod';
-import { cacheDir, cacheKey, recall, remember, sourceHash } from '../platform/cache';
+import { cacheDir, cacheKey, recall, remember, sourceHash } from '../core/cache';
 import type { ClusterConfig } from './schema';
 
 const CACHE = cacheDir('config-valid');

@@ -1,6 +1,6 @@
 // Cross-references inside one cluster file that the shape alone cannot check: every name used
 // must be defined. Component-specific rules live with their component.
-import type { Problem } from './errors';
+import type { Problem } from '../core/errors';
 import type { ClusterConfig } from './schema';
 
 export function checkReferences(c: ClusterConfig, file?: string): Problem[] {

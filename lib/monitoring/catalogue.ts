@@ -1,10 +1,10 @@
 // The alert catalogues and the rules that must hold before any alert is built. A catalogue is the
 // set of alerts one part of a cluster needs (its compute pool, Airflow, the BuildKit farm); each
 // alert names the config fields it reads, so a missing field is reported before building.
-import type { Problem } from '../config/errors';
+import type { Problem } from '../core/errors';
 import { valueAt } from '../config/paths';
 import type { ClusterConfig } from '../config/schema';
-import type { Alert, AlertName } from './model';
+import type { Alert, AlertName } from '../core/alerts';
 
 /** What an alert catalogue entry builds; name, group and reads are filled in from the entry. */
 export type AlertBody = Omit<Alert, 'name' | 'group' | 'reads'>;

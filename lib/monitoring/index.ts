@@ -10,11 +10,11 @@ import { ServiceMonitor } from '../../imports/prometheus-servicemonitors-monitor
 import { chartObjects } from '../airflow/model';
 import type { Component } from '../platform/component';
 import type { ClusterConfig } from '../config/schema';
-import { generatedHeader, toYaml } from '../output/yaml';
-import { ComponentChart, meta } from '../platform/chart';
-import type { Alert } from './model';
+import { generatedHeader, toYaml } from '../pipeline/yaml';
+import { ComponentChart, meta } from '../core/chart';
+import type { Alert } from '../core/alerts';
 import { alertsFor, CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from './alerts';
-import { probeTargets, statsdService } from './alerts/airflow';
+import { probeTargets, statsdService } from '../airflow/alerts';
 import { checkCatalogues } from './catalogue';
 import { helmEscapeAll } from './helm';
 import { grafanaDocument, prometheusGroups, RUNBOOKS_FILE } from './render';

@@ -3,7 +3,7 @@
 // Prometheus expression is the signal compared with the threshold; Grafana queries the signal (A),
 // reduces it (B) and compares it (C).
 import type { ClusterConfig } from '../config/schema';
-import { Alert, Comparison, secondsOf } from './model';
+import { Alert, Comparison, secondsOf } from '../core/alerts';
 import { ruleUid } from './catalogue';
 
 export interface PromRule {

@@ -1,8 +1,8 @@
 // What a component is: enabled by its section of the cluster file, with rules checked before
 // anything is built, and a build into its own chart. The registry is lib/components.ts.
-import type { Problem } from '../config/errors';
+import type { Problem } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
-import type { ComponentChart } from './chart';
+import type { ComponentChart } from '../core/chart';
 
 export interface Component {
   /** Folder under dist/<cluster>/ and the app.kubernetes.io/component label. */

@@ -2,7 +2,7 @@
 // violation shows up in `kubectl apply` output and the audit log as well as being refused.
 import { k8s } from 'cdk8s-plus-28';
 import type { NamespaceSpec } from '../config/schema';
-import { ComponentChart, clusterMeta } from './chart';
+import { ComponentChart, clusterMeta } from '../core/chart';
 
 export function podSecurityLabels(level: NamespaceSpec['podSecurity'], version: string): Record<string, string> {
   const labels: Record<string, string> = {};

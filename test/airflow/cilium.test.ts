@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
-import { K8sObject, validateObject } from '../../lib/output/validate';
+import { K8sObject, validateObject } from '../../lib/pipeline/validate';
 import { REPO } from '../support/clusters';
 import { shared } from '../support/env';
 import { airflowFiles } from './support';

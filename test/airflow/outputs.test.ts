@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
-import { poolsWithRole } from '../../lib/config/compute';
-import { memoryBytes } from '../../lib/config/quantity';
+import { poolsWithRole } from '../../lib/compute/pools';
+import { memoryBytes } from '../../lib/core/quantity';
 import { shared } from '../support/env';
 import { airflowFiles, config, raw } from './support';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
-import { memoryBytes } from '../../lib/config/quantity';
+import { memoryBytes } from '../../lib/core/quantity';
 import { tmpDir } from '../support/clusters';
 import { python } from '../support/env';
 import { airflowFiles, config, raw, runPython } from './support';

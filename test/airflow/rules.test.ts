@@ -1,12 +1,12 @@
 // Each rule of the Airflow component: a bad config fails with a message naming the cluster, the
 // field and the value. Expected values are read from the built-in config, never retyped.
-import { ConfigError, formatProblem } from '../../lib/config/errors';
-import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/config/quantity';
-import { render } from '../../lib/output/render';
+import { ConfigError, formatProblem } from '../../lib/core/errors';
+import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/core/quantity';
+import { render } from '../../lib/pipeline/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
 import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
-import { poolsWithRole } from '../../lib/config/compute';
+import { poolsWithRole } from '../../lib/compute/pools';
 import { CLUSTER, config, raw } from './support';
 
 /** The Airflow rules' messages for a modified raw config. */

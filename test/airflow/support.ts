@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { parseCluster } from '../../lib/config/load';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster } from '../support/clusters';
 
 export const CLUSTER = 'scw-ml-prod';

@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument } from 'yaml';
 import { CLUSTERS_DIR, PRESETS } from '../../lib/config/load';
-import { runSynth } from '../../lib/output/cli';
-import { MARKER } from '../../lib/output/dist';
+import { runSynth } from '../../lib/pipeline/cli';
+import { MARKER } from '../../lib/pipeline/dist';
 import { tmpDir } from '../support/clusters';
 
 export interface Case {

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { sidecarTotal, archFleet, cacheBudget, drainingPods, fleet, kubeReserved, nodeSizing, plannedMemory, podSize, slotNeedOf, slotsOf } from '../../lib/buildkit/fleet';
 import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
-import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
+import { GiB, cpuCores, memoryBytes } from '../../lib/core/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
 
 const MiB = 2 ** 20;

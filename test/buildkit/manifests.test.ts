@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT, fleet, podGraceSeconds } from '../../lib/buildkit/fleet';
 import { durationSeconds } from '../../lib/buildkit/duration';
 import { METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
-import { GiB, cpuCores, memoryBytes } from '../../lib/config/quantity';
+import { GiB, cpuCores, memoryBytes } from '../../lib/core/quantity';
 import { PRODUCTION, STAGING, buildkitFiles, config, objects, raw } from './support';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,9 +1,9 @@
 // Helpers for the build farm's tests: variations of the built-in arc clusters, rendered in memory.
 import { parse, stringify } from 'yaml';
-import { ConfigError, formatProblem } from '../../lib/config/errors';
+import { ConfigError, formatProblem } from '../../lib/core/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { ClusterConfig } from '../../lib/config/schema';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster } from '../support/clusters';
 
 export const STAGING = 'arc-staging';

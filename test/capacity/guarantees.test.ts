@@ -5,11 +5,11 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { analysis } from '../../lib/capacity/analysis';
 import { pct } from '../../lib/capacity/plan';
-import { ConfigError, formatProblem } from '../../lib/config/errors';
-import { cpuCores, memoryBytes, GiB } from '../../lib/config/quantity';
-import { readTree } from '../../lib/output/dist';
-import { renderWithWarnings } from '../../lib/output/render';
-import { synthToDist } from '../../lib/output/synth';
+import { ConfigError, formatProblem } from '../../lib/core/errors';
+import { cpuCores, memoryBytes, GiB } from '../../lib/core/quantity';
+import { readTree } from '../../lib/pipeline/dist';
+import { renderWithWarnings } from '../../lib/pipeline/render';
+import { synthToDist } from '../../lib/pipeline/synth';
 import { clustersDir, setPath, tmpDir } from '../support/clusters';
 import { load, nodeOf, NAME, podsPerNode, prod, refusal, scenarioIndex } from './support';
 

@@ -1,7 +1,7 @@
 // The packing and the worst-node bound on small hand-made groups, and both against naive
 // reference implementations (pod by pod, every count vector) on random cases.
 import fc from 'fast-check';
-import { GiB } from '../../lib/config/quantity';
+import { GiB } from '../../lib/core/quantity';
 import { add, fits, PodGroup, Shape, ZERO } from '../../lib/capacity/model';
 import { nodeCount, packFirstFitDecreasing, room, worstNode } from '../../lib/capacity/packing';
 

@@ -7,10 +7,10 @@ import { PlanJson, planJson } from '../../lib/capacity/json';
 import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity/model';
 import { passes, pct, plan } from '../../lib/capacity/plan';
 import { planMarkdown } from '../../lib/capacity/report';
-import { cpuCores, memoryBytes, GiB } from '../../lib/config/quantity';
+import { cpuCores, memoryBytes, GiB } from '../../lib/core/quantity';
 import { loadClusters } from '../../lib/config/load';
 import { valueAt } from '../../lib/config/paths';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { clustersDir, REPO } from '../support/clusters';
 import { load, NAME, nodeOf, podsPerNode, prod } from './support';
 

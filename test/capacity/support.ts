@@ -1,10 +1,10 @@
 // Variations of the built-in scw-ml-prod config for the capacity tests.
 import { stringify } from 'yaml';
-import { ConfigError, Problem } from '../../lib/config/errors';
+import { ConfigError, Problem } from '../../lib/core/errors';
 import { parseCluster } from '../../lib/config/load';
-import { cpuCores, memoryBytes } from '../../lib/config/quantity';
+import { cpuCores, memoryBytes } from '../../lib/core/quantity';
 import type { Cluster } from '../../lib/config/schema';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster, setPath } from '../support/clusters';
 
 export const NAME = 'scw-ml-prod';

@@ -3,8 +3,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLUSTERS_DIR, PRESETS } from '../../lib/config/load';
-import { problemCommand } from '../../lib/output/cli';
-import { readTree } from '../../lib/output/dist';
+import { problemCommand } from '../../lib/pipeline/cli';
+import { readTree } from '../../lib/pipeline/dist';
 import { REPO, tmpDir } from '../support/clusters';
 
 const ENV = { ...process.env, GITHUB_ACTIONS: '', SYNTH_DEBUG: '' };

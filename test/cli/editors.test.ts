@@ -5,7 +5,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError } from '../../lib/config/errors';
+import { ConfigError } from '../../lib/core/errors';
 import { CLUSTERS_DIR, loadClusters, PRESETS, resolveClusterText } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
 import { formatPath } from '../../lib/config/paths';

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Problem } from '../../lib/config/errors';
+import { ConfigError, Problem } from '../../lib/core/errors';
 import { CLUSTERS_DIR, loadClusters, parseCluster, PRESETS } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
 import { clusterSchema } from '../../lib/config/schema';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { parse, stringify } from 'yaml';
 import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
 

@@ -4,9 +4,9 @@
 import fc from 'fast-check';
 import * as fs from 'fs';
 import { stringify } from 'yaml';
-import { ConfigError } from '../../lib/config/errors';
-import { readTree } from '../../lib/output/dist';
-import { synthToDist } from '../../lib/output/synth';
+import { ConfigError } from '../../lib/core/errors';
+import { readTree } from '../../lib/pipeline/dist';
+import { synthToDist } from '../../lib/pipeline/synth';
 import { builtInClusters, clustersDir, rawCluster, tmpDir } from '../support/clusters';
 
 type Path = (string | number)[];

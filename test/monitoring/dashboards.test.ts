@@ -13,9 +13,9 @@ import { checkCluster } from '../../lib/components';
 import { alertsFor } from '../../lib/monitoring/alerts';
 import { checkDashboards, dashboardFile, dashboardsFor } from '../../lib/monitoring/dashboards';
 import { renderDashboard } from '../../lib/monitoring/dashboards/render';
-import type { AlertName } from '../../lib/monitoring/model';
-import { diffTrees, formatText } from '../../lib/output/diff';
-import { render } from '../../lib/output/render';
+import type { AlertName } from '../../lib/core/alerts';
+import { diffTrees, formatText } from '../../lib/pipeline/diff';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster, REPO, tmpDir } from '../support/clusters';
 import { tool } from '../support/env';
 

@@ -4,7 +4,7 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { promExpr } from '../../lib/monitoring/render';
 import schema from './grafana-alert-rules.schema.json';

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import { parse, parseDocument } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import { helmEscape } from '../../lib/monitoring/helm';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 
 /** Go text/template limited to literal actions: {{ "text" }} and {{ `text` }}, with trim markers. */
 function goRender(text: string): string {

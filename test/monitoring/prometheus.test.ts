@@ -11,8 +11,8 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
 import { alertsFor, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
-import { render } from '../../lib/output/render';
-import { toYaml } from '../../lib/output/yaml';
+import { render } from '../../lib/pipeline/render';
+import { toYaml } from '../../lib/pipeline/yaml';
 import { tool } from '../support/env';
 
 const clusters = loadClusters();

@@ -2,12 +2,12 @@
 // value; and the numbers the alerts derive from other sections follow those sections.
 import { stringify, parse } from 'yaml';
 import { fleet } from '../../lib/buildkit/fleet';
-import { ConfigError, Problem } from '../../lib/config/errors';
+import { ConfigError, Problem } from '../../lib/core/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
-import { workloadPool } from '../../lib/monitoring/alerts/compute';
+import { workloadPool } from '../../lib/compute/alerts';
 import { alertsFor, GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster, setPath } from '../support/clusters';
 
 /** A built-in cluster with edits (dotted path -> value; undefined deletes), under its own file name. */

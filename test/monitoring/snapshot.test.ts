@@ -1,6 +1,6 @@
 // Locks the monitoring output of every cluster: review any change as a snapshot diff.
 import { loadClusters } from '../../lib/config/load';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 
 const files = render(loadClusters());
 // A dashboard's ConfigMap carries its JSON file unchanged (dashboards.test.ts): the file's snapshot locks both.

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
 import { CATALOGUES, GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { rawCluster, REPO } from '../support/clusters';
 import { shared } from '../support/env';
 

@@ -1,5 +1,5 @@
 import { loadClusters } from '../../lib/config/load';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { parse } from 'yaml';
 
 const clusters = loadClusters();

@@ -2,7 +2,7 @@
 // it shows (the minimal one, a farm extending the preset) really synthesize.
 import * as fs from 'fs';
 import * as path from 'path';
-import { synthToDist } from '../../lib/output/synth';
+import { synthToDist } from '../../lib/pipeline/synth';
 import { CLUSTERS_DIR, PRESETS } from '../../lib/config/load';
 import { clustersDir, REPO, tmpDir } from '../support/clusters';
 

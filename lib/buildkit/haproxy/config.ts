@@ -2,7 +2,7 @@
 // pod (maxconn 1), extra builds queue; the pods come from DNS (server-template over the arch's
 // headless Service), so scaling never needs a reload.
 import type { BuildkitConfig } from '../../config/sections/buildkit';
-import { cpuCores } from '../../config/quantity';
+import { cpuCores } from '../../core/quantity';
 import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD, GATE_PORT } from '../fleet';
 import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './model';
 

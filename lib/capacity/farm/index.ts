@@ -3,11 +3,11 @@
 // the farm generator's sources, the dependency versions), so a repeated synth does not replay a
 // month; a failing one is always computed again.
 import * as path from 'path';
-import type { Problem } from '../../config/errors';
-import { Problems } from '../../config/errors';
+import type { Problem } from '../../core/errors';
+import { Problems } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
 import { checkBuildkit } from '../../buildkit/rules';
-import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../platform/cache';
+import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../core/cache';
 import { farmPlan, FarmPlan } from './plan';
 import { farmJson, farmMarkdown, farmSvg } from './report';
 

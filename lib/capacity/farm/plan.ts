@@ -1,8 +1,8 @@
 // The farm plan: every scenario and the day profile of every arch replayed through the model,
 // the guarantees (no build gives up beyond the scenario's limit, the monthly budget) and, for
 // a failing one, the cheapest change the model finds that makes it hold.
-import type { Problem } from '../../config/errors';
-import { Problems } from '../../config/errors';
+import type { Problem } from '../../core/errors';
+import { Problems } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
 import type { FarmScenario } from '../../config/sections/farmplan';
 import type { ArchFleet } from '../../buildkit/fleet';

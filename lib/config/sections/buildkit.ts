@@ -2,7 +2,7 @@
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
 import { cpuQuantity, nodeMemory, podMemory, resources } from '../fields';
-import { GO_DURATION } from '../quantity';
+import { GO_DURATION } from '../../core/quantity';
 
 /**
  * Where the EKS AMIs (nodeadm's setup-local-disks) mount the RAID0 array that the EC2NodeClass's

@@ -4,9 +4,9 @@
 // named there fires when it is missing. A cluster gets the guards its alerts need, no others.
 import type { ClusterConfig } from '../../config/schema';
 import type { AlertBody, AlertSpec, Catalogue } from '../catalogue';
-import type { AlertName } from '../model';
-import { jobUp, selector, targetsDown } from '../model';
-import { labelledNodes } from './compute';
+import type { AlertName } from '../../core/alerts';
+import { jobUp, selector, targetsDown } from '../../core/alerts';
+import { labelledNodes } from '../../compute/alerts';
 
 type Needed = (c: ClusterConfig) => Set<AlertName>;
 type ScrapeGuard = 'KubeStateMetricsDown' | 'NodeExporterDown' | 'CadvisorDown' | 'AirflowStatsdDown' | 'DependencyProbesDown' | 'KedaMetricsDown' | 'KarpenterMetricsDown';

@@ -2,10 +2,10 @@
 import type { ClusterConfig } from '../../config/schema';
 import { valueAt } from '../../config/paths';
 import { buildAlerts, Catalogue, readsOf, specsFor } from '../catalogue';
-import type { Alert, AlertName } from '../model';
-import { airflowAlerts } from './airflow';
-import { buildkitAlerts } from './buildkit';
-import { computeAlerts } from './compute';
+import type { Alert, AlertName } from '../../core/alerts';
+import { airflowAlerts } from '../../airflow/alerts';
+import { buildkitAlerts } from '../../buildkit/alerts';
+import { computeAlerts } from '../../compute/alerts';
 import { guardAlerts } from './guards';
 
 const SIGNALS: Catalogue[] = [computeAlerts, airflowAlerts, buildkitAlerts];

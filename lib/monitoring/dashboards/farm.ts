@@ -4,9 +4,9 @@
 import { ArchFleet, fleet } from '../../buildkit/fleet';
 import type { ClusterConfig } from '../../config/schema';
 import { cachedFarmPlan } from '../../capacity/farm';
-import { haproxyJob } from '../alerts/buildkit';
-import type { Alert, AlertName } from '../model';
-import { selector } from '../model';
+import { haproxyJob } from '../../buildkit/alerts';
+import type { Alert, AlertName } from '../../core/alerts';
+import { selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Line, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
 /**

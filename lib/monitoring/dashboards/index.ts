@@ -1,9 +1,9 @@
 // Dashboards as code: per cluster, one dashboard per concern, built from the same alerts and config
 // as the rules. Each is written twice under dist/<cluster>/monitoring/: as dashboards/<uid>.json
 // for an import by hand, and inside a ConfigMap labelled for the Grafana dashboard sidecar.
-import type { Problem } from '../../config/errors';
+import type { Problem } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
-import type { Alert } from '../model';
+import type { Alert } from '../../core/alerts';
 import { farmDashboard } from './farm';
 import { infrastructureDashboard } from './infrastructure';
 import type { Dashboard } from './model';

@@ -4,10 +4,10 @@
 import { PROFILE_LABEL } from '../../airflow/model';
 import { HOURS_PER_MONTH } from '../../capacity/model';
 import type { ClusterConfig } from '../../config/schema';
-import { DEPENDENCIES } from '../alerts/airflow';
-import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../alerts/compute';
-import type { Alert, AlertName } from '../model';
-import { ksmLabel, selector } from '../model';
+import { DEPENDENCIES } from '../../airflow/alerts';
+import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../../compute/alerts';
+import type { Alert, AlertName } from '../../core/alerts';
+import { ksmLabel, selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

@@ -4,7 +4,7 @@
 // renderer's own source, and the dependency versions, the library's among them), so a hit is
 // exactly what rendering would give.
 import * as path from 'path';
-import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../platform/cache';
+import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../core/cache';
 import type { ClusterConfig } from '../../config/schema';
 import type { Dashboard } from './model';
 

@@ -1,7 +1,7 @@
 // The dashboard model: plain data built from the cluster config and the alerts, rendered to Grafana
 // JSON by render.ts (with Grafana's typed builders). A panel that shows an alert's signal takes the
 // alert's own expression and threshold, so a dashboard never disagrees with what pages.
-import type { Alert, AlertName } from '../model';
+import type { Alert, AlertName } from '../../core/alerts';
 
 export interface PromTarget {
   kind: 'promql';

@@ -9,14 +9,14 @@
 // profile limits, the pool size, the slot counts, the budget. The generated files are kept in
 // test/monitoring/promtool/.
 import { fleet } from '../../../lib/buildkit/fleet';
-import { cpuCores, memoryBytes } from '../../../lib/config/quantity';
+import { cpuCores, memoryBytes } from '../../../lib/core/quantity';
 import type { ClusterConfig } from '../../../lib/config/schema';
-import { probeTargets, statsdService } from '../../../lib/monitoring/alerts/airflow';
-import { haproxyJob, withFallback } from '../../../lib/monitoring/alerts/buildkit';
-import { computeBudget, scaleUpStallMinutes, workloadPool } from '../../../lib/monitoring/alerts/compute';
+import { probeTargets, statsdService } from '../../../lib/airflow/alerts';
+import { haproxyJob, withFallback } from '../../../lib/buildkit/alerts';
+import { computeBudget, scaleUpStallMinutes, workloadPool } from '../../../lib/compute/alerts';
 import { HOURS_PER_MONTH } from '../../../lib/capacity/model';
 import { alertsFor } from '../../../lib/monitoring/alerts';
-import { AlertName, ksmLabel, secondsOf } from '../../../lib/monitoring/model';
+import { AlertName, ksmLabel, secondsOf } from '../../../lib/core/alerts';
 import { prometheusGroups, PromRule } from '../../../lib/monitoring/render';
 
 type Labels = Record<string, string>;

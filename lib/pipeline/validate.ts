@@ -4,8 +4,8 @@
 // labels, and a namespace exactly on namespaced kinds.
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, cacheKey, remember, sourceHash } from '../platform/cache';
-import { LABEL } from '../platform/chart';
+import { cacheDir, cacheKey, remember, sourceHash } from '../core/cache';
+import { LABEL } from '../core/chart';
 
 export interface K8sObject {
   apiVersion: string;

@@ -1,4 +1,4 @@
-import { UsageError } from '../config/errors';
+import { UsageError } from '../core/errors';
 
 export { UsageError };
 

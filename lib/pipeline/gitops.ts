@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ClusterConfig } from '../config/schema';
-import { LABEL, MANAGED_BY } from '../platform/chart';
+import { LABEL, MANAGED_BY } from '../core/chart';
 import type { K8sObject } from './validate';
 import { generatedHeader, toYaml } from './yaml';
 

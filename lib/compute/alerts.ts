@@ -1,14 +1,14 @@
 // Pods, nodes and the autoscaled compute pool of the ML platform (SPEC 4, scw-ml-prod). Workload
 // pods are the ones in the Airflow namespace; the compute pool is the pool with role `workload`.
-import type { Problem } from '../../config/errors';
-import type { ClusterConfig, ComputeConfig } from '../../config/schema';
-import { poolsWithRole } from '../../config/compute';
-import type { Pool } from '../../config/sections/compute';
-import { HOURS_PER_MONTH, planCluster, pool as planPool } from '../../capacity/model';
-import { plan } from '../../capacity/plan';
-import { structuralProblems } from '../../capacity/rules';
-import type { Catalogue } from '../catalogue';
-import { ksmLabel, Need, percent, secondsOf, selector } from '../model';
+import type { Problem } from '../core/errors';
+import type { ClusterConfig, ComputeConfig } from '../config/schema';
+import { poolsWithRole } from './pools';
+import type { Pool } from '../config/sections/compute';
+import { HOURS_PER_MONTH, planCluster, pool as planPool } from '../capacity/model';
+import { plan } from '../capacity/plan';
+import { structuralProblems } from '../capacity/rules';
+import type { Catalogue } from '../monitoring/catalogue';
+import { ksmLabel, Need, percent, secondsOf, selector } from '../core/alerts';
 
 /** The one pool that runs workload pods: [name, pool]. */
 export function workloadPool(compute: ComputeConfig): [string, Pool] {

@@ -3,12 +3,12 @@
 // the ServiceMonitor's targets live in. Every cluster with a farm gets all five alerts, whatever
 // buildkit.autoscaling says: KEDA runs and is scraped in both clusters, and on a fixed fleet (no
 // ScaledObject, no HPA) the KEDA and HPA alerts simply find nothing and stay quiet.
-import { fleet } from '../../buildkit/fleet';
-import { LB_METRICS_SERVICE } from '../../buildkit/keda';
-import type { Problem } from '../../config/errors';
-import type { ClusterConfig } from '../../config/schema';
-import type { Catalogue } from '../catalogue';
-import { constants, Need, oneOf, secondsOf, selector, targetsDown } from '../model';
+import { fleet } from './fleet';
+import { LB_METRICS_SERVICE } from './keda';
+import type { Problem } from '../core/errors';
+import type { ClusterConfig } from '../config/schema';
+import type { Catalogue } from '../monitoring/catalogue';
+import { constants, Need, oneOf, secondsOf, selector, targetsDown } from '../core/alerts';
 
 const autoscaled = (c: ClusterConfig) => c.buildkit!.autoscaling.enabled;
 

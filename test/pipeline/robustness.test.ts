@@ -5,9 +5,9 @@ import * as path from 'path';
 import { parseConfigText } from '../../lib/config/parse';
 import { textCacheFile } from '../../lib/config/parse';
 import { resolveClusterText, CLUSTERS_DIR } from '../../lib/config/load';
-import { fsError, publish, readTree } from '../../lib/output/dist';
-import { UsageError } from '../../lib/config/errors';
-import { prune, remember } from '../../lib/platform/cache';
+import { fsError, publish, readTree } from '../../lib/pipeline/dist';
+import { UsageError } from '../../lib/core/errors';
+import { prune, remember } from '../../lib/core/cache';
 import { REPO, tmpDir } from '../support/clusters';
 
 describe('the validation cache', () => {

@@ -5,7 +5,7 @@
 // 3 = a bug of ours. `--help` prints the usage and exits 0.
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, formatProblem, Problem, UsageError } from '../config/errors';
+import { ConfigError, formatProblem, Problem, UsageError } from '../core/errors';
 import { CLUSTERS_DIR, withPosition } from '../config/load';
 import { CliOptions, HelpRequested, oneOf, parseArgs } from './args';
 import { defaultDist, fsError, readTree } from './dist';

@@ -2,10 +2,10 @@
 // the components' own files. Objects are validated here, so nothing invalid reaches disk.
 import { App } from 'cdk8s';
 import { buildCluster, checkCluster, warnCluster } from '../components';
-import { ConfigError, Problem } from '../config/errors';
+import { ConfigError, Problem } from '../core/errors';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
-import { ComponentChart, FileArtifact } from '../platform/chart';
+import { ComponentChart, FileArtifact } from '../core/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
 import { generatedHeader, toYaml } from './yaml';

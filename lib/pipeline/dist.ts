@@ -13,7 +13,7 @@
 //   dist/ that synth did not write is refused by name unless the caller allows deleting it.
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError } from '../config/errors';
+import { UsageError } from '../core/errors';
 import type { FileSet } from './render';
 
 /**

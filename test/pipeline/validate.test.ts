@@ -1,4 +1,4 @@
-import { validateObject, K8sObject } from '../../lib/output/validate';
+import { validateObject, K8sObject } from '../../lib/pipeline/validate';
 
 const labels = {
   'app.kubernetes.io/name': 'x',

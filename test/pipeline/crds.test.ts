@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
-import { render } from '../../lib/output/render';
+import { render } from '../../lib/pipeline/render';
 import { shared } from '../support/env';
 
 const crdDir = shared('crds');

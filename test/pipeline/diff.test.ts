@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { diffLines, diffTrees, diffValues, formatText } from '../../lib/output/diff';
-import { formatMarkdown } from '../../lib/output/markdown';
+import { diffLines, diffTrees, diffValues, formatText } from '../../lib/pipeline/diff';
+import { formatMarkdown } from '../../lib/pipeline/markdown';
 
 const scaledObject = (max: number) =>
   stringify({

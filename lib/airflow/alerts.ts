@@ -1,9 +1,9 @@
 // Airflow tasks and the services they depend on (SPEC 4, scw-ml-prod).
-import type { Problem } from '../../config/errors';
-import type { ClusterConfig } from '../../config/schema';
-import type { AirflowConfig } from '../../config/sections/airflow';
-import type { Catalogue } from '../catalogue';
-import { eventsWithin, Need, selector } from '../model';
+import type { Problem } from '../core/errors';
+import type { ClusterConfig } from '../config/schema';
+import type { AirflowConfig } from '../config/sections/airflow';
+import type { Catalogue } from '../monitoring/catalogue';
+import { eventsWithin, Need, selector } from '../core/alerts';
 
 /** The services DependencyDown probes; each is an `airflow.egress` entry (its port comes from there). */
 export const DEPENDENCIES = ['mlflow', 'postgres', 'redis', 's3'] as const;

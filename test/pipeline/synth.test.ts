@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
-import { defaultDist, MARKER, readTree, startTime } from '../../lib/output/dist';
-import { render } from '../../lib/output/render';
+import { defaultDist, MARKER, readTree, startTime } from '../../lib/pipeline/dist';
+import { render } from '../../lib/pipeline/render';
 import { clustersDir, rawCluster, REPO, setPath, tmpDir } from '../support/clusters';
 
 const node = (script: string, args: string[], env: Record<string, string> = {}) =>

@@ -1,4 +1,4 @@
-// The CEL rules (x-kubernetes-validations) of the imported CRDs, as lib/output/cel.ts evaluates
+// The CEL rules (x-kubernetes-validations) of the imported CRDs, as lib/pipeline/cel.ts evaluates
 // them at synth time:
 // - every non-transition rule has a case in cel-cases.yaml, with a value it accepts and one it
 //   refuses with the CRD's own message (a rule added by a re-import fails here until it has one);
@@ -13,9 +13,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
-import { celErrors, crdValidations, evaluate, isTransitionRule, type Rule } from '../../lib/output/cel';
-import { render } from '../../lib/output/render';
-import { validateObject, type K8sObject } from '../../lib/output/validate';
+import { celErrors, crdValidations, evaluate, isTransitionRule, type Rule } from '../../lib/pipeline/cel';
+import { render } from '../../lib/pipeline/render';
+import { validateObject, type K8sObject } from '../../lib/pipeline/validate';
 
 const REPO = path.join(__dirname, '..', '..');
 const CRDS = path.join(__dirname, '..', '..', '..', 'shared', 'crds');

@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readTree } from '../../lib/output/dist';
+import { readTree } from '../../lib/pipeline/dist';
 import { clustersDir, rawCluster, REPO, setPath, tmpDir } from '../support/clusters';
 
 const synth = (clusters: string, dist: string) =>

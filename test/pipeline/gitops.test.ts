@@ -8,12 +8,12 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildCluster } from '../../lib/components';
-import { ConfigError } from '../../lib/config/errors';
+import { ConfigError } from '../../lib/core/errors';
 import { loadClusters } from '../../lib/config/load';
-import { defaultDist, writeTree } from '../../lib/output/dist';
-import { APPLICATION, application } from '../../lib/output/gitops';
-import { render } from '../../lib/output/render';
-import { validateObject } from '../../lib/output/validate';
+import { defaultDist, writeTree } from '../../lib/pipeline/dist';
+import { APPLICATION, application } from '../../lib/pipeline/gitops';
+import { render } from '../../lib/pipeline/render';
+import { validateObject } from '../../lib/pipeline/validate';
 import { clustersDir, rawCluster, tmpDir } from '../support/clusters';
 
 const clusters = loadClusters();

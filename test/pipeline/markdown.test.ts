@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse, parseDocument } from 'yaml';
 import { CLUSTERS_DIR, loadClusters } from '../../lib/config/load';
-import { Change, diffTrees } from '../../lib/output/diff';
-import { COMMENT_LIMIT, formatMarkdown, wordDiff } from '../../lib/output/markdown';
-import { render } from '../../lib/output/render';
+import { Change, diffTrees } from '../../lib/pipeline/diff';
+import { COMMENT_LIMIT, formatMarkdown, wordDiff } from '../../lib/pipeline/markdown';
+import { render } from '../../lib/pipeline/render';
 import { tmpDir } from '../support/clusters';
 
 const PRESET = 'eks-buildkit-farm';
