@@ -2,7 +2,7 @@
 import type { Problem } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
 import type { AirflowConfig } from '../config/sections/airflow';
-import type { Catalogue } from '../monitoring/catalogue';
+import type { Catalogue } from '../monitoring';
 import { eventsWithin, Need, selector } from '../core/alerts';
 
 /** The services DependencyDown probes; each is an `airflow.egress` entry (its port comes from there). */

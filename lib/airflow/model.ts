@@ -2,8 +2,8 @@
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
 import type { Profile, Taint } from '../config/sections/compute';
-import { poolsWithRole } from '../compute/pools';
-import { exclusive, podGroup } from '../capacity/model';
+import { poolsWithRole } from '../compute';
+import { exclusive, podGroup } from '../capacity';
 import { formatMemory, imageTag, memoryBytes } from '../core/quantity';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 

@@ -7,7 +7,7 @@ import { fleet } from './fleet';
 import { LB_METRICS_SERVICE } from './keda';
 import type { Problem } from '../core/errors';
 import type { ClusterConfig } from '../config/schema';
-import type { Catalogue } from '../monitoring/catalogue';
+import type { Catalogue } from '../monitoring';
 import { constants, Need, oneOf, secondsOf, selector, targetsDown } from '../core/alerts';
 
 const autoscaled = (c: ClusterConfig) => c.buildkit!.autoscaling.enabled;

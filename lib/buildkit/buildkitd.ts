@@ -100,7 +100,7 @@ export function addBuildkitd(chart: ComponentChart, b: BuildkitConfig, a: ArchFl
       },
       template: {
         metadata: {
-          labels: { ...selector, [LABEL.component]: chart.component, [LABEL.partOf]: chart.cluster.partOf },
+          labels: { ...selector, [LABEL.component]: chart.component, [LABEL.partOf]: chart.partOf },
           annotations: {
             ...checksum(CONFIG_FILE, toml),
             ...Object.assign({}, ...Object.entries(scripts).map(([file, text]) => checksum(file, text))),

@@ -1,52 +1,8 @@
-// The BuildKit build farm (SPEC 3). Enabled by the `buildkit` section. Every per-arch object comes
-// from the architectures list through fleet(); rules are in rules.ts.
-import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
-import type { Component } from '../platform/component';
-import { ConfigError } from '../core/errors';
-import { generatedHeader } from '../pipeline/yaml';
-import { meta } from '../core/chart';
-import { CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from './buildkitd';
-import { BUILDKITD, INSTANCE } from './common';
-import { fleet } from './fleet';
-import { gateSections, haproxySections } from './haproxy/config';
-import { renderConfig } from './haproxy/model';
-import { scaledObjectSpec } from './keda';
-import { addNodePool } from './karpenter';
-import { addLoadBalancer } from './lb';
-import { addServiceMonitors } from './monitors';
-import { addNetworkPolicies } from './network';
-import { checkBuildkit } from './rules';
-import { CACHE_CLEANUP_SCRIPT, DELETION_COST_SCRIPT, DRAIN_SCRIPT } from './scripts';
-
-export const buildkit: Component = {
-  name: 'buildkit',
-  enabled: (c) => c.buildkit !== undefined,
-  check: checkBuildkit,
-  build: (chart, c) => {
-    const b = c.buildkit;
-    if (!b) throw new ConfigError([{ cluster: c.name, path: 'buildkit', value: undefined, rule: 'is required for the buildkit component' }]);
-    const header = generatedHeader(c.name);
-    const archs = fleet(b);
-
-    const scripts: Scripts = {
-      [DRAIN_FILE]: DRAIN_SCRIPT,
-      [CLEANUP_FILE]: CACHE_CLEANUP_SCRIPT,
-      [DELETION_COST_FILE]: DELETION_COST_SCRIPT,
-      [GATE_FILE]: renderConfig(gateSections(b), header),
-    };
-    addScripts(chart, b, scripts);
-    for (const a of archs) {
-      addBuildkitd(chart, b, a, scripts, header);
-      addNodePool(chart, b, a);
-      if (b.autoscaling.enabled) {
-        new ScaledObject(chart, `${a.name}-scaler`, {
-          metadata: meta(BUILDKITD, a.name, b.namespaces.farm, { [INSTANCE]: a.name }),
-          spec: scaledObjectSpec(b, a),
-        });
-      }
-    }
-    addLoadBalancer(chart, b, archs, renderConfig(haproxySections(b, archs), header));
-    addNetworkPolicies(chart, b, archs, c.monitoring.namespace);
-    addServiceMonitors(chart, b, c.monitoring.namespace);
-  },
-};
+// The BuildKit farm's public surface: what other components and the config layer may use.
+export { buildkitAlerts, haproxyJob } from './alerts';
+export { CHECK, DNS } from './haproxy/config';
+export { durationSeconds } from './duration';
+export { fleet } from './fleet';
+export type { ArchFleet } from './fleet';
+export { scaledObjectSpec } from './keda';
+export { checkBuildkit } from './rules';

@@ -34,7 +34,7 @@ export function addLoadBalancer(chart: ComponentChart, b: BuildkitConfig, archs:
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: IntOrString.fromNumber(1), maxUnavailable: IntOrString.fromNumber(0) } },
       template: {
         metadata: {
-          labels: { ...lbSelector, [LABEL.component]: chart.component, [LABEL.partOf]: chart.cluster.partOf },
+          labels: { ...lbSelector, [LABEL.component]: chart.component, [LABEL.partOf]: chart.partOf },
           annotations: checksum(HAPROXY_FILE, cfg),
         },
         spec: {

@@ -3,7 +3,7 @@
 import { checkProfiles } from '../config/fit';
 import { parseConfig } from '../config/parse';
 import type { ClusterConfig } from '../config/schema';
-import { valueAt } from '../config/paths';
+import { valueAt } from '../core/paths';
 import { planCluster, PlanCluster } from './model';
 import { broken, pct, plan } from './plan';
 import { structuralProblems } from './rules';

@@ -1,39 +1,5 @@
-// The capacity and cost plan (SPEC 5). Enabled by the `capacity` section. Its check refuses a
-// config that breaks a hard guarantee (with the computed fix); its build writes the report.
-import type { Component } from '../platform/component';
-import { ConfigError } from '../core/errors';
-import type { ClusterConfig } from '../config/schema';
-import { analysis } from './analysis';
-import { differences } from './differences';
-import { planJson } from './json';
-import { planCluster } from './model';
-import { planMarkdown } from './report';
-import { planSvg } from './svg';
-import { farmFiles, farmProblems } from './farm';
-
-/** The three files of the plan, keyed by their path under dist/<cluster>/capacity/. */
-export function planFiles(config: ClusterConfig): Map<string, string> {
-  const a = analysis(config);
-  if (!a.plan) throw new ConfigError(a.problems);
-  const c = planCluster(config);
-  return new Map([
-    ['plan.md', planMarkdown(c, a.plan, a.warnings, differences(c))],
-    ['plan.json', `${JSON.stringify(planJson(a.plan), null, 2)}\n`],
-    ['plan.svg', planSvg(a.plan)],
-  ]);
-}
-
-const hasAirflowPlan = (c: ClusterConfig) => c.capacity !== undefined && c.compute !== undefined;
-/** The build farm's plan (lib/capacity/farm): enabled by the farmPlan section next to buildkit. */
-const hasFarmPlan = (c: ClusterConfig) => c.farmPlan !== undefined && c.buildkit !== undefined;
-
-export const capacity: Component = {
-  name: 'capacity',
-  enabled: (c) => hasAirflowPlan(c) || hasFarmPlan(c),
-  check: (c) => [...(hasAirflowPlan(c) ? analysis(c).problems : []), ...(hasFarmPlan(c) ? farmProblems(c) : [])],
-  warn: (c) => (hasAirflowPlan(c) ? analysis(c).warnings : []),
-  build: (chart, c) => {
-    if (hasAirflowPlan(c)) for (const [path, content] of planFiles(c)) chart.file(path, content);
-    if (hasFarmPlan(c)) for (const [path, content] of farmFiles(c)) chart.file(path, content);
-  },
-};
+// The capacity planner's public surface: what other components and the config layer may use.
+export { cachedFarmPlan } from './farm';
+export { exclusive, HOURS_PER_MONTH, planCluster, podGroup, pool } from './model';
+export { plan } from './plan';
+export { structuralProblems } from './rules';

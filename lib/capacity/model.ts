@@ -3,7 +3,7 @@
 // config here and nowhere else in the planner. Airflow reads the compute section through it too
 // (pod groups, exclusivity, pools by role), so both agree on what the config means.
 import { cpuCores, memoryBytes } from '../core/quantity';
-import type { Resources } from '../config/fields';
+import type { Resources } from '../core/fields';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 import type { CapacityConfig } from '../config/sections/capacity';
 

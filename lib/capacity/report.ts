@@ -1,6 +1,6 @@
 // plan.md: the plan as a reviewer reads it in a PR. Every figure is the rounded number of
 // plan.json (planJson), so the two never disagree.
-import { generatedHeader } from '../pipeline/yaml';
+import { generatedHeader } from '../core/yaml';
 import { cpuBurstKind } from './analysis';
 import type { Difference } from './differences';
 import { PlanJson, planJson, whatIfJson } from './json';

@@ -2,7 +2,7 @@
 // checked by the loader, lib/config/fit.ts): platform pods that fit the always-on nodes, scenarios and months that make sense,
 // and sizing-doc differences that still differ. Unknown names are reported by config/references.ts.
 import { Problem, Problems } from '../core/errors';
-import { valueAt } from '../config/paths';
+import { valueAt } from '../core/paths';
 import { PlanCluster, pool as poolOf, shape, ZERO } from './model';
 import { nodeCount, packFirstFitDecreasing, room } from './packing';
 

@@ -4,10 +4,10 @@ import type { Problem } from '../core/errors';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 import { poolsWithRole } from './pools';
 import type { Pool } from '../config/sections/compute';
-import { HOURS_PER_MONTH, planCluster, pool as planPool } from '../capacity/model';
-import { plan } from '../capacity/plan';
-import { structuralProblems } from '../capacity/rules';
-import type { Catalogue } from '../monitoring/catalogue';
+import { HOURS_PER_MONTH, planCluster, pool as planPool } from '../capacity';
+import { plan } from '../capacity';
+import { structuralProblems } from '../capacity';
+import type { Catalogue } from '../monitoring';
 import { ksmLabel, Need, percent, secondsOf, selector } from '../core/alerts';
 
 /** The one pool that runs workload pods: [name, pool]. */

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { ConfigError, Problem, UsageError } from '../core/errors';
 import { notARegularFile, parseYaml, readConfigText } from './files';
 import { checkProfiles } from './fit';
-import { formatPath, parsePath, valueAt } from './paths';
+import { formatPath, parsePath, valueAt } from '../core/paths';
 import { checkReferences } from './references';
 import { parseConfigText } from './parse';
 import type { Cluster } from './schema';

@@ -8,7 +8,7 @@ import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
 import { farmPlanSection } from './sections/farmplan';
 import { monitoringSection } from './sections/monitoring';
-import { dnsLabel } from './fields';
+import { dnsLabel } from '../core/fields';
 
 export const namespaceSpec = z.strictObject({
   name: dnsLabel,

@@ -4,7 +4,6 @@
 // its namespace itself and output validation checks both directions.
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ClusterConfig } from '../config/schema';
 
 export const MANAGED_BY = 'cdk8s';
 
@@ -15,32 +14,59 @@ export const LABEL = {
   managedBy: 'app.kubernetes.io/managed-by',
 } as const;
 
-/** A non-Kubernetes file (haproxy.cfg, Helm values, a report) at a fixed path under dist/<cluster>/. */
+/**
+ * A non-Kubernetes file (haproxy.cfg, Helm values, a report) a construct produces, at a path
+ * relative to its chart's folder (dist/<cluster>/<component>/ when the pipeline writes it).
+ */
 export class FileArtifact extends Construct {
   constructor(scope: Construct, id: string, readonly path: string, readonly content: string) {
     super(scope, id);
   }
 }
 
+/** Adds a file to `scope` (`path` relative to the chart's folder). */
+export const addFile = (scope: Construct, path: string, content: string): FileArtifact =>
+  new FileArtifact(scope, `file:${path}`, path, content);
+
+/** Every file the constructs under `scope` produce, by path (what a cdk8s app writes beside its manifests). */
+export function filesOf(scope: Construct): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const node of scope.node.findAll()) if (node instanceof FileArtifact) files.set(node.path, node.content);
+  return files;
+}
+
+/** Which cluster and component a chart holds: its id, its folder and its common labels. */
+export interface ComponentChartProps {
+  /** Cluster name: the first part of the chart id and the folder under dist/. */
+  readonly cluster: string;
+  /** Folder under dist/<cluster>/ and the app.kubernetes.io/component label. */
+  readonly component: string;
+  /** app.kubernetes.io/part-of of every object. */
+  readonly partOf: string;
+}
+
 export class ComponentChart extends Chart {
-  constructor(
-    scope: Construct,
-    readonly cluster: ClusterConfig,
-    readonly component: string,
-  ) {
-    super(scope, `${cluster.name}-${component}`, {
+  readonly cluster: string;
+  readonly component: string;
+  readonly partOf: string;
+
+  constructor(scope: Construct, props: ComponentChartProps) {
+    super(scope, `${props.cluster}-${props.component}`, {
       disableResourceNameHashes: true,
       labels: {
-        [LABEL.component]: component,
-        [LABEL.partOf]: cluster.partOf,
+        [LABEL.component]: props.component,
+        [LABEL.partOf]: props.partOf,
         [LABEL.managedBy]: MANAGED_BY,
       },
     });
+    this.cluster = props.cluster;
+    this.component = props.component;
+    this.partOf = props.partOf;
   }
 
   /** Adds a file at `dist/<cluster>/<component>/<path>`. */
   file(path: string, content: string): FileArtifact {
-    return new FileArtifact(this, `file:${path}`, `${this.component}/${path}`, content);
+    return addFile(this, path, content);
   }
 }
 

@@ -2,7 +2,7 @@
 // set of alerts one part of a cluster needs (its compute pool, Airflow, the BuildKit farm); each
 // alert names the config fields it reads, so a missing field is reported before building.
 import type { Problem } from '../core/errors';
-import { valueAt } from '../config/paths';
+import { valueAt } from '../core/paths';
 import type { ClusterConfig } from '../config/schema';
 import type { Alert, AlertName } from '../core/alerts';
 

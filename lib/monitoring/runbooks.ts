@@ -3,7 +3,7 @@
 // labels, its exact query, what it needs from the cluster and the guard that fires when that is
 // missing (or, for a guard, the alerts it covers).
 import type { ClusterConfig } from '../config/schema';
-import { generatedHeader } from '../pipeline/yaml';
+import { generatedHeader } from '../core/yaml';
 import type { Alert } from '../core/alerts';
 import { labelsOf, promExpr } from './render';
 

@@ -7,7 +7,7 @@ import * as path from 'path';
 import type { ClusterConfig } from '../config/schema';
 import { LABEL, MANAGED_BY } from '../core/chart';
 import type { K8sObject } from './validate';
-import { generatedHeader, toYaml } from './yaml';
+import { generatedHeader, toYaml } from '../core/yaml';
 
 export const KUSTOMIZATION = 'kustomization.yaml';
 /** Outside the cluster's kustomization: the Application is applied to Argo CD, not to the cluster. */

@@ -1,14 +1,14 @@
 // Turns built charts into files: one YAML file per Kubernetes object, grouped per component, plus
 // the components' own files. Objects are validated here, so nothing invalid reaches disk.
 import { App } from 'cdk8s';
-import { buildCluster, checkCluster, warnCluster } from '../components';
+import { buildCluster, checkCluster, warnCluster } from '../config/components/index';
 import { ConfigError, Problem } from '../core/errors';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../core/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
-import { generatedHeader, toYaml } from './yaml';
+import { generatedHeader, toYaml } from '../core/yaml';
 
 export { generatedHeader, toYaml };
 
@@ -24,7 +24,7 @@ function objectFile(obj: K8sObject, ambiguous: boolean): string {
 
 /** The chart's files; the paths of its Kubernetes objects are added to `objectFiles`. */
 function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: string[]): [string, string][] {
-  const cluster = chart.cluster.name;
+  const cluster = chart.cluster;
   const objects = chart.toJson() as K8sObject[];
   const files: [string, string][] = [];
   const counts = new Map<string, number>();
@@ -40,7 +40,7 @@ function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: st
     files.push([file, generatedHeader(cluster) + toYaml(obj)]);
   }
   for (const node of chart.node.findAll()) {
-    if (node instanceof FileArtifact) files.push([`${cluster}/${node.path}`, node.content]);
+    if (node instanceof FileArtifact) files.push([`${cluster}/${chart.component}/${node.path}`, node.content]);
   }
   return files;
 }

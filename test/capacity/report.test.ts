@@ -9,7 +9,7 @@ import { passes, pct, plan } from '../../lib/capacity/plan';
 import { planMarkdown } from '../../lib/capacity/report';
 import { cpuCores, memoryBytes, GiB } from '../../lib/core/quantity';
 import { loadClusters } from '../../lib/config/load';
-import { valueAt } from '../../lib/config/paths';
+import { valueAt } from '../../lib/core/paths';
 import { render } from '../../lib/pipeline/render';
 import { clustersDir, REPO } from '../support/clusters';
 import { load, NAME, nodeOf, podsPerNode, prod } from './support';

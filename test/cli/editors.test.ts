@@ -8,7 +8,7 @@ import * as path from 'path';
 import { ConfigError } from '../../lib/core/errors';
 import { CLUSTERS_DIR, loadClusters, PRESETS, resolveClusterText } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
-import { formatPath } from '../../lib/config/paths';
+import { formatPath } from '../../lib/core/paths';
 import { Case, edit as setIn, loadCases } from '../bad-inputs/run';
 import { REPO, tmpDir } from '../support/clusters';
 

@@ -9,7 +9,7 @@ import * as ts from 'typescript';
 import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
-import { checkCluster } from '../../lib/components';
+import { checkCluster } from '../../lib/config/components/index';
 import { alertsFor } from '../../lib/monitoring/alerts';
 import { checkDashboards, dashboardFile, dashboardsFor } from '../../lib/monitoring/dashboards';
 import { renderDashboard } from '../../lib/monitoring/dashboards/render';

@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
 import { alertsFor, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { render } from '../../lib/pipeline/render';
-import { toYaml } from '../../lib/pipeline/yaml';
+import { toYaml } from '../../lib/core/yaml';
 import { tool } from '../support/env';
 
 const clusters = loadClusters();

@@ -12,7 +12,7 @@ import { loadClusters, parseCluster } from '../../lib/config/load';
 import { alertsFor, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
 import { prometheusGroups } from '../../lib/monitoring/render';
 import { render } from '../../lib/pipeline/render';
-import { generatedHeader, toYaml } from '../../lib/pipeline/yaml';
+import { generatedHeader, toYaml } from '../../lib/core/yaml';
 import { rawCluster } from '../support/clusters';
 import { tool } from '../support/env';
 import { promtoolTests, uncovered } from './promtool/cases';

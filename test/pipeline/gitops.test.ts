@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildCluster } from '../../lib/components';
+import { buildCluster } from '../../lib/config/components/index';
 import { ConfigError } from '../../lib/core/errors';
 import { loadClusters } from '../../lib/config/load';
 import { defaultDist, writeTree } from '../../lib/pipeline/dist';

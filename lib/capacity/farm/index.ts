@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Problem } from '../../core/errors';
 import { Problems } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
-import { checkBuildkit } from '../../buildkit/rules';
+import { checkBuildkit } from '../../buildkit';
 import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../core/cache';
 import { farmPlan, FarmPlan } from './plan';
 import { farmJson, farmMarkdown, farmSvg } from './report';

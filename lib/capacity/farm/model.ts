@@ -2,11 +2,11 @@
 // for pods, slots and node caps, the emitted ScaledObject for the HPA behavior, the HAProxy
 // config's constants for the pick-up delay, the buildkit section for timeouts and drain. What the
 // manifests do not say comes from the farmPlan section (with its sources).
-import type { ArchFleet } from '../../buildkit/fleet';
-import { fleet } from '../../buildkit/fleet';
-import { durationSeconds } from '../../buildkit/duration';
-import { CHECK, DNS } from '../../buildkit/haproxy/config';
-import { scaledObjectSpec } from '../../buildkit/keda';
+import type { ArchFleet } from '../../buildkit';
+import { fleet } from '../../buildkit';
+import { durationSeconds } from '../../buildkit';
+import { CHECK, DNS } from '../../buildkit';
+import { scaledObjectSpec } from '../../buildkit';
 import type { BuildkitConfig } from '../../config/sections/buildkit';
 import type { Duration, FarmPlanConfig } from '../../config/sections/farmplan';
 import type { ClusterConfig } from '../../config/schema';

@@ -5,7 +5,7 @@ import type { Problem } from '../../core/errors';
 import { Problems } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
 import type { FarmScenario } from '../../config/sections/farmplan';
-import type { ArchFleet } from '../../buildkit/fleet';
+import type { ArchFleet } from '../../buildkit';
 import { dayProfileArrivals, farmCluster, FarmCluster, farmModel, scenarioArrivals } from './model';
 import { FarmModel, simulate, SimResult } from './sim';
 

@@ -1,7 +1,7 @@
 // farm.md, farm.json and farm.svg: the farm plan as a reviewer reads it, for tools, and as a
 // timeline of each scenario (demand, queue, pods, nodes). The Markdown prints the rounded numbers
 // of the JSON, so the two never disagree.
-import { generatedHeader } from '../../pipeline/yaml';
+import { generatedHeader } from '../../core/yaml';
 import { table } from '../report';
 import type { FarmPlan } from './plan';
 import { quantile } from './plan';

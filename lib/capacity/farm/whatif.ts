@@ -14,7 +14,7 @@
 //   cost + time / best time, time counted from 1 s so a zero wait does not divide by zero).
 // The config itself is always a candidate, so a feasible config is never beaten by a worse answer.
 import type { ClusterConfig } from '../../config/schema';
-import { checkBuildkit } from '../../buildkit/rules';
+import { checkBuildkit } from '../../buildkit';
 import { farmCluster, farmModel } from './model';
 import { quantile, runMonth, runScenario } from './plan';
 import { OBJECTIVES, Objective, POLICIES, Policy } from '../whatif';

@@ -1,6 +1,6 @@
 // Airflow on the ML platform (SPEC 2): what the worker pods, the Helm values and the DAG contract need.
 import { z } from 'zod';
-import { dnsLabel, memoryQuantity, pinnedImage } from '../fields';
+import { dnsLabel, memoryQuantity, pinnedImage } from '../../core/fields';
 
 const port = z.number().int().min(1).max(65535);
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16');

@@ -1,7 +1,7 @@
 // The optional Argo CD entry point: with a repository URL, synth writes one Application per
 // cluster pointing at dist/<cluster>/ (its kustomization.yaml) in that repository.
 import { z } from 'zod';
-import { dnsLabel } from '../fields';
+import { dnsLabel } from '../../core/fields';
 
 export const argocdSection = z.strictObject({
   repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be a Git URL Argo CD can clone (https://..., ssh://... or git@host:path)')

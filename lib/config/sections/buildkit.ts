@@ -1,7 +1,7 @@
 // The BuildKit build farm on EKS (SPEC 1.2, 1.3 and 3). Architectures are a list: every
 // per-arch object is generated from it, never copy-pasted.
 import { z } from 'zod';
-import { cpuQuantity, nodeMemory, podMemory, resources } from '../fields';
+import { cpuQuantity, nodeMemory, podMemory, resources } from '../../core/fields';
 import { GO_DURATION } from '../../core/quantity';
 
 /**

@@ -1,7 +1,7 @@
 // Node types, node pools, pod profiles and workloads: the compute model shared by the Airflow
 // manifests and the capacity planner (SPEC 1.1). Numbers live here and nowhere else.
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, nodeMemory, podMemory, resources } from '../fields';
+import { cpuQuantity, dnsLabel, nodeMemory, podMemory, resources } from '../../core/fields';
 
 
 export const nodeType = z.strictObject({

@@ -6,7 +6,7 @@ import type { ClusterConfig } from '../../config/schema';
 import type { AlertBody, AlertSpec, Catalogue } from '../catalogue';
 import type { AlertName } from '../../core/alerts';
 import { jobUp, selector, targetsDown } from '../../core/alerts';
-import { labelledNodes } from '../../compute/alerts';
+import { labelledNodes } from '../../compute';
 
 type Needed = (c: ClusterConfig) => Set<AlertName>;
 type ScrapeGuard = 'KubeStateMetricsDown' | 'NodeExporterDown' | 'CadvisorDown' | 'AirflowStatsdDown' | 'DependencyProbesDown' | 'KedaMetricsDown' | 'KarpenterMetricsDown';

@@ -1,11 +1,11 @@
 // The alert catalogues in order, and the alerts a cluster gets from them.
 import type { ClusterConfig } from '../../config/schema';
-import { valueAt } from '../../config/paths';
+import { valueAt } from '../../core/paths';
 import { buildAlerts, Catalogue, readsOf, specsFor } from '../catalogue';
 import type { Alert, AlertName } from '../../core/alerts';
-import { airflowAlerts } from '../../airflow/alerts';
-import { buildkitAlerts } from '../../buildkit/alerts';
-import { computeAlerts } from '../../compute/alerts';
+import { airflowAlerts } from '../../airflow';
+import { buildkitAlerts } from '../../buildkit';
+import { computeAlerts } from '../../compute';
 import { guardAlerts } from './guards';
 
 const SIGNALS: Catalogue[] = [computeAlerts, airflowAlerts, buildkitAlerts];

@@ -1,10 +1,10 @@
 // The BuildKit farm's dashboard (arc-staging, arc-production): per arch, the load HAProxy sees,
 // the replicas KEDA runs, the slots and nodes they have, from fleet() (the one owner of those
 // numbers); farm-wide, the alerts' own signals and thresholds.
-import { ArchFleet, fleet } from '../../buildkit/fleet';
+import { ArchFleet, fleet } from '../../buildkit';
 import type { ClusterConfig } from '../../config/schema';
-import { cachedFarmPlan } from '../../capacity/farm';
-import { haproxyJob } from '../../buildkit/alerts';
+import { cachedFarmPlan } from '../../capacity';
+import { haproxyJob } from '../../buildkit';
 import type { Alert, AlertName } from '../../core/alerts';
 import { selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Line, Panel, RANGE, RANGE_SECONDS, Row } from './model';

@@ -1,11 +1,11 @@
 // The ML platform's "Infrastructure" dashboard (the sizing doc's observability table, its cost
 // tracking and retry panels): one panel per signal, the alert's own expression and threshold where
 // an alert watches the signal, and the cost numbers taken from the capacity plan.
-import { PROFILE_LABEL } from '../../airflow/model';
-import { HOURS_PER_MONTH } from '../../capacity/model';
+import { PROFILE_LABEL } from '../../airflow';
+import { HOURS_PER_MONTH } from '../../capacity';
 import type { ClusterConfig } from '../../config/schema';
-import { DEPENDENCIES } from '../../airflow/alerts';
-import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../../compute/alerts';
+import { DEPENDENCIES } from '../../airflow';
+import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../../compute';
 import type { Alert, AlertName } from '../../core/alerts';
 import { ksmLabel, selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';

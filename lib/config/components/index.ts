@@ -1,13 +1,13 @@
 // The components a cluster can have. Each one is enabled by its section of the cluster file,
 // checks the rules it owns before anything is built, and builds its objects and files into its
 // own chart (dist/<cluster>/<component>/). Adding a component means adding one entry here
-// (the interface each one implements is lib/platform/component.ts).
+// (the interface each one implements is ../component.ts).
 import { Construct } from 'constructs';
-import type { Problem } from './core/errors';
-import type { ClusterConfig } from './config/schema';
-import { ComponentChart } from './core/chart';
-import type { Component } from './platform/component';
-import { addNamespace } from './platform/namespaces';
+import type { Problem } from '../../core/errors';
+import type { ClusterConfig } from '../schema';
+import { ComponentChart } from '../../core/chart';
+import type { Component } from '../component';
+import { PodSecurityNamespace } from '../../platform';
 import { airflow } from './airflow';
 import { buildkit } from './buildkit';
 import { capacity } from './capacity';
@@ -48,8 +48,9 @@ export function warnCluster(c: ClusterConfig): string[] {
 /** Builds every enabled component of one cluster under `scope`. */
 export function buildCluster(scope: Construct, c: ClusterConfig): ComponentChart[] {
   return componentsFor(c).map((component) => {
-    const chart = new ComponentChart(scope, c, component.name);
-    c.namespaces.filter((ns) => ns.component === component.name).forEach((ns) => addNamespace(chart, ns));
+    const chart = new ComponentChart(scope, { cluster: c.name, component: component.name, partOf: c.partOf });
+    for (const ns of c.namespaces.filter((x) => x.component === component.name))
+      new PodSecurityNamespace(chart, `namespace-${ns.name}`, { ...ns, podSecurityVersion: c.podSecurityVersion });
     component.build(chart, c);
     return chart;
   });

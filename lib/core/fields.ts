@@ -1,7 +1,7 @@
 // zod field types shared by the config sections. Kept apart from quantity.ts so that the code that
 // runs at synth time never loads zod when the parsed config comes from the cache (load.ts).
 import { z } from 'zod';
-import { CPU, imageTag, MEMORY, memoryBytes } from '../core/quantity';
+import { CPU, imageTag, MEMORY, memoryBytes } from './quantity';
 
 export const cpuQuantity = z
   // YAML reads `cpu: 4` as a number: say what to write instead of "expected string"

@@ -1,7 +1,7 @@
 // What a component is: enabled by its section of the cluster file, with rules checked before
 // anything is built, and a build into its own chart. The registry is lib/components.ts.
 import type { Problem } from '../core/errors';
-import type { ClusterConfig } from '../config/schema';
+import type { ClusterConfig } from './schema';
 import type { ComponentChart } from '../core/chart';
 
 export interface Component {
