@@ -2,6 +2,8 @@
 // when it passed, under a key made of everything that decides it: the input, our own source where
 // it matters, and the exact dependency versions (package-lock.json), so an upgrade of zod, yaml or
 // a model package is never answered from an old result.
+// Only a source checkout caches (one with its package-lock.json): the installed package has no lock
+// file to key dependency versions by, and must not write inside the user's node_modules.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,20 +12,24 @@ const ROOT = path.join(__dirname, '..', '..');
 
 export const cacheDir = (name: string): string => path.join(ROOT, 'node_modules', '.cache', name);
 
-let lockfile: string | undefined;
-/** Hash of package-lock.json: the exact version of every dependency. */
-export function dependencyHash(): string {
+let lockfile: string | null | undefined;
+/** Hash of package-lock.json (the exact version of every dependency); null without one. */
+function lockHash(): string | null {
   if (lockfile === undefined) {
-    let text = '';
     try {
-      text = fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8');
+      lockfile = createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'package-lock.json'))).digest('hex');
     } catch {
-      // no lock file: the key then holds no versions (never the case in this repository)
+      lockfile = null;
     }
-    lockfile = createHash('sha256').update(text).digest('hex');
   }
   return lockfile;
 }
+
+/** Hash of package-lock.json: the exact version of every dependency. */
+export const dependencyHash = (): string => lockHash() ?? '';
+
+/** Whether caches are used at all: in a source checkout, not in the installed package. */
+export const cachingEnabled = (): boolean => lockHash() !== null;
 
 export const cacheKey = (...parts: string[]): string => {
   const hash = createHash('sha256').update(dependencyHash());
@@ -94,7 +100,7 @@ export function prune(dir: string, max = CACHE_MAX_BYTES): void {
 
 /** Writes atomically (concurrent runs never read half a file); a read-only checkout just skips it. */
 export function remember(file: string, content: string): void {
-  if (Buffer.byteLength(content) > ENTRY_MAX_BYTES) return;
+  if (!cachingEnabled() || Buffer.byteLength(content) > ENTRY_MAX_BYTES) return;
   const dir = path.dirname(file);
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -112,6 +118,7 @@ export function remember(file: string, content: string): void {
 }
 
 export function recall(file: string): string | undefined {
+  if (!cachingEnabled()) return undefined;
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
