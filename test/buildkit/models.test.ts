@@ -1,6 +1,6 @@
 // The typed renderers of haproxy.cfg and buildkitd.toml: deterministic, and they refuse what they
 // cannot write safely instead of emitting a broken file.
-import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/buildkit/haproxy/model';
+import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/buildkit/haproxy/syntax';
 import { renderToml } from '../../lib/buildkit/toml';
 import { versionAtLeast } from '../../lib/buildkit/keda';
 import { durationSeconds } from '../../lib/buildkit/duration';
