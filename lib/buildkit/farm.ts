@@ -1,7 +1,8 @@
 // The BuildKit build farm (SPEC 3) as one construct: a pool per CPU architecture, the HAProxy load
 // balancer in front of them, and the NetworkPolicies and ServiceMonitors around them.
 import { Construct } from 'constructs';
-import { refuse, validateShape } from '../core/props';
+import { PropsProblem, refuse, validateShape } from '../core/props';
+import { formatPath, valueAt } from '../core/paths';
 import { generatedHeader } from '../core/yaml';
 import { BuildkitArchPool, addPodServiceAccount } from './arch-pool';
 import { ArchFleet, fleet } from './fleet';
@@ -13,6 +14,24 @@ import { addNetworkPolicies } from './network';
 import { PodScripts, addScriptsConfigMap, podScripts } from './pod-scripts';
 import type { BuildkitFarmProps, BuildkitSettings } from './props';
 import { validateBuildkitFarm } from './rules';
+
+/** The props' zod schema, loaded only when a validation runs (the YAML path never needs it). */
+const propsSchema = () => (require('./props') as typeof import('./props')).buildkitFarmPropsSchema;
+
+/**
+ * The rules' findings. The rules read the props as their type says; props of another shape (a
+ * library user's typo, a missing section) make them fail, and then the shape's own problems are
+ * the answer: a ConfigError naming the field, not a TypeError from deep inside a rule.
+ */
+function rulesOrShapeProblems(props: BuildkitFarmProps): PropsProblem[] {
+  try {
+    return validateBuildkitFarm(props);
+  } catch (e) {
+    const shape = propsSchema().safeParse(props);
+    if (shape.success) throw e;
+    return shape.error.issues.map((i) => ({ path: formatPath(i.path), value: valueAt(props, i.path), rule: i.message }));
+  }
+}
 
 /**
  * A BuildKit build farm on EKS: per architecture a Deployment of rootful buildkitd (one build per
@@ -43,8 +62,8 @@ export class BuildkitFarm extends Construct {
 
   constructor(scope: Construct, id: string, props: BuildkitFarmProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).buildkitFarmPropsSchema, props);
-    refuse(this, validateBuildkitFarm(props));
+    validateShape(this, propsSchema, props);
+    refuse(this, rulesOrShapeProblems(props));
     const { cluster, monitoringNamespace, ...settings } = props;
     this.settings = settings;
     const header = generatedHeader(cluster);

@@ -126,6 +126,12 @@ describe('BuildkitFarm refuses props that break a rule', () => {
 });
 
 describe('BuildkitFarm checks the shape of its props on synth', () => {
+  it('refuses at once, with the shape\'s problems, props the rules cannot even read', () => {
+    const props: any = farmProps();
+    delete props.drain;
+    expect(refusalOf(() => build(props))).toEqual(['cluster test/farm: drain = missing: Invalid input: expected object, received undefined']);
+  });
+
   it('accepts the fixture', () => {
     expect(validationErrors(build().farm)).toEqual([]);
   });
