@@ -15,7 +15,11 @@ const DISCOVERY = 'karpenter.sh/discovery';
 
 /** The arch's EC2NodeClass and NodePool (cluster-scoped: no namespace). */
 export function addNodePool(scope: Construct, farm: BuildkitSettings, pool: ArchFleet): void {
-  const k = farm.karpenter;
+  addNodeClass(scope, farm, pool);
+  addPool(scope, farm, pool);
+}
+
+function addNodeClass(scope: Construct, farm: BuildkitSettings, pool: ArchFleet): void {
   new Ec2NodeClass(scope, 'nodeclass', {
     metadata: clusterMeta(APP, pool.nodePool),
     spec: {
@@ -39,7 +43,7 @@ export function addNodePool(scope: Construct, farm: BuildkitSettings, pool: Arch
           deviceName: '/dev/xvda',
           rootVolume: true,
           ebs: {
-            volumeSize: k.rootVolume, volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
+            volumeSize: farm.karpenter.rootVolume, volumeType: Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType.GP3,
             encrypted: true, deleteOnTermination: true,
           },
         },
@@ -52,7 +56,10 @@ export function addNodePool(scope: Construct, farm: BuildkitSettings, pool: Arch
       },
     },
   });
+}
 
+function addPool(scope: Construct, farm: BuildkitSettings, pool: ArchFleet): void {
+  const k = farm.karpenter;
   new NodePool(scope, 'nodepool', {
     metadata: clusterMeta(APP, pool.nodePool),
     spec: {

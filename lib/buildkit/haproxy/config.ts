@@ -59,103 +59,115 @@ export const podsHost = (farm: BuildkitSettings, pool: ArchFleet): string =>
   `${pool.name}-pods.${farm.namespaces.farm}.svc.${farm.clusterDomain}`;
 
 export function haproxySections(farm: BuildkitSettings, pools: ArchFleet[]): Section[] {
-  const h = farm.haproxy;
-  const sections: Section[] = [
-    {
-      kind: 'global',
-      directives: [
-        d('log', 'stdout', 'format', 'raw', 'local0'),
-        d('maxconn', h.maxConnections),
-        // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
-        // CPU limit only get throttled by the CFS quota
-        d('nbthread', haproxyThreads(farm)),
-        // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
-        d('hard-stop-after', formatMinutes(h.timeoutServerMinutes)),
-      ],
-    },
-    {
-      kind: 'defaults',
-      directives: [
-        d('mode', 'tcp'),
-        d('log', 'global'),
-        d('option', 'dontlognull'),
-        d('option', 'redispatch'),
-        d('timeout', 'connect', formatSeconds(h.timeoutConnectSeconds)),
-        d('timeout', 'client', formatMinutes(h.timeoutClientMinutes)),
-        d('timeout', 'server', formatMinutes(h.timeoutServerMinutes)),
-        // below the client's connect give-up (checked): a longer queue only hides failures
-        d('timeout', 'queue', formatSeconds(h.timeoutQueueSeconds)),
-        d('timeout', 'check', formatSeconds(CHECK.timeoutSeconds)),
-      ],
-    },
-    {
-      kind: 'resolvers',
-      name: RESOLVERS,
-      comment: 'Cluster DNS from the pod\'s resolv.conf: no address to keep in sync.',
-      directives: [
-        d('parse-resolv-conf'),
-        d('resolve_retries', DNS.retries),
-        d('timeout', 'resolve', formatSeconds(DNS.resolveSeconds)),
-        d('timeout', 'retry', formatSeconds(DNS.resolveSeconds)),
-        d('hold', 'valid', formatSeconds(DNS.holdValidSeconds)),
-        d('hold', 'obsolete', formatSeconds(DNS.holdGoneSeconds)),
-        d('hold', 'nx', formatSeconds(DNS.holdGoneSeconds)),
-        d('accepted_payload_size', DNS.payloadBytes),
-      ],
-    },
-    {
-      kind: 'frontend',
-      name: 'stats',
-      directives: [
-        d('mode', 'http'),
-        d('bind', ...bindAddress(farm, STATS_PORT)),
-        d('no', 'log'),
-        d('monitor-uri', HEALTH_PATH),
-        d('stats', 'enable'),
-        d('stats', 'uri', '/stats'),
-      ],
-    },
-    {
-      kind: 'frontend',
-      name: 'metrics',
-      comment: 'Prometheus exporter: scraped by Prometheus and read by KEDA.',
-      directives: [
-        d('mode', 'http'),
-        d('bind', ...bindAddress(farm, METRICS_PORT)),
-        d('no', 'log'),
-        d('http-request', 'use-service', 'prometheus-exporter', 'if', inlineAcl('path', METRICS_PATH)),
-      ],
-    },
+  return [
+    globalSection(farm),
+    defaultsSection(farm),
+    resolversSection(),
+    statsFrontend(farm),
+    metricsFrontend(farm),
+    ...pools.flatMap((pool) => [archFrontend(farm, pool), archBackend(farm, pool)]),
   ];
-  for (const pool of pools) {
-    sections.push(
-      {
-        kind: 'frontend',
-        name: pool.name,
-        comment: `${pool.arch}: builds enter here (Service ${pool.name}).`,
-        directives: [d('bind', ...bindAddress(farm, pool.lbPort)), d('option', 'tcplog'), d('default_backend', pool.name)],
-      },
-      {
-        kind: 'backend',
-        name: pool.name,
-        comment:
-          `${pool.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue. ${pool.slots} slots = ${pool.maxNodes} nodes x ${pool.podsPerNode} pods ` +
-          `>= ${pool.peakPods} pods + ${pool.draining} draining beside their replacements.\n` +
-          'A pod is up while buildkitd and its gate accept connections; the gate closes when the pod terminates.',
-        directives: [
-          d('balance', 'leastconn'),
-          d('option', 'tcp-check'),
-          d('tcp-check', 'connect', 'port', BUILDKIT_PORT),
-          d('tcp-check', 'connect', 'port', GATE_PORT),
-          d('server-template', 'pod', pool.slots, `${podsHost(farm, pool)}:${BUILDKIT_PORT}`,
-            'check', 'inter', formatSeconds(CHECK.interSeconds), 'fall', CHECK.fall, 'rise', CHECK.rise,
-            'resolvers', RESOLVERS, 'resolve-prefer', resolvePrefer(farm), 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
-        ],
-      },
-    );
-  }
-  return sections;
 }
+
+function globalSection(farm: BuildkitSettings): Section {
+  return {
+    kind: 'global',
+    directives: [
+      d('log', 'stdout', 'format', 'raw', 'local0'),
+      d('maxconn', farm.haproxy.maxConnections),
+      // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
+      // CPU limit only get throttled by the CFS quota
+      d('nbthread', haproxyThreads(farm)),
+      // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
+      d('hard-stop-after', formatMinutes(farm.haproxy.timeoutServerMinutes)),
+    ],
+  };
+}
+
+function defaultsSection(farm: BuildkitSettings): Section {
+  const haproxy = farm.haproxy;
+  return {
+    kind: 'defaults',
+    directives: [
+      d('mode', 'tcp'),
+      d('log', 'global'),
+      d('option', 'dontlognull'),
+      d('option', 'redispatch'),
+      d('timeout', 'connect', formatSeconds(haproxy.timeoutConnectSeconds)),
+      d('timeout', 'client', formatMinutes(haproxy.timeoutClientMinutes)),
+      d('timeout', 'server', formatMinutes(haproxy.timeoutServerMinutes)),
+      // below the client's connect give-up (checked): a longer queue only hides failures
+      d('timeout', 'queue', formatSeconds(haproxy.timeoutQueueSeconds)),
+      d('timeout', 'check', formatSeconds(CHECK.timeoutSeconds)),
+    ],
+  };
+}
+
+const resolversSection = (): Section => ({
+  kind: 'resolvers',
+  name: RESOLVERS,
+  comment: 'Cluster DNS from the pod\'s resolv.conf: no address to keep in sync.',
+  directives: [
+    d('parse-resolv-conf'),
+    d('resolve_retries', DNS.retries),
+    d('timeout', 'resolve', formatSeconds(DNS.resolveSeconds)),
+    d('timeout', 'retry', formatSeconds(DNS.resolveSeconds)),
+    d('hold', 'valid', formatSeconds(DNS.holdValidSeconds)),
+    d('hold', 'obsolete', formatSeconds(DNS.holdGoneSeconds)),
+    d('hold', 'nx', formatSeconds(DNS.holdGoneSeconds)),
+    d('accepted_payload_size', DNS.payloadBytes),
+  ],
+});
+
+const statsFrontend = (farm: BuildkitSettings): Section => ({
+  kind: 'frontend',
+  name: 'stats',
+  directives: [
+    d('mode', 'http'),
+    d('bind', ...bindAddress(farm, STATS_PORT)),
+    d('no', 'log'),
+    d('monitor-uri', HEALTH_PATH),
+    d('stats', 'enable'),
+    d('stats', 'uri', '/stats'),
+  ],
+});
+
+const metricsFrontend = (farm: BuildkitSettings): Section => ({
+  kind: 'frontend',
+  name: 'metrics',
+  comment: 'Prometheus exporter: scraped by Prometheus and read by KEDA.',
+  directives: [
+    d('mode', 'http'),
+    d('bind', ...bindAddress(farm, METRICS_PORT)),
+    d('no', 'log'),
+    d('http-request', 'use-service', 'prometheus-exporter', 'if', inlineAcl('path', METRICS_PATH)),
+  ],
+});
+
+const archFrontend = (farm: BuildkitSettings, pool: ArchFleet): Section => ({
+  kind: 'frontend',
+  name: pool.name,
+  comment: `${pool.arch}: builds enter here (Service ${pool.name}).`,
+  directives: [d('bind', ...bindAddress(farm, pool.lbPort)), d('option', 'tcplog'), d('default_backend', pool.name)],
+});
+
+const archBackend = (farm: BuildkitSettings, pool: ArchFleet): Section => ({
+  kind: 'backend',
+  name: pool.name,
+  comment:
+    `${pool.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue. ${pool.slots} slots = ${pool.maxNodes} nodes x ${pool.podsPerNode} pods ` +
+    `>= ${pool.peakPods} pods + ${pool.draining} draining beside their replacements.\n` +
+    'A pod is up while buildkitd and its gate accept connections; the gate closes when the pod terminates.',
+  directives: [
+    d('balance', 'leastconn'),
+    d('option', 'tcp-check'),
+    d('tcp-check', 'connect', 'port', BUILDKIT_PORT),
+    d('tcp-check', 'connect', 'port', GATE_PORT),
+    d('server-template', 'pod', pool.slots, `${podsHost(farm, pool)}:${BUILDKIT_PORT}`,
+      'check', 'inter', formatSeconds(CHECK.interSeconds), 'fall', CHECK.fall, 'rise', CHECK.rise,
+      'resolvers', RESOLVERS, 'resolve-prefer', resolvePrefer(farm), 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
+  ],
+});
 
 /**
  * haproxy.cfg of a BuildKit pod's gate container (the pinned HAProxy image): one listener that
