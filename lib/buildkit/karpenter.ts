@@ -59,12 +59,12 @@ function addNodeClass(scope: Construct, farm: BuildkitSettings, pool: ArchFleet)
 }
 
 function addPool(scope: Construct, farm: BuildkitSettings, pool: ArchFleet): void {
-  const k = farm.karpenter;
+  const karpenter = farm.karpenter;
   new NodePool(scope, 'nodepool', {
     metadata: clusterMeta(APP, pool.nodePool),
     spec: {
       template: {
-        metadata: { labels: { [k.nodeLabel]: pool.nodePool } },
+        metadata: { labels: { [karpenter.nodeLabel]: pool.nodePool } },
         spec: {
           nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.nodePool },
           requirements: [
@@ -73,17 +73,17 @@ function addPool(scope: Construct, farm: BuildkitSettings, pool: ArchFleet): voi
             { key: 'karpenter.sh/capacity-type', operator: Op.IN, values: ['on-demand'] },
             { key: 'node.kubernetes.io/instance-type', operator: Op.IN, values: [pool.instanceType] },
           ],
-          taints: [{ key: k.nodeLabel, value: pool.nodePool, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE }],
+          taints: [{ key: karpenter.nodeLabel, value: pool.nodePool, effect: NodePoolSpecTemplateSpecTaintsEffect.NO_SCHEDULE }],
           // Never by default: expiry is forceful (ignores the budget); nodes rotate through drift instead (rules.ts)
-          expireAfter: k.expireAfter,
+          expireAfter: karpenter.expireAfter,
           // >= the BuildKit pods' grace period (checked): a node drain never cuts a draining build short
-          terminationGracePeriod: k.terminationGracePeriod,
+          terminationGracePeriod: karpenter.terminationGracePeriod,
         },
       },
       disruption: {
         consolidationPolicy: NodePoolSpecDisruptionConsolidationPolicy.WHEN_EMPTY,
-        consolidateAfter: k.consolidateAfter,
-        budgets: [{ nodes: String(k.disruptionBudgetNodes) }],
+        consolidateAfter: karpenter.consolidateAfter,
+        budgets: [{ nodes: String(karpenter.disruptionBudgetNodes) }],
       },
       // maxNodes x the instance's capacity (fleet.ts: nodesFor, room for the pods draining beside their replacements)
       limits: {

@@ -5,7 +5,7 @@ import { renderToml } from '../../lib/buildkit/toml';
 import { versionAtLeast } from '../../lib/buildkit/keda';
 import { durationSeconds } from '../../lib/buildkit/duration';
 
-describe('haproxy model', () => {
+describe('haproxy.cfg syntax', () => {
   it('renders sections with indented directives and inline ACLs', () => {
     const text = renderConfig([
       { kind: 'global', directives: [directive('maxconn', 10)] },
