@@ -1,10 +1,12 @@
 // BuildkitFarm built from props, as a library user builds it: its derived values, the objects and
 // files it adds, the rules its constructor enforces and the shape its validation checks.
+import { spawnSync } from 'child_process';
 import { Testing } from 'cdk8s';
 import { BuildkitFarm, BuildkitFarmProps, fleet } from '../../lib/buildkit';
 import { ComponentChart, LABEL, filesOf } from '../../lib/core/chart';
 import { formatCpu, formatMemory, memoryBytes } from '../../lib/core/quantity';
 import { K8sObject, validateObject } from '../../lib/pipeline/validate';
+import { REPO } from '../support/clusters';
 import { labelledChart, objectsOf, refusalOf, validationErrors } from '../support/constructs';
 import { farmProps } from './props';
 import { STAGING, buildkitFiles, config, objects, raw } from './support';
@@ -143,6 +145,16 @@ describe('BuildkitFarm checks the shape of its props on synth', () => {
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/^cluster test\/farm: images\.buildkit = "moby\/buildkit:latest": must be pinned by tag and digest/);
     expect(errors[1]).toMatch(/^cluster test\/farm: .*typo/);
+  });
+});
+
+describe('importing the farm', () => {
+  it('loads neither zod nor the props schema (the YAML path validated the section already)', () => {
+    const script = "require('./lib/buildkit'); const loaded = Object.keys(require.cache);" +
+      "console.log(JSON.stringify(loaded.filter((f) => /node_modules[\\/]zod[\\/]|lib[\\/]buildkit[\\/]props/.test(f))))";
+    const run = spawnSync(process.execPath, ['-r', './scripts/register.js', '-e', script], { cwd: REPO, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([]);
   });
 });
 
