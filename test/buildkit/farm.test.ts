@@ -9,7 +9,8 @@ import { K8sObject, validateObject } from '../../lib/pipeline/validate';
 import { REPO } from '../support/clusters';
 import { labelledChart, objectsOf, refusalOf, validationErrors } from '../support/constructs';
 import { farmProps } from './props';
-import { STAGING, buildkitFiles, config, objects, raw } from './support';
+import { STAGING, config, raw } from './support';
+import { buildkit } from '../../lib/config/components/buildkit';
 
 const build = (props: BuildkitFarmProps = farmProps()) => {
   const chart = Testing.chart();
@@ -88,17 +89,16 @@ describe('BuildkitFarm', () => {
 });
 
 describe('the YAML path and the props path', () => {
-  it('arc-staging\'s cluster file builds exactly the farm its props (the fixture) build', () => {
-    const chart = new ComponentChart(Testing.app(), { cluster: STAGING, component: 'buildkit', partOf: config(raw(STAGING)).partOf });
-    new BuildkitFarm(chart, 'farm', { ...farmProps(), cluster: STAGING, eksCluster: STAGING, nodeRole: `KarpenterNodeRole-${STAGING}` });
-    const fromYaml = objects(raw(STAGING));
-    const fromProps = Testing.synth(chart);
-    // beside the farm, the YAML path's folder holds the farm's namespace (platform's PodSecurityNamespace) and the kustomization
-    const farmFiles = [...fromYaml.keys()].filter((f) => !f.startsWith('namespace-') && f !== 'kustomization.yaml');
-    expect(fromProps.map((o) => `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`).sort()).toEqual(farmFiles.sort());
-    for (const o of fromProps) expect(fromYaml.get(`${o.kind.toLowerCase()}-${o.metadata.name}.yaml`)).toEqual(o);
-    const files = buildkitFiles(raw(STAGING));
-    for (const [path, text] of filesOf(chart)) expect(files.get(path)).toBe(text);
+  it('arc-staging\'s buildkit section, through the config mapping, builds exactly the farm its props (the fixture) build', () => {
+    const c = config(raw(STAGING));
+    const chartOf = () => new ComponentChart(Testing.app(), { cluster: STAGING, component: 'buildkit', partOf: c.partOf });
+    const viaMapping = chartOf();
+    buildkit.build(viaMapping, c);
+    const viaProps = chartOf();
+    new BuildkitFarm(viaProps, 'farm', { ...farmProps(), cluster: STAGING, eksCluster: STAGING, nodeRole: `KarpenterNodeRole-${STAGING}` });
+    expect(Testing.synth(viaProps)).toEqual(Testing.synth(viaMapping));
+    expect(filesOf(viaProps)).toEqual(filesOf(viaMapping));
+    expect(filesOf(viaProps).size).toBe(2);
   });
 });
 
