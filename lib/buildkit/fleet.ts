@@ -1,8 +1,9 @@
-// Per-architecture values derived once from the buildkit section and shared with every consumer
-// (manifests, haproxy.cfg, KEDA, Karpenter, alerts, rules). Nothing else recomputes them.
-import type { Architecture, AwsInstanceType, BuildkitConfig } from '../config/sections/buildkit';
+// Per-architecture values derived once from the farm's settings and shared with every consumer
+// (manifests, haproxy.cfg, KEDA, Karpenter, alerts, rules, the capacity plan). Nothing else
+// recomputes them.
 import { GiB, cpuCores, memoryBytes } from '../core/quantity';
-import { BUILDKITD, NODE_POOL } from './common';
+import { BUILDKITD, NODE_POOL } from './labels';
+import type { Architecture, AwsInstanceType, BuildkitSettings } from './props';
 
 const MiB = 2 ** 20;
 
@@ -127,18 +128,18 @@ const GRAVITON_CMA_MIB = 64;
  * hypervisor. Karpenter packs pods, and launches nodes, on this number; the kubelet reports at
  * least as much while the setting covers the real VM overhead, so pods sized on it fit both.
  */
-export function plannedMemory(b: BuildkitConfig, instance: AwsInstanceType): number {
+export function plannedMemory(farm: BuildkitSettings, instance: AwsInstanceType): number {
   const mib = Math.floor(memoryBytes(instance.memory) / MiB) - (instance.arch === 'arm64' ? GRAVITON_CMA_MIB : 0);
-  return (mib - Math.ceil(mib * b.karpenter.vmMemoryOverheadPercent)) * MiB;
+  return (mib - Math.ceil(mib * farm.karpenter.vmMemoryOverheadPercent)) * MiB;
 }
 
-export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSizing {
+export function nodeSizing(farm: BuildkitSettings, instance: AwsInstanceType): NodeSizing {
   const capacity = { cpu: instance.vcpu, memory: memoryBytes(instance.memory) };
-  const planned = plannedMemory(b, instance);
+  const planned = plannedMemory(farm, instance);
   const reserved = kubeReserved(instance.vcpu, instance.maxPods);
-  const eviction = memoryBytes(b.kubelet.evictionHard['memory.available']);
+  const eviction = memoryBytes(farm.kubelet.evictionHard['memory.available']);
   const allocatable = { cpu: capacity.cpu - reserved.cpu, memory: planned - reserved.memory - eviction };
-  const overhead = b.sizing.daemonsetOverhead;
+  const overhead = farm.sizing.daemonsetOverhead;
   const free = { cpu: allocatable.cpu - cpuCores(overhead.cpu), memory: allocatable.memory - memoryBytes(overhead.memory) };
   return { capacity, planned, kubeReserved: reserved, eviction, allocatable, free };
 }
@@ -147,8 +148,8 @@ export function nodeSizing(b: BuildkitConfig, instance: AwsInstanceType): NodeSi
  * buildkitd's share of the node: free resources x safety factor / pods per node, less the pod's
  * sidecars, rounded down to whole cores and GiB.
  */
-export function podSize(b: BuildkitConfig, node: NodeSizing, podsPerNode: number): { cpu: number; memoryGiB: number } {
-  const share = (x: number) => (x * b.sizing.safetyFactor) / podsPerNode;
+export function podSize(farm: BuildkitSettings, node: NodeSizing, podsPerNode: number): { cpu: number; memoryGiB: number } {
+  const share = (x: number) => (x * farm.sizing.safetyFactor) / podsPerNode;
   // the epsilon keeps 44.9999999 (float noise) from losing a whole core
   return {
     cpu: Math.floor(share(node.free.cpu) - sidecarTotal.cpu + 1e-9),
@@ -160,29 +161,29 @@ export function podSize(b: BuildkitConfig, node: NodeSizing, podsPerNode: number
  * BuildKit GC limits of one pod. The instance store is one RAID0 array shared by the node's pods,
  * containerd and the kubelet: `freePercent` of it stays free, the rest is split between the pods.
  */
-export function cacheBudget(b: BuildkitConfig, instance: AwsInstanceType, podsPerNode: number): CacheBudget {
+export function cacheBudget(farm: BuildkitSettings, instance: AwsInstanceType, podsPerNode: number): CacheBudget {
   const disk = instance.nvme.disks * instance.nvme.sizeGB * 1e9;
-  const minFree = (disk * b.cache.freePercent) / 100;
+  const minFree = (disk * farm.cache.freePercent) / 100;
   const maxUsedGiB = Math.floor((disk - minFree) / podsPerNode / GiB);
   return {
     disk,
     maxUsedGiB,
-    reservedGiB: Math.floor((maxUsedGiB * b.cache.reservedPercent) / 100),
+    reservedGiB: Math.floor((maxUsedGiB * farm.cache.reservedPercent) / 100),
     minFreeGiB: Math.ceil(minFree / GiB),
   };
 }
 
-export const peakPodsOf = (a: Architecture): number => Math.max(a.max, a.replicas ?? 0);
+export const peakPodsOf = (arch: Architecture): number => Math.max(arch.max, arch.replicas ?? 0);
 
 /**
  * Pods the HPA may remove in one scale-down period (KEDA's behavior, keda.ts): the larger of
  * scaleDownPods and scaleDownPercent of the fleet at its max (selectPolicy Max), never below min.
  * 0 without autoscaling.
  */
-export function scaleDownStep(b: BuildkitConfig, a: Architecture): number {
-  if (!b.autoscaling.enabled) return 0;
-  const s = b.autoscaling;
-  return Math.min(Math.max(s.scaleDownPods, Math.ceil((a.max * s.scaleDownPercent) / 100)), a.max - a.min);
+export function scaleDownStep(farm: BuildkitSettings, arch: Architecture): number {
+  if (!farm.autoscaling.enabled) return 0;
+  const scaling = farm.autoscaling;
+  return Math.min(Math.max(scaling.scaleDownPods, Math.ceil((arch.max * scaling.scaleDownPercent) / 100)), arch.max - arch.min);
 }
 
 /**
@@ -197,67 +198,67 @@ export function scaleDownStep(b: BuildkitConfig, a: Architecture): number {
  * drains) is held back by the NodePool limits: it waits for room (Pending, no address), never for
  * a slot.
  */
-export const drainingPods = (b: BuildkitConfig, a: Architecture): number =>
-  Math.max(ROLLING_MAX_UNAVAILABLE, PDB_MAX_UNAVAILABLE, b.karpenter.disruptionBudgetNodes * a.podsPerNode, scaleDownStep(b, a));
+export const drainingPods = (farm: BuildkitSettings, arch: Architecture): number =>
+  Math.max(ROLLING_MAX_UNAVAILABLE, PDB_MAX_UNAVAILABLE, farm.karpenter.disruptionBudgetNodes * arch.podsPerNode, scaleDownStep(farm, arch));
 
 /** Addresses an arch can have in DNS at once, each needing its own server-template slot: peakPods + draining. */
-export const slotNeedOf = (b: BuildkitConfig, a: Architecture): number => peakPodsOf(a) + drainingPods(b, a);
+export const slotNeedOf = (farm: BuildkitSettings, arch: Architecture): number => peakPodsOf(arch) + drainingPods(farm, arch);
 
 /**
  * Nodes the NodePool may run: room for the most pods plus the pods that can be draining beside
  * their replacements: maxNodes = ceil((peakPods + draining) / podsPerNode), unless pinned.
  */
-export const nodesFor = (b: BuildkitConfig, a: Architecture): number => a.maxNodes ?? Math.ceil(slotNeedOf(b, a) / a.podsPerNode);
+export const nodesFor = (farm: BuildkitSettings, arch: Architecture): number => arch.maxNodes ?? Math.ceil(slotNeedOf(farm, arch) / arch.podsPerNode);
 
 /**
  * server-template slots: one for every pod the NodePool can hold (maxNodes x podsPerNode), so every
  * address DNS can list, a draining pod's included, has its own slot; unused slots cost nothing.
  * Known without the instance type, so the rules can sum them for every arch.
  */
-export const slotsOf = (b: BuildkitConfig, a: Architecture): number => a.slots ?? nodesFor(b, a) * a.podsPerNode;
+export const slotsOf = (farm: BuildkitSettings, arch: Architecture): number => arch.slots ?? nodesFor(farm, arch) * arch.podsPerNode;
 
 /**
  * Everything derived for buildkit.architectures[index], or undefined when its instance type is
  * not in buildkit.instanceTypes (the rules report that; fleet() refuses it).
  */
-export function archFleet(b: BuildkitConfig, index: number): ArchFleet | undefined {
-  const a = b.architectures[index];
-  if (!Object.hasOwn(b.instanceTypes, a.instanceType)) return undefined;
-  const instance = b.instanceTypes[a.instanceType];
-  const node = nodeSizing(b, instance);
-  const peakPods = peakPodsOf(a);
-  const maxNodes = nodesFor(b, a);
+export function archFleet(farm: BuildkitSettings, index: number): ArchFleet | undefined {
+  const arch = farm.architectures[index];
+  if (!Object.hasOwn(farm.instanceTypes, arch.instanceType)) return undefined;
+  const instance = farm.instanceTypes[arch.instanceType];
+  const node = nodeSizing(farm, instance);
+  const peakPods = peakPodsOf(arch);
+  const maxNodes = nodesFor(farm, arch);
   return {
-    arch: a.arch,
-    name: `${BUILDKITD}-${a.arch}`,
-    slots: slotsOf(b, a),
-    draining: drainingPods(b, a),
-    slotNeed: slotNeedOf(b, a),
-    min: a.min,
-    max: a.max,
-    replicas: a.replicas,
+    arch: arch.arch,
+    name: `${BUILDKITD}-${arch.arch}`,
+    slots: slotsOf(farm, arch),
+    draining: drainingPods(farm, arch),
+    slotNeed: slotNeedOf(farm, arch),
+    min: arch.min,
+    max: arch.max,
+    replicas: arch.replicas,
     index,
     peakPods,
-    nodePool: `${NODE_POOL}-${a.arch}`,
-    instanceType: a.instanceType,
+    nodePool: `${NODE_POOL}-${arch.arch}`,
+    instanceType: arch.instanceType,
     instance,
-    podsPerNode: a.podsPerNode,
+    podsPerNode: arch.podsPerNode,
     node,
-    pod: podSize(b, node, a.podsPerNode),
+    pod: podSize(farm, node, arch.podsPerNode),
     maxNodes,
     limits: { cpu: maxNodes * node.capacity.cpu, memory: maxNodes * node.capacity.memory },
-    cache: cacheBudget(b, instance, a.podsPerNode),
+    cache: cacheBudget(farm, instance, arch.podsPerNode),
     lbPort: BUILDKIT_PORT + index,
   };
 }
 
-export function fleet(b: BuildkitConfig): ArchFleet[] {
-  return b.architectures.map((a, index) => {
-    const f = archFleet(b, index);
-    if (!f) throw new Error(`buildkit.architectures[${index}].instanceType: unknown instance type ${a.instanceType}`);
-    return f;
+export function fleet(farm: BuildkitSettings): ArchFleet[] {
+  return farm.architectures.map((arch, index) => {
+    const pool = archFleet(farm, index);
+    if (!pool) throw new Error(`buildkit.architectures[${index}].instanceType: unknown instance type ${arch.instanceType}`);
+    return pool;
   });
 }
 
 /** Seconds a BuildKit pod may take to stop: a build may run up to `timeout server`, plus the drain slack. */
-export const podGraceSeconds = (b: BuildkitConfig): number => b.haproxy.timeoutServerMinutes * 60 + b.drain.slackSeconds;
+export const podGraceSeconds = (farm: BuildkitSettings): number => farm.haproxy.timeoutServerMinutes * 60 + farm.drain.slackSeconds;

@@ -1,8 +1,18 @@
-// The BuildKit farm's public surface: what other components and the config layer may use.
+// The BuildKit farm's public surface: the construct library's BuildkitFarm and its props, and what
+// other components and the config layer may use. The props' zod schema is in ./props (loaded
+// lazily: importing this index does not load zod).
+export { BuildkitFarm } from './farm';
+export { BuildkitArchPool } from './arch-pool';
+export type { BuildkitArchPoolProps } from './arch-pool';
+export { BuildkitLoadBalancer } from './load-balancer';
+export type { BuildkitLoadBalancerProps } from './load-balancer';
+export type { Architecture, AwsInstanceType, BuildkitFarmProps, BuildkitSettings, IpFamily } from './props';
+/** @deprecated the former name of BuildkitSettings */
+export type { BuildkitSettings as BuildkitConfig } from './props';
+export { validateBuildkitFarm } from './rules';
 export { buildkitAlerts, haproxyJob } from './alerts';
 export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';
 export { fleet } from './fleet';
 export type { ArchFleet } from './fleet';
-export { scaledObjectSpec } from './keda';
-export { checkBuildkit } from './rules';
+export { LB_METRICS_SERVICE, scaledObjectSpec } from './keda';

@@ -3,11 +3,12 @@
 // Prometheus reads buildkitd's. Everything else into the
 // farm namespace is denied.
 import { k8s } from 'cdk8s-plus-28';
-import type { BuildkitConfig } from '../config/sections/buildkit';
-import { ComponentChart, meta } from '../core/chart';
-import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './common';
+import type { Construct } from 'constructs';
+import { meta } from '../core/chart';
 import { ArchFleet, BUILDKIT_PORT, DEBUG_PORT, GATE_PORT } from './fleet';
 import { METRICS_PORT } from './haproxy/config';
+import { BUILDKITD, KEDA_OPERATOR, LB, anyBuildkitd, lbSelector } from './labels';
+import type { BuildkitSettings } from './props';
 
 const { IntOrString } = k8s;
 const APP = 'buildkit-farm';
@@ -16,26 +17,26 @@ const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kube
 const tcp = (port: number) => ({ protocol: 'TCP', port: IntOrString.fromNumber(port) });
 
 /** `monitoring` is the namespace of Prometheus (monitoring.namespace), which scrapes HAProxy. */
-export function addNetworkPolicies(chart: ComponentChart, b: BuildkitConfig, archs: ArchFleet[], monitoring: string): void {
-  const ns = b.namespaces.farm;
-  new k8s.KubeNetworkPolicy(chart, 'default-deny-ingress', {
+export function addNetworkPolicies(scope: Construct, farm: BuildkitSettings, pools: ArchFleet[], monitoring: string): void {
+  const ns = farm.namespaces.farm;
+  new k8s.KubeNetworkPolicy(scope, 'default-deny-ingress', {
     metadata: meta(APP, 'default-deny-ingress', ns),
     spec: { podSelector: {}, policyTypes: ['Ingress'] },
   });
-  new k8s.KubeNetworkPolicy(chart, `${LB}-ingress`, {
+  new k8s.KubeNetworkPolicy(scope, `${LB}-ingress`, {
     metadata: meta(LB, LB, ns),
     spec: {
       podSelector: { matchLabels: lbSelector },
       policyTypes: ['Ingress'],
       ingress: [
-        { from: [inNamespace(b.namespaces.runners)], ports: archs.map((a) => tcp(a.lbPort)) },
+        { from: [inNamespace(farm.namespaces.runners)], ports: pools.map((pool) => tcp(pool.lbPort)) },
         { from: [inNamespace(monitoring)], ports: [tcp(METRICS_PORT)] },
         // KEDA's operator polls /metrics itself (metrics-api trigger)
-        { from: [{ ...inNamespace(b.namespaces.keda), podSelector: { matchLabels: KEDA_OPERATOR } }], ports: [tcp(METRICS_PORT)] },
+        { from: [{ ...inNamespace(farm.namespaces.keda), podSelector: { matchLabels: KEDA_OPERATOR } }], ports: [tcp(METRICS_PORT)] },
       ],
     },
   });
-  new k8s.KubeNetworkPolicy(chart, `${BUILDKITD}-ingress`, {
+  new k8s.KubeNetworkPolicy(scope, `${BUILDKITD}-ingress`, {
     metadata: meta(BUILDKITD, BUILDKITD, ns),
     spec: {
       podSelector: { matchLabels: anyBuildkitd },

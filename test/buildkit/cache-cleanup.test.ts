@@ -3,7 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CACHE_CLEANUP_SCRIPT } from '../../lib/buildkit/scripts';
+import { CACHE_CLEANUP_SCRIPT } from '../../lib/buildkit/pod-scripts';
 import { tmpDir } from '../support/clusters';
 
 const uid = (n: number) => `0000000${n}-aaaa-4bbb-8ccc-00000000000${n}`;

@@ -19,8 +19,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArchFleet, fleet } from '../../lib/buildkit/fleet';
 import { STATS_PORT, haproxySections, podsHost } from '../../lib/buildkit/haproxy/config';
-import { renderConfig } from '../../lib/buildkit/haproxy/model';
-import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
+import { renderConfig } from '../../lib/buildkit/haproxy/syntax';
+import type { BuildkitSettings } from '../../lib/buildkit';
 import { tmpDir } from '../support/clusters';
 import { tool } from '../support/env';
 import { startDnsStub } from './dns-stub';
@@ -64,7 +64,7 @@ interface Outcome {
  * replacements come up after HAProxy has dropped their addresses, as a real pod start takes longer
  * than `hold obsolete`.
  */
-async function churn(b: BuildkitConfig, archs: ArchFleet[], arch: ArchFleet, cfg: string, waves: number, dropFromDns = false,
+async function churn(b: BuildkitSettings, archs: ArchFleet[], arch: ArchFleet, cfg: string, waves: number, dropFromDns = false,
   upWaitMs = REPLACEMENT_UP_MS): Promise<Outcome> {
   const host = podsHost(b, arch);
   const records: Record<string, string[]> = Object.fromEntries(archs.map((a) => [podsHost(b, a), []]));

@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { BUSY_COST, DELETION_COST, DELETION_COST_SCRIPT } from '../../lib/buildkit/scripts';
+import { BUSY_COST, DELETION_COST, DELETION_COST_SCRIPT } from '../../lib/buildkit/pod-scripts';
 import { tmpDir } from '../support/clusters';
 import { loopbackServer } from '../support/loopback';
 

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { DRAIN_SCRIPT } from '../../lib/buildkit/scripts';
+import { DRAIN_SCRIPT } from '../../lib/buildkit/pod-scripts';
 import { tmpDir } from '../support/clusters';
 import { loopbackServer } from '../support/loopback';
 

@@ -2,7 +2,7 @@
 // always fit, GC budgets that never overcommit the instance store).
 import fc from 'fast-check';
 import { sidecarTotal, archFleet, cacheBudget, drainingPods, fleet, kubeReserved, nodeSizing, plannedMemory, podSize, slotNeedOf, slotsOf } from '../../lib/buildkit/fleet';
-import type { BuildkitConfig } from '../../lib/config/sections/buildkit';
+import type { BuildkitSettings } from '../../lib/buildkit';
 import { GiB, cpuCores, memoryBytes } from '../../lib/core/quantity';
 import { PRODUCTION, STAGING, config, raw } from './support';
 
@@ -25,7 +25,7 @@ describe('kubeReserved (EKS formula)', () => {
 
 describe('Karpenter\'s view of a node (vmMemoryOverheadPercent)', () => {
   const b = config(raw(STAGING)).buildkit!;
-  const withOverhead = (pct: number): BuildkitConfig => ({ ...b, karpenter: { ...b.karpenter, vmMemoryOverheadPercent: pct } });
+  const withOverhead = (pct: number): BuildkitSettings => ({ ...b, karpenter: { ...b.karpenter, vmMemoryOverheadPercent: pct } });
   const instanceOf = (arch: 'amd64' | 'arm64', memory: string) => ({ ...Object.values(b.instanceTypes)[0], arch, memory });
   /** Pods of this size Karpenter places on one node: what is left of its planned allocatable after the DaemonSets. */
   const podsKarpenterFits = (node: ReturnType<typeof nodeSizing>, pod: { cpu: number; memoryGiB: number }) =>
@@ -89,7 +89,7 @@ describe('pod sizing', () => {
         fc.integer({ min: 1, max: 16 }), fc.double({ min: 0.5, max: 1, noNaN: true }), fc.integer({ min: 0, max: 4000 }),
         fc.constantFrom('amd64' as const, 'arm64' as const), fc.double({ min: 0, max: 0.2, noNaN: true }),
         (vcpu, memGiB, maxPods, podsPerNode, safetyFactor, overheadMilli, arch, vmMemoryOverheadPercent) => {
-          const b: BuildkitConfig = {
+          const b: BuildkitSettings = {
             ...base,
             sizing: { safetyFactor, daemonsetOverhead: { cpu: `${overheadMilli}m`, memory: '2Gi' } },
             karpenter: { ...base.karpenter, vmMemoryOverheadPercent },
@@ -147,8 +147,8 @@ describe('slots and NodePool limits under churn', () => {
   const arch = (podsPerNode: number, max: number, extra: object = {}) => ({ ...b.architectures[0], podsPerNode, max, min: 1, ...extra });
   const budget = (nodes: number) => ({ ...b, karpenter: { ...b.karpenter, disruptionBudgetNodes: nodes } });
 
-  const fixed = (x: BuildkitConfig): BuildkitConfig => ({ ...x, autoscaling: { ...x.autoscaling, enabled: false } });
-  const scaling = (x: BuildkitConfig, pods: number, percent: number): BuildkitConfig =>
+  const fixed = (x: BuildkitSettings): BuildkitSettings => ({ ...x, autoscaling: { ...x.autoscaling, enabled: false } });
+  const scaling = (x: BuildkitSettings, pods: number, percent: number): BuildkitSettings =>
     ({ ...x, autoscaling: { ...x.autoscaling, enabled: true, scaleDownPods: pods, scaleDownPercent: percent } });
 
   it('counts as draining the larger of a rollout or eviction (1 pod), a node drain (budget nodes x pods per node) and a scale-down step', () => {

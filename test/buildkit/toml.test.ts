@@ -1,7 +1,7 @@
 // buildkitd.toml read back by a real TOML parser (Python's tomllib, one run for every file):
 // what the ConfigMaps hold parses to exactly the model the generator built.
 import { spawnSync } from 'child_process';
-import { buildkitdToml } from '../../lib/buildkit/buildkitd';
+import { buildkitdToml } from '../../lib/buildkit/arch-pool';
 import { fleet } from '../../lib/buildkit/fleet';
 import { tool } from '../support/env';
 import { PRODUCTION, STAGING, config, objects, raw } from './support';

@@ -1,10 +1,10 @@
 // HAProxy in front of the BuildKit pods (SPEC 3): one frontend + backend per arch, one build per
 // pod (maxconn 1), extra builds queue; the pods come from DNS (server-template over the arch's
 // headless Service), so scaling never needs a reload.
-import type { BuildkitConfig } from '../../config/sections/buildkit';
 import { cpuCores } from '../../core/quantity';
 import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD, GATE_PORT } from '../fleet';
-import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './model';
+import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './syntax';
+import type { BuildkitSettings } from '../props';
 
 export const STATS_PORT = 8404;
 export const METRICS_PORT = 9404;
@@ -40,8 +40,8 @@ export const CHECK = { interSeconds: 2, timeoutSeconds: 1, fall: 2, rise: 1 };
 export const gateDownSeconds = CHECK.fall * (CHECK.interSeconds + CHECK.timeoutSeconds);
 
 /** `bind` address of a port for the farm's IP family: IPv4 any, IPv6 any only, or both on one socket. */
-export function bindAddress(b: BuildkitConfig, port: number): string[] {
-  switch (b.ipFamily) {
+export function bindAddress(farm: BuildkitSettings, port: number): string[] {
+  switch (farm.ipFamily) {
     case 'ipv4': return [`:${port}`];
     case 'ipv6': return [`:::${port}`, 'v6only'];
     case 'dual': return [`:::${port}`, 'v4v6'];
@@ -49,113 +49,125 @@ export function bindAddress(b: BuildkitConfig, port: number): string[] {
 }
 
 /** The address family HAProxy's resolver asks for (A or AAAA): a dual-stack pod has both, IPv6 is preferred. */
-export const resolvePrefer = (b: BuildkitConfig): string => (b.ipFamily === 'ipv4' ? 'ipv4' : 'ipv6');
+export const resolvePrefer = (farm: BuildkitSettings): string => (farm.ipFamily === 'ipv4' ? 'ipv4' : 'ipv6');
 
 /** Threads of the farm's HAProxy: its CPU limit in whole cores, at least 1. */
-export const haproxyThreads = (b: BuildkitConfig): number => Math.max(1, Math.floor(cpuCores(b.haproxy.resources.cpu)));
+export const haproxyThreads = (farm: BuildkitSettings): number => Math.max(1, Math.floor(cpuCores(farm.haproxy.resources.cpu)));
 
 /** Fully qualified name of an arch's headless pod Service. */
-export const podsHost = (b: BuildkitConfig, a: ArchFleet): string =>
-  `${a.name}-pods.${b.namespaces.farm}.svc.${b.clusterDomain}`;
+export const podsHost = (farm: BuildkitSettings, pool: ArchFleet): string =>
+  `${pool.name}-pods.${farm.namespaces.farm}.svc.${farm.clusterDomain}`;
 
-export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[] {
-  const h = b.haproxy;
-  const sections: Section[] = [
-    {
-      kind: 'global',
-      directives: [
-        d('log', 'stdout', 'format', 'raw', 'local0'),
-        d('maxconn', h.maxConnections),
-        // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
-        // CPU limit only get throttled by the CFS quota
-        d('nbthread', haproxyThreads(b)),
-        // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
-        d('hard-stop-after', formatMinutes(h.timeoutServerMinutes)),
-      ],
-    },
-    {
-      kind: 'defaults',
-      directives: [
-        d('mode', 'tcp'),
-        d('log', 'global'),
-        d('option', 'dontlognull'),
-        d('option', 'redispatch'),
-        d('timeout', 'connect', formatSeconds(h.timeoutConnectSeconds)),
-        d('timeout', 'client', formatMinutes(h.timeoutClientMinutes)),
-        d('timeout', 'server', formatMinutes(h.timeoutServerMinutes)),
-        // below the client's connect give-up (checked): a longer queue only hides failures
-        d('timeout', 'queue', formatSeconds(h.timeoutQueueSeconds)),
-        d('timeout', 'check', formatSeconds(CHECK.timeoutSeconds)),
-      ],
-    },
-    {
-      kind: 'resolvers',
-      name: RESOLVERS,
-      comment: 'Cluster DNS from the pod\'s resolv.conf: no address to keep in sync.',
-      directives: [
-        d('parse-resolv-conf'),
-        d('resolve_retries', DNS.retries),
-        d('timeout', 'resolve', formatSeconds(DNS.resolveSeconds)),
-        d('timeout', 'retry', formatSeconds(DNS.resolveSeconds)),
-        d('hold', 'valid', formatSeconds(DNS.holdValidSeconds)),
-        d('hold', 'obsolete', formatSeconds(DNS.holdGoneSeconds)),
-        d('hold', 'nx', formatSeconds(DNS.holdGoneSeconds)),
-        d('accepted_payload_size', DNS.payloadBytes),
-      ],
-    },
-    {
-      kind: 'frontend',
-      name: 'stats',
-      directives: [
-        d('mode', 'http'),
-        d('bind', ...bindAddress(b, STATS_PORT)),
-        d('no', 'log'),
-        d('monitor-uri', HEALTH_PATH),
-        d('stats', 'enable'),
-        d('stats', 'uri', '/stats'),
-      ],
-    },
-    {
-      kind: 'frontend',
-      name: 'metrics',
-      comment: 'Prometheus exporter: scraped by Prometheus and read by KEDA.',
-      directives: [
-        d('mode', 'http'),
-        d('bind', ...bindAddress(b, METRICS_PORT)),
-        d('no', 'log'),
-        d('http-request', 'use-service', 'prometheus-exporter', 'if', inlineAcl('path', METRICS_PATH)),
-      ],
-    },
+export function haproxySections(farm: BuildkitSettings, pools: ArchFleet[]): Section[] {
+  return [
+    globalSection(farm),
+    defaultsSection(farm),
+    resolversSection(),
+    statsFrontend(farm),
+    metricsFrontend(farm),
+    ...pools.flatMap((pool) => [archFrontend(farm, pool), archBackend(farm, pool)]),
   ];
-  for (const a of archs) {
-    sections.push(
-      {
-        kind: 'frontend',
-        name: a.name,
-        comment: `${a.arch}: builds enter here (Service ${a.name}).`,
-        directives: [d('bind', ...bindAddress(b, a.lbPort)), d('option', 'tcplog'), d('default_backend', a.name)],
-      },
-      {
-        kind: 'backend',
-        name: a.name,
-        comment:
-          `${a.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue. ${a.slots} slots = ${a.maxNodes} nodes x ${a.podsPerNode} pods ` +
-          `>= ${a.peakPods} pods + ${a.draining} draining beside their replacements.\n` +
-          'A pod is up while buildkitd and its gate accept connections; the gate closes when the pod terminates.',
-        directives: [
-          d('balance', 'leastconn'),
-          d('option', 'tcp-check'),
-          d('tcp-check', 'connect', 'port', BUILDKIT_PORT),
-          d('tcp-check', 'connect', 'port', GATE_PORT),
-          d('server-template', 'pod', a.slots, `${podsHost(b, a)}:${BUILDKIT_PORT}`,
-            'check', 'inter', formatSeconds(CHECK.interSeconds), 'fall', CHECK.fall, 'rise', CHECK.rise,
-            'resolvers', RESOLVERS, 'resolve-prefer', resolvePrefer(b), 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
-        ],
-      },
-    );
-  }
-  return sections;
 }
+
+function globalSection(farm: BuildkitSettings): Section {
+  return {
+    kind: 'global',
+    directives: [
+      d('log', 'stdout', 'format', 'raw', 'local0'),
+      d('maxconn', farm.haproxy.maxConnections),
+      // HAProxy starts a thread per CPU it sees (the node's, not its limit): more threads than the
+      // CPU limit only get throttled by the CFS quota
+      d('nbthread', haproxyThreads(farm)),
+      // a stopping HAProxy (soft-stop) lets running builds finish, at most as long as a build may idle
+      d('hard-stop-after', formatMinutes(farm.haproxy.timeoutServerMinutes)),
+    ],
+  };
+}
+
+function defaultsSection(farm: BuildkitSettings): Section {
+  const haproxy = farm.haproxy;
+  return {
+    kind: 'defaults',
+    directives: [
+      d('mode', 'tcp'),
+      d('log', 'global'),
+      d('option', 'dontlognull'),
+      d('option', 'redispatch'),
+      d('timeout', 'connect', formatSeconds(haproxy.timeoutConnectSeconds)),
+      d('timeout', 'client', formatMinutes(haproxy.timeoutClientMinutes)),
+      d('timeout', 'server', formatMinutes(haproxy.timeoutServerMinutes)),
+      // below the client's connect give-up (checked): a longer queue only hides failures
+      d('timeout', 'queue', formatSeconds(haproxy.timeoutQueueSeconds)),
+      d('timeout', 'check', formatSeconds(CHECK.timeoutSeconds)),
+    ],
+  };
+}
+
+const resolversSection = (): Section => ({
+  kind: 'resolvers',
+  name: RESOLVERS,
+  comment: 'Cluster DNS from the pod\'s resolv.conf: no address to keep in sync.',
+  directives: [
+    d('parse-resolv-conf'),
+    d('resolve_retries', DNS.retries),
+    d('timeout', 'resolve', formatSeconds(DNS.resolveSeconds)),
+    d('timeout', 'retry', formatSeconds(DNS.resolveSeconds)),
+    d('hold', 'valid', formatSeconds(DNS.holdValidSeconds)),
+    d('hold', 'obsolete', formatSeconds(DNS.holdGoneSeconds)),
+    d('hold', 'nx', formatSeconds(DNS.holdGoneSeconds)),
+    d('accepted_payload_size', DNS.payloadBytes),
+  ],
+});
+
+const statsFrontend = (farm: BuildkitSettings): Section => ({
+  kind: 'frontend',
+  name: 'stats',
+  directives: [
+    d('mode', 'http'),
+    d('bind', ...bindAddress(farm, STATS_PORT)),
+    d('no', 'log'),
+    d('monitor-uri', HEALTH_PATH),
+    d('stats', 'enable'),
+    d('stats', 'uri', '/stats'),
+  ],
+});
+
+const metricsFrontend = (farm: BuildkitSettings): Section => ({
+  kind: 'frontend',
+  name: 'metrics',
+  comment: 'Prometheus exporter: scraped by Prometheus and read by KEDA.',
+  directives: [
+    d('mode', 'http'),
+    d('bind', ...bindAddress(farm, METRICS_PORT)),
+    d('no', 'log'),
+    d('http-request', 'use-service', 'prometheus-exporter', 'if', inlineAcl('path', METRICS_PATH)),
+  ],
+});
+
+const archFrontend = (farm: BuildkitSettings, pool: ArchFleet): Section => ({
+  kind: 'frontend',
+  name: pool.name,
+  comment: `${pool.arch}: builds enter here (Service ${pool.name}).`,
+  directives: [d('bind', ...bindAddress(farm, pool.lbPort)), d('option', 'tcplog'), d('default_backend', pool.name)],
+});
+
+const archBackend = (farm: BuildkitSettings, pool: ArchFleet): Section => ({
+  kind: 'backend',
+  name: pool.name,
+  comment:
+    `${pool.arch}: ${BUILDS_PER_POD} build per pod (maxconn), the rest queue. ${pool.slots} slots = ${pool.maxNodes} nodes x ${pool.podsPerNode} pods ` +
+    `>= ${pool.peakPods} pods + ${pool.draining} draining beside their replacements.\n` +
+    'A pod is up while buildkitd and its gate accept connections; the gate closes when the pod terminates.',
+  directives: [
+    d('balance', 'leastconn'),
+    d('option', 'tcp-check'),
+    d('tcp-check', 'connect', 'port', BUILDKIT_PORT),
+    d('tcp-check', 'connect', 'port', GATE_PORT),
+    d('server-template', 'pod', pool.slots, `${podsHost(farm, pool)}:${BUILDKIT_PORT}`,
+      'check', 'inter', formatSeconds(CHECK.interSeconds), 'fall', CHECK.fall, 'rise', CHECK.rise,
+      'resolvers', RESOLVERS, 'resolve-prefer', resolvePrefer(farm), 'init-addr', 'none', 'maxconn', BUILDS_PER_POD),
+  ],
+});
 
 /**
  * haproxy.cfg of a BuildKit pod's gate container (the pinned HAProxy image): one listener that
@@ -163,7 +175,7 @@ export function haproxySections(b: BuildkitConfig, archs: ArchFleet[]): Section[
  * pod starts terminating (the official image's STOPSIGNAL is SIGUSR1: soft-stop closes the
  * listener at once; SIGTERM would too), while buildkitd's preStop drain keeps the running build.
  */
-export function gateSections(b: BuildkitConfig): Section[] {
+export function gateSections(farm: BuildkitSettings): Section[] {
   return [
     { kind: 'global', directives: [d('maxconn', 64)] },
     {
@@ -179,7 +191,7 @@ export function gateSections(b: BuildkitConfig): Section[] {
       kind: 'frontend',
       name: 'gate',
       comment: 'Open while this BuildKit pod takes new builds (HAProxy\'s tcp-check connects here).',
-      directives: [d('bind', ...bindAddress(b, GATE_PORT)), d('http-request', 'return', 'status', 200)],
+      directives: [d('bind', ...bindAddress(farm, GATE_PORT)), d('http-request', 'return', 'status', 200)],
     },
   ];
 }

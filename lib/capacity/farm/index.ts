@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { Problem } from '../../core/errors';
 import { Problems } from '../../core/errors';
 import type { ClusterConfig } from '../../config/schema';
-import { checkBuildkit } from '../../buildkit';
+import { validateBuildkitFarm } from '../../buildkit';
 import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../core/cache';
 import { farmPlan, FarmPlan } from './plan';
 import { farmJson, farmMarkdown, farmSvg } from './report';
@@ -63,7 +63,7 @@ export function cachedFarmPlan(c: ClusterConfig): FarmPlan {
 export function farmProblems(c: ClusterConfig): Problem[] {
   if (!c.buildkit || !c.farmPlan) return [];
   // the plan replays the generated farm: a farm the buildkit rules refuse has nothing to replay
-  if (checkBuildkit(c).length > 0) return [];
+  if (validateBuildkitFarm(c.buildkit).length > 0) return [];
   const input = farmInputProblems(c);
   if (input.length > 0) return input;
   return cachedFarmPlan(c).problems;

@@ -14,7 +14,7 @@
 //   cost + time / best time, time counted from 1 s so a zero wait does not divide by zero).
 // The config itself is always a candidate, so a feasible config is never beaten by a worse answer.
 import type { ClusterConfig } from '../../config/schema';
-import { checkBuildkit } from '../../buildkit';
+import { validateBuildkitFarm } from '../../buildkit';
 import { farmCluster, farmModel } from './model';
 import { quantile, runMonth, runScenario } from './plan';
 import { OBJECTIVES, Objective, POLICIES, Policy } from '../whatif';
@@ -82,9 +82,9 @@ function replay(c: ClusterConfig, index: number, s: Setting): Replay {
   const known = replays.get(key);
   if (known) return known;
   const next = withSetting(c, index, s);
-  const refused = checkBuildkit(next);
+  const refused = validateBuildkitFarm(next.buildkit!);
   let out: Replay;
-  if (refused.length > 0) out = { refused: `${refused[0].path} ${refused[0].rule}`, monthUsd: 0, monthGaveUp: 0, runs: [], budget: 0 };
+  if (refused.length > 0) out = { refused: `buildkit.${refused[0].path} ${refused[0].rule}`, monthUsd: 0, monthGaveUp: 0, runs: [], budget: 0 };
   else {
     const f = farmCluster(next);
     const a = f.archs.find((x) => x.index === index)!;

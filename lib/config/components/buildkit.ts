@@ -1,52 +1,46 @@
-// The BuildKit build farm (SPEC 3). Enabled by the `buildkit` section. Every per-arch object comes
-// from the architectures list through fleet(); rules are in rules.ts.
-import { ScaledObject } from '../../../imports/keda-scaledobjects-keda.sh';
+// The BuildKit build farm (SPEC 3), enabled by the `buildkit` section: the section is the farm's
+// props, the cluster supplies the rest (its name, the monitoring namespace). The farm's own rules
+// are in lib/buildkit (validateBuildkitFarm); the ones that need other sections are here.
+import { BuildkitFarm, validateBuildkitFarm } from '../../buildkit';
+import type { BuildkitFarmProps } from '../../buildkit';
 import type { Component } from '../component';
-import { ConfigError } from '../../core/errors';
-import { generatedHeader } from '../../core/yaml';
-import { meta } from '../../core/chart';
-import { CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, Scripts, addBuildkitd, addScripts } from '../../buildkit/buildkitd';
-import { BUILDKITD, INSTANCE } from '../../buildkit/common';
-import { fleet } from '../../buildkit/fleet';
-import { gateSections, haproxySections } from '../../buildkit/haproxy/config';
-import { renderConfig } from '../../buildkit/haproxy/model';
-import { scaledObjectSpec } from '../../buildkit/keda';
-import { addNodePool } from '../../buildkit/karpenter';
-import { addLoadBalancer } from '../../buildkit/lb';
-import { addServiceMonitors } from '../../buildkit/monitors';
-import { addNetworkPolicies } from '../../buildkit/network';
-import { checkBuildkit } from '../../buildkit/rules';
-import { CACHE_CLEANUP_SCRIPT, DELETION_COST_SCRIPT, DRAIN_SCRIPT } from '../../buildkit/scripts';
+import { ConfigError, Problem, Problems } from '../../core/errors';
+import { inSection } from '../../core/props';
+import type { ClusterConfig } from '../schema';
+
+/** The farm's props from a cluster that has a buildkit section. */
+export function buildkitFarmProps(c: ClusterConfig): BuildkitFarmProps {
+  if (!c.buildkit) throw new ConfigError([{ cluster: c.name, path: 'buildkit', value: undefined, rule: 'is required for the buildkit component' }]);
+  return { ...c.buildkit, cluster: c.name, monitoringNamespace: c.monitoring.namespace };
+}
+
+/** Rules between the buildkit section and the cluster's namespaces. */
+function checkNamespaces(c: ClusterConfig): Problem[] {
+  const settings = c.buildkit!;
+  const p = new Problems(c.name);
+  const namespaces = c.namespaces.map((n) => n.name);
+  p.check(namespaces.includes(settings.namespaces.keda), 'buildkit.namespaces.keda', settings.namespaces.keda,
+    `must be one of the cluster's namespaces (${namespaces.join(', ')})`);
+  const farm = c.namespaces.findIndex((n) => n.name === settings.namespaces.farm);
+  if (farm >= 0) {
+    p.check(c.namespaces[farm].podSecurity === 'privileged', `namespaces[${farm}].podSecurity`, c.namespaces[farm].podSecurity,
+      'the BuildKit namespace must be privileged: rootful buildkitd runs privileged (mounts, namespaces, cgroups for RUN steps)',
+      'podSecurity: privileged');
+  }
+  return p.list;
+}
+
+/** Every rule of the buildkit section, placed in the cluster file (`buildkit.<field>`). */
+export function checkBuildkit(c: ClusterConfig): Problem[] {
+  if (!c.buildkit) return [];
+  return [...checkNamespaces(c), ...inSection(c.name, 'buildkit', validateBuildkitFarm(c.buildkit))];
+}
 
 export const buildkit: Component = {
   name: 'buildkit',
   enabled: (c) => c.buildkit !== undefined,
   check: checkBuildkit,
   build: (chart, c) => {
-    const b = c.buildkit;
-    if (!b) throw new ConfigError([{ cluster: c.name, path: 'buildkit', value: undefined, rule: 'is required for the buildkit component' }]);
-    const header = generatedHeader(c.name);
-    const archs = fleet(b);
-
-    const scripts: Scripts = {
-      [DRAIN_FILE]: DRAIN_SCRIPT,
-      [CLEANUP_FILE]: CACHE_CLEANUP_SCRIPT,
-      [DELETION_COST_FILE]: DELETION_COST_SCRIPT,
-      [GATE_FILE]: renderConfig(gateSections(b), header),
-    };
-    addScripts(chart, b, scripts);
-    for (const a of archs) {
-      addBuildkitd(chart, b, a, scripts, header);
-      addNodePool(chart, b, a);
-      if (b.autoscaling.enabled) {
-        new ScaledObject(chart, `${a.name}-scaler`, {
-          metadata: meta(BUILDKITD, a.name, b.namespaces.farm, { [INSTANCE]: a.name }),
-          spec: scaledObjectSpec(b, a),
-        });
-      }
-    }
-    addLoadBalancer(chart, b, archs, renderConfig(haproxySections(b, archs), header));
-    addNetworkPolicies(chart, b, archs, c.monitoring.namespace);
-    addServiceMonitors(chart, b, c.monitoring.namespace);
+    new BuildkitFarm(chart, 'farm', buildkitFarmProps(c));
   },
 };

@@ -1,11 +1,11 @@
 // The typed renderers of haproxy.cfg and buildkitd.toml: deterministic, and they refuse what they
 // cannot write safely instead of emitting a broken file.
-import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/buildkit/haproxy/model';
+import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/buildkit/haproxy/syntax';
 import { renderToml } from '../../lib/buildkit/toml';
 import { versionAtLeast } from '../../lib/buildkit/keda';
 import { durationSeconds } from '../../lib/buildkit/duration';
 
-describe('haproxy model', () => {
+describe('haproxy.cfg syntax', () => {
   it('renders sections with indented directives and inline ACLs', () => {
     const text = renderConfig([
       { kind: 'global', directives: [directive('maxconn', 10)] },

@@ -1,4 +1,6 @@
-// Names, labels and helpers shared by the farm's builders.
+// Names, labels and annotations of the farm's objects, shared by its constructs.
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
 import { createHash } from 'crypto';
 import { LABEL } from '../core/chart';
 
@@ -21,15 +23,13 @@ export const checksum = (file: string, content: string): Record<string, string> 
   [`checksum/${file}`]: createHash('sha256').update(content).digest('hex'),
 });
 
-/** ipFamilies / ipFamilyPolicy of the farm's Services for buildkit.ipFamily. */
-export function serviceFamilies(family: 'ipv4' | 'ipv6' | 'dual'): { ipFamilies: string[]; ipFamilyPolicy: string } {
-  switch (family) {
-    case 'ipv4': return { ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack' };
-    case 'ipv6': return { ipFamilies: ['IPv6'], ipFamilyPolicy: 'SingleStack' };
-    case 'dual': return { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack' };
-  }
+/**
+ * The chart's app.kubernetes.io/component and part-of labels, for pod templates: cdk8s stamps a
+ * chart's labels on its objects, not on the pods a Deployment creates. Read from the chart, so the
+ * farm needs no prop for them and a library user's chart labels its pods like its objects.
+ */
+export function chartPodLabels(scope: Construct): Record<string, string> {
+  const labels = Chart.of(scope).labels;
+  const keys = [LABEL.component, LABEL.partOf].filter((k) => labels[k] !== undefined);
+  return Object.fromEntries(keys.map((k) => [k, labels[k]]));
 }
-
-/** A listen address ("host:port") on every address of the family: 0.0.0.0 or [::] (dual-stack on Linux). */
-export const anyAddress = (family: 'ipv4' | 'ipv6' | 'dual', port: number): string =>
-  family === 'ipv4' ? `0.0.0.0:${port}` : `[::]:${port}`;

@@ -1,5 +1,16 @@
-// Scripts mounted into the BuildKit pods. They are fixed text: their parameters come as arguments
-// from the pod spec, so nothing is spliced into them.
+// Scripts mounted into the BuildKit pods, and the ConfigMap that mounts them. They are fixed text:
+// their parameters come as arguments from the pod spec, so nothing is spliced into them.
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { addFile, meta } from '../core/chart';
+import { BUILDKITD } from './labels';
+
+export const DRAIN_FILE = 'drain.sh';
+export const CLEANUP_FILE = 'cache-cleanup.sh';
+export const GATE_FILE = 'gate.cfg';
+export const DELETION_COST_FILE = 'deletion-cost.sh';
+/** ConfigMap of the scripts mounted into every BuildKit pod. */
+export const SCRIPTS_CONFIGMAP = 'buildkitd-scripts';
 
 /**
  * preStop of a BuildKit pod. Arguments: build port, settle seconds, poll seconds.
@@ -104,3 +115,23 @@ while :; do
   wait $!
 done
 `;
+
+/** The files of the scripts ConfigMap, shared by every arch: their checksums roll the pods. */
+export type PodScripts = Record<typeof DRAIN_FILE | typeof CLEANUP_FILE | typeof GATE_FILE | typeof DELETION_COST_FILE, string>;
+
+/** The pods' files: the fixed scripts and the gate's haproxy.cfg (rendered from the farm's settings). */
+export const podScripts = (gateCfg: string): PodScripts => ({
+  [DRAIN_FILE]: DRAIN_SCRIPT,
+  [CLEANUP_FILE]: CACHE_CLEANUP_SCRIPT,
+  [DELETION_COST_FILE]: DELETION_COST_SCRIPT,
+  [GATE_FILE]: gateCfg,
+});
+
+/** The scripts ConfigMap shared by every arch; the gate's haproxy.cfg is also a file of its own, for `haproxy -c`. */
+export function addScriptsConfigMap(scope: Construct, namespace: string, scripts: PodScripts): void {
+  addFile(scope, GATE_FILE, scripts[GATE_FILE]);
+  new k8s.KubeConfigMap(scope, SCRIPTS_CONFIGMAP, {
+    metadata: meta(BUILDKITD, SCRIPTS_CONFIGMAP, namespace),
+    data: { ...scripts },
+  });
+}

@@ -1,5 +1,5 @@
-// A typed model of haproxy.cfg: sections holding directives, rendered deterministically. Values
-// are data, never text spliced into a template.
+// The syntax of haproxy.cfg as a typed model (sections holding directives) and its deterministic
+// renderer. Values are data, never text spliced into a template.
 
 /** An anonymous ACL, rendered in braces: `{ path /metrics }`. */
 export interface InlineAcl {
@@ -41,11 +41,11 @@ function word(a: string | number): string {
 
 const renderArg = (a: Arg): string => (typeof a === 'object' ? `{ ${a.acl.map(word).join(' ')} }` : word(a));
 
-export function renderSection(s: Section): string {
-  if (s.kind !== 'global' && s.kind !== 'defaults' && !s.name) throw new Error(`haproxy ${s.kind} section needs a name`);
-  const lines = s.comment ? s.comment.split('\n').map((l) => `# ${l}`) : [];
-  lines.push(s.name ? `${s.kind} ${s.name}` : s.kind);
-  for (const d of s.directives) lines.push(`    ${[d.keyword, ...d.args.map(renderArg)].join(' ')}`);
+export function renderSection(section: Section): string {
+  if (section.kind !== 'global' && section.kind !== 'defaults' && !section.name) throw new Error(`haproxy ${section.kind} section needs a name`);
+  const lines = section.comment ? section.comment.split('\n').map((l) => `# ${l}`) : [];
+  lines.push(section.name ? `${section.kind} ${section.name}` : section.kind);
+  for (const d of section.directives) lines.push(`    ${[d.keyword, ...d.args.map(renderArg)].join(' ')}`);
   return lines.join('\n');
 }
 
