@@ -7,3 +7,7 @@ export type { Problem } from './core/errors';
 export type { PropsProblem } from './core/props';
 export { PodSecurityNamespace, podSecurityLabels } from './platform';
 export type { PodSecurityLevel, PodSecurityNamespaceProps } from './platform';
+export { BuildkitArchPool, BuildkitFarm, BuildkitLoadBalancer, validateBuildkitFarm } from './buildkit';
+export type {
+  Architecture, ArchFleet, AwsInstanceType, BuildkitArchPoolProps, BuildkitFarmProps, BuildkitLoadBalancerProps, BuildkitSettings, IpFamily,
+} from './buildkit';
