@@ -5,12 +5,13 @@ import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/c
 import { render } from '../../lib/pipeline/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
-import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
+import { FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
+import { airflow } from '../../lib/config/components/airflow';
 import { poolsWithRole } from '../../lib/compute/pools';
 import { CLUSTER, config, raw } from './support';
 
-/** The Airflow rules' messages for a modified raw config. */
-const problems = (r: any): string[] => checkAirflow(config(r)).map(formatProblem);
+/** The Airflow rules' messages for a modified raw config, as the config entry places them in the file. */
+const problems = (r: any): string[] => airflow.check!(config(r)).map(formatProblem);
 
 /** Messages of the ConfigError a modified config raises while loading (reference checks). */
 function loadProblems(r: any): string[] {

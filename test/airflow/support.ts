@@ -5,6 +5,8 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { parseCluster } from '../../lib/config/load';
 import { render } from '../../lib/pipeline/render';
+import { airflowWorkersProps } from '../../lib/config/components/airflow';
+import type { AirflowWorkersProps } from '../../lib/airflow';
 import { rawCluster } from '../support/clusters';
 
 export const CLUSTER = 'scw-ml-prod';
@@ -14,6 +16,9 @@ export const raw = (): any => rawCluster(CLUSTER);
 
 /** Validated config from a raw one, as the loader would produce it. */
 export const config = (r: any = raw()) => parseCluster(stringify(r), `clusters/${CLUSTER}.yaml`).config;
+
+/** The construct's props, mapped from a (modified) raw config as synth maps the cluster file. */
+export const workersProps = (r: any = raw()): AirflowWorkersProps => airflowWorkersProps(config(r))!;
 
 /** The airflow component's files, keyed by their path under dist/<cluster>/airflow/. */
 export function airflowFiles(r: any = raw()): Map<string, string> {
