@@ -50,15 +50,15 @@ export function namedPeers(section: Pick<AirflowSection, 'egress' | 'dags'>): Na
   return peers;
 }
 
-function inClusterPeer(e: InCluster) {
-  return { namespaceSelector: nsSelector(e.namespace), ...(e.podLabels ? { podSelector: { matchLabels: e.podLabels } } : {}) };
+function inClusterPeer(endpoint: InCluster) {
+  return { namespaceSelector: nsSelector(endpoint.namespace), ...(endpoint.podLabels ? { podSelector: { matchLabels: endpoint.podLabels } } : {}) };
 }
 
 /** One egress rule per endpoint, so a reviewer reads the allow-list straight from the manifest. */
-function egressRules(e: Endpoints): k8s.NetworkPolicyEgressRule[] {
-  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: onPort(e[k].port, e[k].protocol) }));
-  const byAddress = EXTERNAL_ENDPOINTS.filter((k) => e[k].cidrs.length > 0)
-    .map((k) => ({ to: e[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(e[k].port) }));
+function egressRules(endpoints: Endpoints): k8s.NetworkPolicyEgressRule[] {
+  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(endpoints[k])], ports: onPort(endpoints[k].port, endpoints[k].protocol) }));
+  const byAddress = EXTERNAL_ENDPOINTS.filter((k) => endpoints[k].cidrs.length > 0)
+    .map((k) => ({ to: endpoints[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(endpoints[k].port) }));
   return [...inCluster, ...byAddress];
 }
 
