@@ -11,6 +11,7 @@ import { ConfigError, formatProblem } from '../../lib/core/errors';
 import { memoryBytes } from '../../lib/core/quantity';
 import { outputOf } from '../support/constructs';
 import { compute, props } from './fixture';
+import { workersProps } from './support';
 
 const build = (p: AirflowWorkersProps = props()) => new AirflowWorkers(Testing.chart(), 'workers', p);
 
@@ -99,6 +100,13 @@ describe('AirflowWorkers, built from props', () => {
     it('identity', () => expect(outputOf(workers.identity)).toMatchSnapshot());
     it('network policies', () => expect(outputOf(workers.network)).toMatchSnapshot());
     it('docker-compose.env', () => expect(outputOf(workers).files['docker-compose.env']).toMatchSnapshot());
+  });
+});
+
+describe('AirflowWorkers, from the props the config mapping makes of scw-ml-prod', () => {
+  it('satisfy the props schema too (the section plus the compute inputs the mapping resolves)', () => {
+    const workers = new AirflowWorkers(Testing.chart(), 'workers', workersProps());
+    expect(workers.node.validate()).toEqual([]);
   });
 });
 
