@@ -315,6 +315,14 @@ describe('airflow rules', () => {
       `cluster ${CLUSTER}: airflow.helm.chartVersion = "1.x": must be an exact chart version`));
   });
 
+  it('refuses an airflow section without the compute section it reads, in one line (build refuses it the same way)', () => {
+    const c = { ...config(), compute: undefined };
+    const line = `cluster ${CLUSTER}: compute = missing: is required with an airflow section: the worker profiles, their pools and workloads are defined there`;
+    expect(airflow.check!(c).map(formatProblem)).toEqual([line]);
+    expect(() => airflow.build(undefined as any, c)).toThrow(ConfigError);
+    expect(() => airflow.build(undefined as any, c)).toThrow(line);
+  });
+
   it('fails synthesis as a whole: render refuses and names the field', () => {
     const r = raw();
     r.airflow.heavyFactors.push('not_a_factor');
