@@ -4,7 +4,7 @@
 // (pools.json and its ConfigMap), docker-compose.env, the workers' ServiceAccount and
 // PriorityClass, and the worker NetworkPolicies and CiliumNetworkPolicy.
 import { Construct } from 'constructs';
-import { addFile } from '../core/chart';
+import { addFile, FileArtifact } from '../core/chart';
 import { refuse, validateShape } from '../core/props';
 import { generatedHeader, toYaml } from '../core/yaml';
 import { DagContract } from './contract';
@@ -38,6 +38,8 @@ export class AirflowWorkers extends Construct {
   /** The profile whose template is the executor's default pod_template_file. */
   readonly defaultProfile: string;
   readonly templates: WorkerPodTemplates;
+  /** values-prod.yaml, for the official chart (its header holds the install command). */
+  readonly valuesFile: FileArtifact;
   readonly dagContract: DagContract;
   readonly pools: AirflowPools;
   readonly identity: WorkerIdentity;
@@ -54,7 +56,7 @@ export class AirflowWorkers extends Construct {
 
     const header = generatedHeader(props.cluster);
     this.templates = new WorkerPodTemplates(this, 'pod-templates', props);
-    addFile(this, VALUES_FILE, header + valuesHeader(props) + toYaml(helmValues(props)));
+    this.valuesFile = addFile(this, VALUES_FILE, header + valuesHeader(props) + toYaml(helmValues(props)));
     this.dagContract = new DagContract(this, 'dag-contract', props);
     this.identity = new WorkerIdentity(this, 'identity', props);
     this.pools = new AirflowPools(this, 'pools', props);

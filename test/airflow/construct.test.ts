@@ -88,7 +88,7 @@ describe('AirflowWorkers, built from props', () => {
 
   describe('snapshots, one per part', () => {
     it('pod templates (the ConfigMap holds the same text, see above)', () => expect(outputOf(workers.templates).files).toMatchSnapshot());
-    it('Helm values', () => expect(outputOf(workers).files['values-prod.yaml']).toMatchSnapshot());
+    it('Helm values', () => expect(workers.valuesFile.content).toMatchSnapshot());
     it('DAG contract (profiles.json; dag_profiles.py is static source)', () => {
       const { objects, files } = outputOf(workers.dagContract);
       expect(files['profiles.json']).toMatchSnapshot();
