@@ -22,7 +22,7 @@ import datetime
 import json
 import pathlib
 
-# the generator writes the contract next to this module under this name (CONTRACT_FILE, lib/airflow/model.ts)
+# the generator writes the contract next to this module under this name (CONTRACT_FILE, lib/airflow/names.ts)
 PROFILES = json.loads(pathlib.Path(__file__).with_name("profiles.json").read_text())
 
 HEAVY_FACTORS = frozenset(PROFILES["heavy_factors"])

@@ -10,14 +10,16 @@
 // Nothing may connect to a worker: the webserver reads a running task's log through the Kubernetes
 // API (the executor's get_task_log), not from a log server on the pod.
 import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import {
   CiliumNetworkPolicy, CiliumNetworkPolicySpecEgress, CiliumNetworkPolicySpecEgressToPortsPortsProtocol as Protocol,
 } from '../../imports/cilium-networkpolicies-cilium.io';
-import type { AirflowConfig } from '../config/sections/airflow';
-import { ComponentChart, meta } from '../core/chart';
-import { AirflowCluster, EXTERNAL_ENDPOINTS, WORKER_LABEL } from './model';
+import { meta } from '../core/chart';
+import { EXTERNAL_ENDPOINTS, WORKER_LABEL } from './names';
+import { gitSyncOf } from './pod';
+import type { AirflowSection, AirflowWorkersProps } from './props';
 
-type Endpoints = AirflowConfig['egress'];
+type Endpoints = AirflowSection['egress'];
 type InCluster = Endpoints['mlflow'];
 
 const APP = 'airflow-worker-network';
@@ -38,32 +40,33 @@ export interface NamedPeer {
   port: number;
 }
 
-export function namedPeers(a: AirflowConfig): NamedPeer[] {
-  const peers: NamedPeer[] = EXTERNAL_ENDPOINTS.filter((k) => a.egress[k].hosts.length > 0)
-    .map((k) => ({ id: k, hosts: a.egress[k].hosts, port: a.egress[k].port }));
-  const git = a.dags.delivery === 'gitSync' ? a.dags.gitSync : undefined;
+export function namedPeers(section: Pick<AirflowSection, 'egress' | 'dags'>): NamedPeer[] {
+  const { egress } = section;
+  const peers: NamedPeer[] = EXTERNAL_ENDPOINTS.filter((k) => egress[k].hosts.length > 0)
+    .map((k) => ({ id: k, hosts: egress[k].hosts, port: egress[k].port }));
+  const git = gitSyncOf(section);
   // git-sync clones over HTTPS in the worker's init container
   if (git) peers.push({ id: 'git', hosts: git.hosts, port: 443 });
   return peers;
 }
 
-function inClusterPeer(e: InCluster) {
-  return { namespaceSelector: nsSelector(e.namespace), ...(e.podLabels ? { podSelector: { matchLabels: e.podLabels } } : {}) };
+function inClusterPeer(endpoint: InCluster) {
+  return { namespaceSelector: nsSelector(endpoint.namespace), ...(endpoint.podLabels ? { podSelector: { matchLabels: endpoint.podLabels } } : {}) };
 }
 
 /** One egress rule per endpoint, so a reviewer reads the allow-list straight from the manifest. */
-function egressRules(e: Endpoints): k8s.NetworkPolicyEgressRule[] {
-  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(e[k])], ports: onPort(e[k].port, e[k].protocol) }));
-  const byAddress = EXTERNAL_ENDPOINTS.filter((k) => e[k].cidrs.length > 0)
-    .map((k) => ({ to: e[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(e[k].port) }));
+function egressRules(endpoints: Endpoints): k8s.NetworkPolicyEgressRule[] {
+  const inCluster = IN_CLUSTER.map((k) => ({ to: [inClusterPeer(endpoints[k])], ports: onPort(endpoints[k].port, endpoints[k].protocol) }));
+  const byAddress = EXTERNAL_ENDPOINTS.filter((k) => endpoints[k].cidrs.length > 0)
+    .map((k) => ({ to: endpoints[k].cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: onPort(endpoints[k].port) }));
   return [...inCluster, ...byAddress];
 }
 
 /** toFQDNs: a `*.` name is a matchPattern (one label), any other a matchName. */
 const fqdnSelector = (host: string) => (host.startsWith('*.') ? { matchPattern: host } : { matchName: host });
 
-function fqdnEgress(a: AirflowConfig): CiliumNetworkPolicySpecEgress[] {
-  const dns = a.egress.dns;
+function fqdnEgress(section: Pick<AirflowSection, 'egress' | 'dags'>): CiliumNetworkPolicySpecEgress[] {
+  const dns = section.egress.dns;
   return [
     {
       // every lookup goes through Cilium's DNS proxy, which learns the addresses toFQDNs then allows
@@ -73,40 +76,47 @@ function fqdnEgress(a: AirflowConfig): CiliumNetworkPolicySpecEgress[] {
         rules: { dns: [{ matchPattern: '*' }] },
       }],
     },
-    ...namedPeers(a).map((p) => ({
+    ...namedPeers(section).map((p) => ({
       toFqdNs: p.hosts.map(fqdnSelector),
       toPorts: [{ ports: [{ port: String(p.port), protocol: Protocol.TCP }] }],
     })),
   ];
 }
 
-export function addNetworkPolicies(chart: ComponentChart, c: AirflowCluster): void {
-  const a = c.airflow;
-  new k8s.KubeNetworkPolicy(chart, 'worker-default-deny', {
-    metadata: meta(APP, 'airflow-worker-default-deny', a.namespace),
-    spec: { podSelector: workers, policyTypes: ['Ingress', 'Egress'] },
-  });
-  new k8s.KubeNetworkPolicy(chart, 'worker-allow', {
-    metadata: meta(APP, 'airflow-worker-allow', a.namespace),
-    spec: { podSelector: workers, policyTypes: ['Egress'], egress: egressRules(a.egress) },
-  });
-  new CiliumNetworkPolicy(chart, 'worker-fqdn', {
-    metadata: meta(APP, 'airflow-worker-fqdn-egress', a.namespace),
-    spec: { endpointSelector: workers, egress: fqdnEgress(a) },
-  });
-  // Platform side: selecting the endpoint pods isolates them for ingress; every pod of the cluster
-  // (workers included) may reach them on the endpoint port only, and the monitoring namespace on
-  // any port (exporters and scrapes use their own).
-  for (const k of PLATFORM_SIDE) {
-    const e = a.egress[k];
-    new k8s.KubeNetworkPolicy(chart, `${k}-from-workers`, {
-      metadata: meta(APP, `airflow-workers-to-${k}`, e.namespace),
+/** The workers' NetworkPolicies and CiliumNetworkPolicy, and the platform side of MLflow and Redis. */
+export class WorkerNetworkPolicies extends Construct {
+  constructor(scope: Construct, id: string, props: AirflowWorkersProps) {
+    super(scope, id);
+    new k8s.KubeNetworkPolicy(this, 'worker-default-deny', {
+      metadata: meta(APP, 'airflow-worker-default-deny', props.namespace),
+      spec: { podSelector: workers, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'worker-allow', {
+      metadata: meta(APP, 'airflow-worker-allow', props.namespace),
+      spec: { podSelector: workers, policyTypes: ['Egress'], egress: egressRules(props.egress) },
+    });
+    new CiliumNetworkPolicy(this, 'worker-fqdn', {
+      metadata: meta(APP, 'airflow-worker-fqdn-egress', props.namespace),
+      spec: { endpointSelector: workers, egress: fqdnEgress(props) },
+    });
+    for (const endpoint of PLATFORM_SIDE) this.admitWorkers(endpoint, props);
+  }
+
+  /**
+   * Platform side: selecting the endpoint pods isolates them for ingress; every pod of the cluster
+   * (workers included) may reach them on the endpoint port only, and the monitoring namespace on
+   * any port (exporters and scrapes use their own).
+   */
+  private admitWorkers(endpoint: (typeof PLATFORM_SIDE)[number], props: AirflowWorkersProps): void {
+    const service = props.egress[endpoint];
+    new k8s.KubeNetworkPolicy(this, `${endpoint}-from-workers`, {
+      metadata: meta(APP, `airflow-workers-to-${endpoint}`, service.namespace),
       spec: {
-        podSelector: e.podLabels ? { matchLabels: e.podLabels } : {},
+        podSelector: service.podLabels ? { matchLabels: service.podLabels } : {},
         policyTypes: ['Ingress'],
         ingress: [
-          { from: [{ namespaceSelector: {} }], ports: onPort(e.port, e.protocol) },
-          { from: [{ namespaceSelector: nsSelector(c.monitoring.namespace) }] },
+          { from: [{ namespaceSelector: {} }], ports: onPort(service.port, service.protocol) },
+          { from: [{ namespaceSelector: nsSelector(props.monitoringNamespace) }] },
         ],
       },
     });

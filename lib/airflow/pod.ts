@@ -5,17 +5,17 @@
 // image, one env var) -> pod_override, and its merge copies a template value only when it is truthy
 // (pod_generator.merge_objects of the cncf.kubernetes provider that Airflow 2.10 pins). So nothing
 // here relies on a `false` or an empty value surviving: the token is off through the ServiceAccount.
-import { ComponentChart, LABEL } from '../core/chart';
+import { LABEL } from '../core/chart';
+import { poolSelector, poolTolerations, resourcesOf, workerEnv } from './derived';
 import {
-  AIRFLOW_HOME, AirflowCluster, chartObjects, DAG_PROFILES_CONFIGMAP, DAG_PROFILES_DIR, DAGS_MOUNT, DAGS_VOLUME,
-  GIT_SYNC_LINK, GIT_SYNC_ROOT, poolSelector, poolTolerations, PROFILE_LABEL, resourcesOf, SCRATCH,
-  WORKER_LABEL, workerEnv, workerPriorityClass, workerServiceAccount,
-} from './model';
-import type { AirflowConfig } from '../config/sections/airflow';
+  AIRFLOW_HOME, chartObjects, DAG_PROFILES_CONFIGMAP, DAG_PROFILES_DIR, DAGS_MOUNT, DAGS_VOLUME, GIT_SYNC_LINK, GIT_SYNC_ROOT,
+  PROFILE_LABEL, SCRATCH, WORKER_LABEL, workerPriorityClass, workerServiceAccount,
+} from './names';
+import type { AirflowSection, AirflowWorkersProps } from './props';
 
 /** Restricted Pod Security at pod level; the numeric uid lets the kubelet verify runAsNonRoot. */
-export function podSecurityContext(c: AirflowCluster) {
-  const { uid, gid } = c.airflow.user;
+export function podSecurityContext({ user }: Pick<AirflowSection, 'user'>) {
+  const { uid, gid } = user;
   return { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } };
 }
 
@@ -40,13 +40,12 @@ export const GIT_SYNC_INIT = 'git-sync-init';
  * (until the S3 handler uploads them), and /dev/shm in memory for joblib/loky's shared arrays (the
  * runtime's default is 64 MiB; memory-backed, so it counts against the memory limit).
  */
-export function scratchVolumes(a: AirflowConfig) {
-  const s = a.storage;
+export function scratchVolumes({ storage }: Pick<AirflowSection, 'storage'>) {
   return {
     volumes: [
-      { name: 'logs', emptyDir: { sizeLimit: s.logs } },
-      { name: 'tmp', emptyDir: { sizeLimit: s.tmp } },
-      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: s.shm } },
+      { name: 'logs', emptyDir: { sizeLimit: storage.logs } },
+      { name: 'tmp', emptyDir: { sizeLimit: storage.tmp } },
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: storage.shm } },
     ],
     mounts: [
       { name: 'logs', mountPath: `${AIRFLOW_HOME}/logs` },
@@ -65,33 +64,34 @@ const gitSyncVar = (v3: string, v4: string, value: string) => [{ name: v3, value
  * The chart's git-sync init container (chart/templates/_helpers.yaml, git_sync_container with
  * is_init) for the same dags.gitSync values: one clone into the dags volume before the task starts.
  */
-export function gitSyncInitContainer(a: AirflowConfig) {
-  const g = a.dags.gitSync!;
+type GitSync = NonNullable<AirflowSection['dags']['gitSync']>;
+
+export function gitSyncInitContainer(gitSync: GitSync) {
   const credentials = (v3: string, v4: string) => [
-    secretEnv(v3, { name: g.credentialsSecret!, key: v3 }), secretEnv(v4, { name: g.credentialsSecret!, key: v4 }),
+    secretEnv(v3, { name: gitSync.credentialsSecret!, key: v3 }), secretEnv(v4, { name: gitSync.credentialsSecret!, key: v4 }),
   ];
   return {
     name: GIT_SYNC_INIT,
-    image: g.image,
+    image: gitSync.image,
     imagePullPolicy: 'IfNotPresent',
-    securityContext: { runAsUser: g.uid, ...containerSecurityContext(false) },
+    securityContext: { runAsUser: gitSync.uid, ...containerSecurityContext(false) },
     env: [
-      ...(g.credentialsSecret
+      ...(gitSync.credentialsSecret
         ? [...credentials('GIT_SYNC_USERNAME', 'GITSYNC_USERNAME'), ...credentials('GIT_SYNC_PASSWORD', 'GITSYNC_PASSWORD')]
         : []),
-      { name: 'GIT_SYNC_REV', value: g.rev },
-      { name: 'GITSYNC_REF', value: gitRef(a) },
-      { name: 'GIT_SYNC_BRANCH', value: g.branch },
-      ...gitSyncVar('GIT_SYNC_REPO', 'GITSYNC_REPO', g.repo),
-      ...gitSyncVar('GIT_SYNC_DEPTH', 'GITSYNC_DEPTH', String(g.depth)),
+      { name: 'GIT_SYNC_REV', value: gitSync.rev },
+      { name: 'GITSYNC_REF', value: gitRef(gitSync) },
+      { name: 'GIT_SYNC_BRANCH', value: gitSync.branch },
+      ...gitSyncVar('GIT_SYNC_REPO', 'GITSYNC_REPO', gitSync.repo),
+      ...gitSyncVar('GIT_SYNC_DEPTH', 'GITSYNC_DEPTH', String(gitSync.depth)),
       ...gitSyncVar('GIT_SYNC_ROOT', 'GITSYNC_ROOT', GIT_SYNC_ROOT),
       { name: 'GIT_SYNC_DEST', value: GIT_SYNC_LINK },
       { name: 'GITSYNC_LINK', value: GIT_SYNC_LINK },
       ...gitSyncVar('GIT_SYNC_ADD_USER', 'GITSYNC_ADD_USER', 'true'),
-      { name: 'GIT_SYNC_WAIT', value: String(g.wait) },
-      { name: 'GITSYNC_PERIOD', value: `${g.wait}s` },
-      { name: 'GIT_SYNC_MAX_SYNC_FAILURES', value: String(g.maxFailures) },
-      { name: 'GITSYNC_MAX_FAILURES', value: String(g.maxFailures) },
+      { name: 'GIT_SYNC_WAIT', value: String(gitSync.wait) },
+      { name: 'GITSYNC_PERIOD', value: `${gitSync.wait}s` },
+      { name: 'GIT_SYNC_MAX_SYNC_FAILURES', value: String(gitSync.maxFailures) },
+      { name: 'GITSYNC_MAX_FAILURES', value: String(gitSync.maxFailures) },
       ...gitSyncVar('GIT_SYNC_ONE_TIME', 'GITSYNC_ONE_TIME', 'true'),
     ],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
@@ -100,80 +100,97 @@ export function gitSyncInitContainer(a: AirflowConfig) {
 }
 
 /** git-sync v4's single ref: the pinned revision, else the branch head. */
-export const gitRef = (a: AirflowConfig): string => {
-  const g = a.dags.gitSync!;
-  return g.rev === 'HEAD' ? g.branch : g.rev;
-};
+export const gitRef = (gitSync: Pick<GitSync, 'rev' | 'branch'>): string => (gitSync.rev === 'HEAD' ? gitSync.branch : gitSync.rev);
+
+/** The DAG repository the workers clone, when the DAGs come by git-sync. */
+export const gitSyncOf = ({ dags }: Pick<AirflowSection, 'dags'>): GitSync | undefined =>
+  (dags.delivery === 'gitSync' ? dags.gitSync : undefined);
 
 /**
  * Labels every worker pod carries: the common labels of the component's cdk8s chart (templates are
  * files, so it does not stamp them), ours (NetworkPolicies select WORKER_LABEL) and the Helm chart's worker labels.
  */
-export function workerLabels(chart: ComponentChart, c: AirflowCluster, profile: string): Record<string, string> {
+export function workerLabels(chartLabels: Record<string, string>, props: Pick<AirflowSection, 'helm'>, profile: string): Record<string, string> {
   return {
     [LABEL.name]: 'airflow-worker',
-    ...chart.labels,
+    ...chartLabels,
     [WORKER_LABEL.key]: WORKER_LABEL.value,
     [PROFILE_LABEL]: profile,
     tier: 'airflow',
     component: 'worker',
-    release: c.airflow.helm.release,
+    release: props.helm.release,
   };
 }
 
+/** The task's container: the image, the chart's Airflow env and secrets, the profile's resources, read-only root. */
+function baseContainer(props: AirflowWorkersProps, profileName: string) {
+  const objects = chartObjects(props);
+  const gitSync = gitSyncOf(props);
+  return {
+    name: BASE_CONTAINER,
+    // replaced by the executor's [kubernetes_executor] worker_container_repository:tag (the values pin it to this)
+    image: props.image,
+    imagePullPolicy: 'IfNotPresent',
+    env: [
+      ...workerEnv(props),
+      // as the chart's template: the task runs in-process, the worker is no executor
+      { name: 'AIRFLOW__CORE__EXECUTOR', value: 'LocalExecutor' },
+      secretEnv('AIRFLOW__CORE__FERNET_KEY', objects.fernetKeySecret),
+      secretEnv('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', objects.metadataSecret),
+      secretEnv('AIRFLOW_CONN_AIRFLOW_DB', objects.metadataSecret),
+      secretEnv('AIRFLOW__WEBSERVER__SECRET_KEY', objects.webserverSecretKeySecret),
+    ],
+    resources: resourcesOf(props.compute.profiles[profileName], props),
+    securityContext: containerSecurityContext(true),
+    volumeMounts: [
+      { name: 'config', mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: 'airflow.cfg', readOnly: true },
+      ...scratchVolumes(props).mounts,
+      ...(gitSync ? [{ name: DAGS_VOLUME, mountPath: DAGS_MOUNT, readOnly: true }] : []),
+      { name: DAG_PROFILES_CONFIGMAP, mountPath: DAG_PROFILES_DIR, readOnly: true },
+    ],
+  };
+}
+
+/** The pod's volumes: airflow.cfg from the chart's ConfigMap, the scratch space, the DAGs, dag_profiles. */
+function podVolumes(props: AirflowWorkersProps) {
+  const gitSync = gitSyncOf(props);
+  return [
+    { name: 'config', configMap: { name: chartObjects(props).configMap } },
+    ...scratchVolumes(props).volumes,
+    ...(gitSync ? [{ name: DAGS_VOLUME, emptyDir: { sizeLimit: props.storage.dags } }] : []),
+    { name: DAG_PROFILES_CONFIGMAP, configMap: { name: DAG_PROFILES_CONFIGMAP } },
+  ];
+}
+
+/** A worker pod as the executor reads a template file: a v1 Pod. */
+export type WorkerPod = {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: Record<string, unknown>;
+};
+
 /** The complete worker pod of a profile: what the chart's own pod template provides, made restricted. */
-export function podTemplate(chart: ComponentChart, c: AirflowCluster, profile: string) {
-  const a = c.airflow;
-  const p = c.compute.profiles[profile];
-  const objects = chartObjects(a);
-  const scratch = scratchVolumes(a);
-  const gitSync = a.dags.delivery === 'gitSync';
-  const tolerations = poolTolerations(c, p.pool);
+export function podTemplate(props: AirflowWorkersProps, profileName: string, chartLabels: Record<string, string>): WorkerPod {
+  const pool = props.compute.profiles[profileName].pool;
+  const tolerations = poolTolerations(props, pool);
+  const gitSync = gitSyncOf(props);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `airflow-worker-${profile}`, namespace: a.namespace, labels: workerLabels(chart, c, profile) },
+    metadata: { name: `airflow-worker-${profileName}`, namespace: props.namespace, labels: workerLabels(chartLabels, props, profileName) },
     spec: {
       restartPolicy: 'Never',
       // its token is not mounted (automountServiceAccountToken: false on the ServiceAccount, where
       // the executor's merge cannot drop it) and it is bound to no role
-      serviceAccountName: workerServiceAccount(a),
-      priorityClassName: workerPriorityClass(a),
-      securityContext: podSecurityContext(c),
-      nodeSelector: poolSelector(c, p.pool),
+      serviceAccountName: workerServiceAccount(props),
+      priorityClassName: workerPriorityClass(props),
+      securityContext: podSecurityContext(props),
+      nodeSelector: poolSelector(props, pool),
       ...(tolerations.length > 0 ? { tolerations } : {}),
-      ...(gitSync ? { initContainers: [gitSyncInitContainer(a)] } : {}),
-      containers: [
-        {
-          name: BASE_CONTAINER,
-          // replaced by the executor's [kubernetes_executor] worker_container_repository:tag (the values pin it to this)
-          image: a.image,
-          imagePullPolicy: 'IfNotPresent',
-          env: [
-            ...workerEnv(a),
-            // as the chart's template: the task runs in-process, the worker is no executor
-            { name: 'AIRFLOW__CORE__EXECUTOR', value: 'LocalExecutor' },
-            secretEnv('AIRFLOW__CORE__FERNET_KEY', objects.fernetKeySecret),
-            secretEnv('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', objects.metadataSecret),
-            secretEnv('AIRFLOW_CONN_AIRFLOW_DB', objects.metadataSecret),
-            secretEnv('AIRFLOW__WEBSERVER__SECRET_KEY', objects.webserverSecretKeySecret),
-          ],
-          resources: resourcesOf(p, a),
-          securityContext: containerSecurityContext(true),
-          volumeMounts: [
-            { name: 'config', mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: 'airflow.cfg', readOnly: true },
-            ...scratch.mounts,
-            ...(gitSync ? [{ name: DAGS_VOLUME, mountPath: DAGS_MOUNT, readOnly: true }] : []),
-            { name: DAG_PROFILES_CONFIGMAP, mountPath: DAG_PROFILES_DIR, readOnly: true },
-          ],
-        },
-      ],
-      volumes: [
-        { name: 'config', configMap: { name: objects.configMap } },
-        ...scratch.volumes,
-        ...(gitSync ? [{ name: DAGS_VOLUME, emptyDir: { sizeLimit: a.storage.dags } }] : []),
-        { name: DAG_PROFILES_CONFIGMAP, configMap: { name: DAG_PROFILES_CONFIGMAP } },
-      ],
+      ...(gitSync ? { initContainers: [gitSyncInitContainer(gitSync)] } : {}),
+      containers: [baseContainer(props, profileName)],
+      volumes: podVolumes(props),
     },
   };
 }
@@ -184,14 +201,14 @@ export function podTemplate(chart: ComponentChart, c: AirflowCluster, profile: s
  * so are the pod's `nodeSelector` and `tolerations`, so all three are complete here; labels merge.
  * No env, volumes or mounts: lists are appended, and the default pod already has every one.
  */
-export function podOverride(c: AirflowCluster, profile: string) {
-  const p = c.compute.profiles[profile];
-  const tolerations = poolTolerations(c, p.pool);
+export function podOverride(props: AirflowWorkersProps, profileName: string) {
+  const profile = props.compute.profiles[profileName];
+  const tolerations = poolTolerations(props, profile.pool);
   return {
-    metadata: { labels: { [PROFILE_LABEL]: profile } },
+    metadata: { labels: { [PROFILE_LABEL]: profileName } },
     spec: {
-      containers: [{ name: BASE_CONTAINER, resources: resourcesOf(p, c.airflow) }],
-      nodeSelector: poolSelector(c, p.pool),
+      containers: [{ name: BASE_CONTAINER, resources: resourcesOf(profile, props) }],
+      nodeSelector: poolSelector(props, profile.pool),
       ...(tolerations.length > 0 ? { tolerations } : {}),
     },
   };

@@ -1,7 +1,7 @@
 // The cluster file format: one strict schema, TypeScript types inferred from it, a JSON Schema
 // exported from it for editors (schema/cluster.schema.json). A component is enabled by its section.
 import { z } from 'zod';
-import { airflowSection } from './sections/airflow';
+import { airflowSection } from '../airflow/props';
 import { argocdSection } from './sections/argocd';
 import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';

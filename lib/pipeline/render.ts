@@ -6,6 +6,7 @@ import { ConfigError, Problem } from '../core/errors';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact } from '../core/chart';
+import { PodTemplateFile } from '../airflow';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
 import { generatedHeader, toYaml } from '../core/yaml';
@@ -25,6 +26,11 @@ function objectFile(obj: K8sObject, ambiguous: boolean): string {
 /** The chart's files; the paths of its Kubernetes objects are added to `objectFiles`. */
 function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: string[]): [string, string][] {
   const cluster = chart.cluster;
+  // pod templates are files, never applied: validated like the objects, a broken one refused as a rule is
+  const templates = chart.node.findAll().filter((n): n is PodTemplateFile => n instanceof PodTemplateFile);
+  const templateProblems = templates.flatMap((t) => validateObject(t.pod, { cache: true })
+    .map((rule) => ({ cluster, path: `${chart.component}: pod template ${t.profile}`, value: 'v1 Pod', rule })));
+  if (templateProblems.length > 0) throw new ConfigError(templateProblems);
   const objects = chart.toJson() as K8sObject[];
   const files: [string, string][] = [];
   const counts = new Map<string, number>();

@@ -6,15 +6,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { airflowCluster, dagsFolder, TEMPLATES_DIR } from '../../lib/airflow/model';
+import { dagsFolder, TEMPLATES_DIR } from '../../lib/airflow/names';
 import { VALUE_CONSUMERS } from '../../lib/airflow/values';
 import { shared } from '../support/env';
 import { airflowFiles, config } from './support';
 
-const c = airflowCluster(config());
+const c = config();
 const files = airflowFiles();
 const values = parse(files.get('values-prod.yaml')!);
-const profiles = Object.keys(c.compute.profiles);
+const profiles = Object.keys(c.compute!.profiles);
 const template = (p: string) => parse(files.get(`pod-templates/${p}.yaml`)!);
 
 /** Every leaf path of the values (lists are leaves: Helm replaces them whole). */
@@ -92,7 +92,7 @@ const chartDir = shared('reference', 'airflow-chart');
       const base = pod.spec.containers[0];
       const dags = base.volumeMounts.find((m: any) => m.name === init.volumeMounts[0].name);
       expect(dags).toEqual({ name: 'dags', mountPath: `${values.airflowHome}/dags`, readOnly: true });
-      expect(dagsFolder(c.airflow)).toBe(`${values.airflowHome}/dags/repo/${g.subPath}`);
+      expect(dagsFolder(c.airflow!)).toBe(`${values.airflowHome}/dags/repo/${g.subPath}`);
     }
   });
 });

@@ -6,17 +6,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { airflowCluster, ephemeralStorage, poolTolerations, workerImageConfig, workerServiceAccount } from '../../lib/airflow/model';
+import { ephemeralStorage, poolTolerations, workerImageConfig } from '../../lib/airflow/derived';
+import { workerServiceAccount } from '../../lib/airflow/names';
 import { FORK_SAFETY } from '../../lib/airflow/rules';
 import { tmpDir } from '../support/clusters';
 import { python } from '../support/env';
-import { airflowFiles, config, runPython } from './support';
+import { airflowFiles, config, runPython, workersProps } from './support';
 
 const py = python();
 const maybe = py ? describe : describe.skip;
 
-const c = airflowCluster(config());
-const { compute, airflow } = c;
+const c = config();
+const compute = c.compute!;
+const airflow = c.airflow!;
+const props = workersProps();
 const files = airflowFiles();
 const contract = JSON.parse(files.get('profiles.json')!);
 const values = parse(files.get('values-prod.yaml')!);
@@ -94,7 +97,7 @@ maybe.each(RULES)('worker pods built with Airflow\'s three-step merge (template 
     const pool = compute.profiles[b.profile].pool;
     expect(b.pod.spec.nodeSelector).toEqual({ [compute.poolLabel]: pool });
     expect(compute.pools[pool].taints.length).toBeGreaterThan(0);
-    expect(b.pod.spec.tolerations).toEqual(poolTolerations(c, pool));
+    expect(b.pod.spec.tolerations).toEqual(poolTolerations(props, pool));
     expect(b.pod.spec.tolerations).toEqual(compute.pools[pool].taints.map((t) => ({ ...t, operator: 'Equal' })));
   });
 

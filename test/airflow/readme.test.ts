@@ -3,16 +3,15 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { airflowCluster } from '../../lib/airflow/model';
 import { helmInstallCommand } from '../../lib/airflow/values';
 import { REPO } from '../support/clusters';
 import { python } from '../support/env';
-import { airflowFiles, config } from './support';
+import { airflowFiles, workersProps } from './support';
 
 const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
 const start = readme.indexOf('## Airflow worker profiles');
 const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-const c = airflowCluster(config());
+const props = workersProps();
 const files = airflowFiles();
 const pools = JSON.parse(files.get('pools.json')!);
 const examples = [...section.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -20,8 +19,8 @@ const dagModule = fs.readFileSync(path.join(REPO, 'lib', 'airflow', 'dag_profile
 
 describe('README, Airflow section', () => {
   it('shows the install command of the pinned chart version, as values-prod.yaml does', () => {
-    expect(section).toContain(`\`${helmInstallCommand(c)}\``);
-    expect(files.get('values-prod.yaml')).toContain(helmInstallCommand(c));
+    expect(section).toContain(`\`${helmInstallCommand(props)}\``);
+    expect(files.get('values-prod.yaml')).toContain(helmInstallCommand(props));
   });
 
   it('states the pool slots that pools.json has', () => {

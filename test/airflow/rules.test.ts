@@ -5,12 +5,13 @@ import { cpuCores, formatCpu, formatMemory, GiB, memoryBytes } from '../../lib/c
 import { render } from '../../lib/pipeline/render';
 import { parseCluster } from '../../lib/config/load';
 import { stringify } from 'yaml';
-import { checkAirflow, FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
+import { FORK_SAFETY, MIN_CIDR_PREFIX } from '../../lib/airflow/rules';
+import { airflow } from '../../lib/config/components/airflow';
 import { poolsWithRole } from '../../lib/compute/pools';
 import { CLUSTER, config, raw } from './support';
 
-/** The Airflow rules' messages for a modified raw config. */
-const problems = (r: any): string[] => checkAirflow(config(r)).map(formatProblem);
+/** The Airflow rules' messages for a modified raw config, as the config entry places them in the file. */
+const problems = (r: any): string[] => airflow.check!(config(r)).map(formatProblem);
 
 /** Messages of the ConfigError a modified config raises while loading (reference checks). */
 function loadProblems(r: any): string[] {
@@ -312,6 +313,14 @@ describe('airflow rules', () => {
     r.airflow.helm.chartVersion = '1.x';
     expect(loadProblems(r)).toContainEqual(expect.stringContaining(
       `cluster ${CLUSTER}: airflow.helm.chartVersion = "1.x": must be an exact chart version`));
+  });
+
+  it('refuses an airflow section without the compute section it reads, in one line (build refuses it the same way)', () => {
+    const c = { ...config(), compute: undefined };
+    const line = `cluster ${CLUSTER}: compute = missing: is required with an airflow section: the worker profiles, their pools and workloads are defined there`;
+    expect(airflow.check!(c).map(formatProblem)).toEqual([line]);
+    expect(() => airflow.build(undefined as any, c)).toThrow(ConfigError);
+    expect(() => airflow.build(undefined as any, c)).toThrow(line);
   });
 
   it('fails synthesis as a whole: render refuses and names the field', () => {

@@ -1,11 +1,12 @@
-// Helpers for the Airflow tests: the component's rendered files and the Python runner. What a test
-// needs from the machine (../shared, python3 with the Kubernetes client) comes from test/support/env.ts.
+// Helpers for the Airflow tests: the built-in cluster's props and rendered files, and the Python
+// runner. What a test needs from the machine (../shared, python3 with the Kubernetes client) comes
+// from test/support/env.ts.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { stringify } from 'yaml';
-import { parseCluster } from '../../lib/config/load';
-import { render } from '../../lib/pipeline/render';
+import type { AirflowWorkersProps } from '../../lib/airflow';
+import { airflowWorkersProps } from '../../lib/config/components/airflow';
 import { rawCluster } from '../support/clusters';
+import { componentFiles, configOf } from '../support/render';
 
 export const CLUSTER = 'scw-ml-prod';
 
@@ -13,14 +14,13 @@ export const CLUSTER = 'scw-ml-prod';
 export const raw = (): any => rawCluster(CLUSTER);
 
 /** Validated config from a raw one, as the loader would produce it. */
-export const config = (r: any = raw()) => parseCluster(stringify(r), `clusters/${CLUSTER}.yaml`).config;
+export const config = (r: any = raw()) => configOf(r);
+
+/** The construct's props, mapped from a (modified) raw config as synth maps the cluster file. */
+export const workersProps = (r: any = raw()): AirflowWorkersProps => airflowWorkersProps(config(r))!;
 
 /** The airflow component's files, keyed by their path under dist/<cluster>/airflow/. */
-export function airflowFiles(r: any = raw()): Map<string, string> {
-  const prefix = `${CLUSTER}/airflow/`;
-  const files = render([parseCluster(stringify(r), `clusters/${CLUSTER}.yaml`)]);
-  return new Map([...files].filter(([p]) => p.startsWith(prefix)).map(([p, text]) => [p.slice(prefix.length), text]));
-}
+export const airflowFiles = (r: any = raw()): Map<string, string> => componentFiles(r, 'airflow');
 
 /** Runs a Python script of this folder, returning its JSON output. */
 export function runPython(py: string, script: string, args: string[]): any {

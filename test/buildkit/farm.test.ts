@@ -7,7 +7,7 @@ import { ComponentChart, LABEL, filesOf } from '../../lib/core/chart';
 import { formatCpu, formatMemory, memoryBytes } from '../../lib/core/quantity';
 import { K8sObject, validateObject } from '../../lib/pipeline/validate';
 import { REPO } from '../support/clusters';
-import { labelledChart, objectsOf, refusalOf, validationErrors } from '../support/constructs';
+import { labelledChart, objectsByName, refusalOf, validationErrors } from '../support/constructs';
 import { farmProps } from './props';
 import { STAGING, config, raw } from './support';
 import { buildkit } from '../../lib/config/components/buildkit';
@@ -23,7 +23,7 @@ describe('BuildkitFarm', () => {
     const props = farmProps();
     expect(farm.pools).toEqual(fleet(props));
     expect(farm.archPools.map((p) => p.pool)).toEqual(farm.pools);
-    const objs = objectsOf(chart);
+    const objs = objectsByName(chart);
     for (const pool of farm.pools) {
       // HAProxy's slots, the NodePool limits and the pod size are the pool's numbers
       expect(farm.haproxyCfg).toContain(`server-template pod ${pool.slots} ${pool.name}-pods.buildkit.svc.cluster.local:1234 `);
@@ -40,7 +40,7 @@ describe('BuildkitFarm', () => {
     expect([...files.keys()].sort()).toEqual(['gate.cfg', 'haproxy.cfg']);
     expect(files.get('haproxy.cfg')).toBe(farm.haproxyCfg);
     expect(files.get('gate.cfg')).toBe(farm.gateCfg);
-    const objs = objectsOf(chart);
+    const objs = objectsByName(chart);
     expect(objs.get('ConfigMap/buildkit-lb').data['haproxy.cfg']).toBe(farm.haproxyCfg);
     expect(objs.get('ConfigMap/buildkitd-scripts').data['gate.cfg']).toBe(farm.gateCfg);
     // the header names the cluster the props say
@@ -50,7 +50,7 @@ describe('BuildkitFarm', () => {
   it('puts the ServiceMonitors in the monitoring namespace and lets it scrape', () => {
     const props = { ...farmProps(), monitoringNamespace: 'observability' };
     const { chart } = build(props);
-    const objs = objectsOf(chart);
+    const objs = objectsByName(chart);
     for (const name of ['buildkit-lb', 'buildkitd', 'keda-operator'])
       expect(objs.get(`ServiceMonitor/${name}`).metadata.namespace).toBe('observability');
     const from = objs.get('NetworkPolicy/buildkitd').spec.ingress.flatMap((rule: any) => rule.from);
@@ -60,7 +60,7 @@ describe('BuildkitFarm', () => {
   it('labels its pod templates with the chart\'s component and part-of labels, and nothing else of the chart', () => {
     const chart = labelledChart({ [LABEL.component]: 'ci', [LABEL.partOf]: 'builds', team: 'platform' });
     const farm = new BuildkitFarm(chart, 'farm', farmProps());
-    const objs = objectsOf(chart);
+    const objs = objectsByName(chart);
     for (const name of [...farm.pools.map((p) => p.name), 'buildkit-lb']) {
       const labels = objs.get(`Deployment/${name}`).spec.template.metadata.labels;
       expect(labels[LABEL.component]).toBe('ci');
@@ -70,18 +70,18 @@ describe('BuildkitFarm', () => {
       expect(objs.get(`Deployment/${name}`).metadata.labels.team).toBe('platform');
     }
     // without chart labels the pods get only their selector
-    const bare = objectsOf(build().chart).get('Deployment/buildkit-lb').spec.template.metadata.labels;
+    const bare = objectsByName(build().chart).get('Deployment/buildkit-lb').spec.template.metadata.labels;
     expect(bare).toEqual({ [LABEL.name]: 'buildkit-lb' });
   });
 
   it('adds a ScaledObject per arch only when autoscaled', () => {
-    const scaled = objectsOf(build().chart);
+    const scaled = objectsByName(build().chart);
     expect([...scaled.keys()].filter((k) => k.startsWith('ScaledObject/'))).toEqual(['ScaledObject/buildkitd-amd64', 'ScaledObject/buildkitd-arm64']);
     const props = farmProps();
     props.autoscaling.enabled = false;
     props.architectures.forEach((a) => (a.replicas = a.min));
     const { chart, farm } = build(props);
-    const fixed = objectsOf(chart);
+    const fixed = objectsByName(chart);
     expect([...fixed.keys()].filter((k) => k.startsWith('ScaledObject/'))).toEqual([]);
     expect(farm.archPools.every((p) => p.scaledObject === undefined)).toBe(true);
     expect(fixed.get('Deployment/buildkitd-amd64').spec.replicas).toBe(2);

@@ -1,7 +1,7 @@
 // The report, the JSON and the pod templates tell the same story; snapshots lock the report.
 import { spawnSync } from 'child_process';
 import { parseAllDocuments } from 'yaml';
-import { PROFILE_LABEL } from '../../lib/airflow/model';
+import { PROFILE_LABEL } from '../../lib/airflow';
 import { differences } from '../../lib/capacity/differences';
 import { PlanJson, planJson } from '../../lib/capacity/json';
 import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity/model';

@@ -1,15 +1,16 @@
-// Helpers for construct tests: a chart to build one construct into, its objects by kind and name,
-// and what a construct refuses to build with.
-import { Chart, Testing } from 'cdk8s';
+// Helpers for construct tests: a chart to build one construct into, what one construct of a tree
+// contributes (its objects, its files), and what a construct refuses to build with.
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { filesOf } from '../../lib/core/chart';
 import { ConfigError, formatProblem } from '../../lib/core/errors';
 
 /** A chart labelled like a ComponentChart (component, part-of), for constructs that copy its labels onto pod templates. */
 export const labelledChart = (labels: Record<string, string>): Chart =>
   new Chart(Testing.app(), 'test', { labels, disableResourceNameHashes: true });
 
-/** The objects of a chart (or what `Testing.synth` gave), by `<Kind>/<name>`; refuses a duplicate key. */
-export function objectsOf(chart: Chart): Map<string, any> {
+/** The objects of a chart as `Testing.synth` gives them, by `<Kind>/<name>`; refuses a duplicate key. */
+export function objectsByName(chart: Chart): Map<string, any> {
   const out = new Map<string, any>();
   for (const o of Testing.synth(chart)) {
     const key = `${o.kind}/${o.metadata.name}`;
@@ -17,6 +18,18 @@ export function objectsOf(chart: Chart): Map<string, any> {
     out.set(key, o);
   }
   return out;
+}
+
+/** The manifests of the objects under `part` (one construct of a tree), in creation order. */
+export const objectsOf = (part: Construct): any[] =>
+  part.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject).map((o) => o.toJson());
+
+/** The objects under `part` by `<kind>/<name>`, and its files by path: what a snapshot of the part locks. */
+export function outputOf(part: Construct): { objects: Record<string, any>; files: Record<string, string> } {
+  return {
+    objects: Object.fromEntries(objectsOf(part).map((o) => [`${o.kind}/${o.metadata.name}`, o])),
+    files: Object.fromEntries(filesOf(part)),
+  };
 }
 
 /** The formatted problems `build` throws a ConfigError with; fails the test on any other outcome. */

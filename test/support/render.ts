@@ -3,7 +3,7 @@
 import { stringify } from 'yaml';
 import { parseCluster } from '../../lib/config/load';
 import type { Cluster, ClusterConfig } from '../../lib/config/schema';
-import { ConfigError, Problem } from '../../lib/core/errors';
+import { ConfigError, formatProblem, Problem } from '../../lib/core/errors';
 import { render } from '../../lib/pipeline/render';
 
 /** The cluster a raw config parses to, as if read from clusters/<name>.yaml. */
@@ -30,3 +30,6 @@ export function renderProblems(r: any): Problem[] {
   }
   return [];
 }
+
+/** The problem lines render() refuses a raw config with, as the CLI prints them (empty when it renders). */
+export const refusal = (r: any): string[] => renderProblems(r).map(formatProblem);

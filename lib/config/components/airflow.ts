@@ -1,88 +1,64 @@
-// Airflow worker profiles for the ML platform (SPEC 2). Enabled by the `airflow` section.
-// Outputs under dist/<cluster>/airflow/: a pod template per profile and the ConfigMap bundling
-// them, the chart's values-prod.yaml, profiles.json with dag_profiles.py for DAG code (and the
-// ConfigMap that mounts both where DAG code imports them), the Airflow pools (pools.json and its
-// ConfigMap), docker-compose.env, the workers' ServiceAccount and PriorityClass, and the worker
-// NetworkPolicies and CiliumNetworkPolicy.
-import * as fs from 'fs';
-import * as path from 'path';
-import { k8s } from 'cdk8s-plus-28';
+// The Airflow worker profiles (SPEC 2), enabled by the `airflow` section: the cluster file mapped
+// onto `AirflowWorkersProps` (the section itself, the compute inputs with the capacity planner's
+// figures resolved, the monitoring namespace), its rules placed in the file, and the construct.
+import { ConfigError, Problem } from '../../core/errors';
+import { inSection, PropsProblem } from '../../core/props';
+import { AirflowComputeInputs, AirflowWorkers, AirflowWorkersProps, validateAirflowWorkers } from '../../airflow';
+import { exclusive, podGroup } from '../../capacity';
+import { poolsWithRole } from '../../compute';
 import type { Component } from '../component';
-import { ConfigError } from '../../core/errors';
-import { generatedHeader, toYaml } from '../../core/yaml';
-import { K8sObject, validateObject } from '../../pipeline/validate';
-import { clusterMeta, ComponentChart, meta } from '../../core/chart';
-import { renderContract, renderPools } from '../../airflow/contract';
-import {
-  AirflowCluster, airflowCluster, CONTRACT_FILE, DAG_MODULE_FILE, DAG_PROFILES_CONFIGMAP, forkSafetyEnv, COMPONENT,
-  POOLS_CONFIGMAP, POOLS_FILE, TEMPLATES_CONFIGMAP, templateFile, VALUES_FILE, workerPriorityClass, workerServiceAccount,
-} from '../../airflow/model';
-import { addNetworkPolicies } from '../../airflow/network';
-import { podTemplate } from '../../airflow/pod';
-import { checkAirflow } from '../../airflow/rules';
-import { helmValues, valuesHeader } from '../../airflow/values';
+import type { ClusterConfig, ComputeConfig } from '../schema';
 
-/** Static Python emitted next to the contract (CONTRACT_FILE); it reads that file at import time. */
-const dagModule = (): string => fs.readFileSync(path.join(__dirname, '..', '..', 'airflow', DAG_MODULE_FILE), 'utf8');
-
-/** Each profile's template, validated like every manifest (it is not applied, so render does not see it). */
-function renderTemplates(chart: ComponentChart, c: AirflowCluster): Map<string, string> {
-  const texts = new Map<string, string>();
-  for (const profile of Object.keys(c.compute.profiles)) {
-    const pod = podTemplate(chart, c, profile);
-    const errors = validateObject(pod as K8sObject, { cache: true });
-    if (errors.length > 0)
-      throw new ConfigError(errors.map((rule) => ({ cluster: c.name, path: `airflow: pod template ${profile}`, value: 'v1 Pod', rule })));
-    texts.set(templateFile(profile), generatedHeader(c.name) + toYaml(pod));
-  }
-  return texts;
+/** The compute section as the workers read it: each workload's pods and exclusions as the capacity planner counts them. */
+export function airflowComputeInputs(compute: ComputeConfig): AirflowComputeInputs {
+  const names = Object.keys(compute.workloads);
+  const workloads = Object.fromEntries(names.map((name) => {
+    const group = podGroup(compute, name);
+    const workload = compute.workloads[name];
+    return [name, {
+      profile: workload.profile,
+      podsPerRun: workload.podsPerRun,
+      maxActiveRuns: workload.maxActiveRuns,
+      pods: group.count,
+      // read both ways, as the planner reads it
+      exclusiveWith: names.filter((other) => other !== name && exclusive(group, podGroup(compute, other))).sort(),
+    }];
+  }));
+  return {
+    poolLabel: compute.poolLabel,
+    nodeTypes: compute.nodeTypes,
+    pools: compute.pools,
+    profiles: compute.profiles,
+    workloads,
+    platformPool: poolsWithRole(compute, 'platform')[0],
+  };
 }
 
+/** The construct's props of a cluster; none without both sections. */
+export function airflowWorkersProps(c: ClusterConfig): AirflowWorkersProps | undefined {
+  if (!c.airflow || !c.compute) return undefined;
+  return { ...c.airflow, cluster: c.name, compute: airflowComputeInputs(c.compute), monitoringNamespace: c.monitoring.namespace };
+}
+
+/** The props' `compute` is the cluster's compute section, narrowed: its problems name those fields; the rest are the airflow section's. */
+const placeInFile = (cluster: string, problems: PropsProblem[]): Problem[] =>
+  problems.flatMap((p) => inSection(cluster, p.path === 'compute' || p.path.startsWith('compute.') ? '' : 'airflow', [p]));
+
+const computeMissing = (c: ClusterConfig): Problem => ({
+  cluster: c.name, path: 'compute', value: undefined,
+  rule: 'is required with an airflow section: the worker profiles, their pools and workloads are defined there',
+});
+
 export const airflow: Component = {
-  name: COMPONENT,
+  name: 'airflow',
   enabled: (c) => c.airflow !== undefined,
-  check: checkAirflow,
-  build: (chart: ComponentChart, config) => {
-    const c = airflowCluster(config);
-    const a = c.airflow;
-    const templates = renderTemplates(chart, c);
-    for (const [file, text] of templates) chart.file(`pod-templates/${file}`, text);
-    new k8s.KubeConfigMap(chart, 'pod-templates', {
-      metadata: meta(TEMPLATES_CONFIGMAP, TEMPLATES_CONFIGMAP, a.namespace),
-      data: Object.fromEntries(templates),
-    });
-    chart.file(`${VALUES_FILE}`, generatedHeader(c.name) + valuesHeader(c) + toYaml(helmValues(c)));
-    const contract = renderContract(c);
-    const moduleText = generatedHeader(c.name) + dagModule();
-    chart.file(`${CONTRACT_FILE}`, contract);
-    chart.file(DAG_MODULE_FILE, moduleText);
-    new k8s.KubeConfigMap(chart, 'dag-profiles', {
-      metadata: meta(DAG_PROFILES_CONFIGMAP, DAG_PROFILES_CONFIGMAP, a.namespace),
-      data: { [CONTRACT_FILE]: contract, [DAG_MODULE_FILE]: moduleText },
-    });
-    // No RoleBinding: a task needs nothing from the Kubernetes API, so its identity gets no rights,
-    // and no token (set here because the executor's merge drops a pod template's `false`).
-    new k8s.KubeServiceAccount(chart, 'worker-service-account', {
-      metadata: meta('airflow-worker', workerServiceAccount(a), a.namespace),
-      automountServiceAccountToken: false,
-    });
-    // Never preempts: a pending worker waits for the autoscaler instead of evicting a running
-    // task; above the autoscaler's expendable cutoff (-10), so it still triggers a scale-up.
-    new k8s.KubePriorityClass(chart, 'worker-priority', {
-      metadata: clusterMeta('airflow-worker', workerPriorityClass(a)),
-      value: a.scheduling.priorityClassValue,
-      preemptionPolicy: 'Never',
-      globalDefault: false,
-      description: `Airflow worker pods of release ${a.helm.release} (clusters/${c.name}.yaml airflow.scheduling)`,
-    });
-    const pools = renderPools(c);
-    chart.file(`${POOLS_FILE}`, pools);
-    new k8s.KubeConfigMap(chart, 'pools', {
-      metadata: meta(POOLS_CONFIGMAP, POOLS_CONFIGMAP, a.namespace),
-      data: { [POOLS_FILE]: pools },
-    });
-    chart.file(`docker-compose.env`,
-      generatedHeader(c.name) + forkSafetyEnv(a).map((e) => `${e.name}=${e.value}\n`).join(''));
-    addNetworkPolicies(chart, c);
+  check: (c) => {
+    const props = airflowWorkersProps(c);
+    return props ? placeInFile(c.name, validateAirflowWorkers(props)) : [computeMissing(c)];
+  },
+  build: (chart, c) => {
+    const props = airflowWorkersProps(c);
+    if (!props) throw new ConfigError([computeMissing(c)]);
+    new AirflowWorkers(chart, 'workers', props);
   },
 };

@@ -7,7 +7,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Probe } from '../../../imports/prometheus-probes-monitoring.coreos.com';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../../imports/prometheus-prometheusrules-monitoring.coreos.com';
 import { ServiceMonitor } from '../../../imports/prometheus-servicemonitors-monitoring.coreos.com';
-import { chartObjects } from '../../airflow/model';
+import { chartObjects } from '../../airflow';
 import type { Component } from '../component';
 import type { ClusterConfig } from '../schema';
 import { generatedHeader, toYaml } from '../../core/yaml';
