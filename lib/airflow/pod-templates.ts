@@ -3,7 +3,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { FileArtifact, meta } from '../core/chart';
+import { ObjectFile, meta } from '../core/chart';
 import { generatedHeader, toYaml } from '../core/yaml';
 import { TEMPLATES_CONFIGMAP, templateFile } from './names';
 import { podTemplate, WorkerPod } from './pod';
@@ -13,9 +13,9 @@ import type { AirflowWorkersProps } from './props';
  * A profile's template file, carrying the pod it holds: the pod is never applied, so the pipeline
  * validates it like the applied objects (against the v1 Pod schema) from this.
  */
-export class PodTemplateFile extends FileArtifact {
+export class PodTemplateFile extends ObjectFile {
   constructor(scope: Construct, id: string, readonly profile: string, readonly pod: WorkerPod, header: string) {
-    super(scope, id, `pod-templates/${templateFile(profile)}`, header + toYaml(pod));
+    super(scope, id, `pod-templates/${templateFile(profile)}`, header + toYaml(pod), pod, `pod template ${profile}`);
   }
 }
 

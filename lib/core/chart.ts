@@ -24,6 +24,17 @@ export class FileArtifact extends Construct {
   }
 }
 
+/**
+ * A file that holds one Kubernetes object which is not applied (an Airflow pod template): the
+ * pipeline validates the object against its upstream schema like every applied one, and refuses a
+ * broken one as a rule naming `what`.
+ */
+export class ObjectFile extends FileArtifact {
+  constructor(scope: Construct, id: string, path: string, content: string, readonly object: { apiVersion: string; kind: string }, readonly what: string) {
+    super(scope, id, path, content);
+  }
+}
+
 /** Adds a file to `scope` (`path` relative to the chart's folder). */
 export const addFile = (scope: Construct, path: string, content: string): FileArtifact =>
   new FileArtifact(scope, `file:${path}`, path, content);

@@ -5,8 +5,7 @@ import { buildCluster, checkCluster, warnCluster } from '../config/components/in
 import { ConfigError, Problem } from '../core/errors';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
-import { ComponentChart, FileArtifact } from '../core/chart';
-import { PodTemplateFile } from '../airflow';
+import { ComponentChart, FileArtifact, ObjectFile } from '../core/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
 import { generatedHeader, toYaml } from '../core/yaml';
@@ -26,11 +25,11 @@ function objectFile(obj: K8sObject, ambiguous: boolean): string {
 /** The chart's files; the paths of its Kubernetes objects are added to `objectFiles`. */
 function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: string[]): [string, string][] {
   const cluster = chart.cluster;
-  // pod templates are files, never applied: validated like the objects, a broken one refused as a rule is
-  const templates = chart.node.findAll().filter((n): n is PodTemplateFile => n instanceof PodTemplateFile);
-  const templateProblems = templates.flatMap((t) => validateObject(t.pod, { cache: true })
-    .map((rule) => ({ cluster, path: `${chart.component}: pod template ${t.profile}`, value: 'v1 Pod', rule })));
-  if (templateProblems.length > 0) throw new ConfigError(templateProblems);
+  // objects in files (pod templates) are never applied: validated like the objects, a broken one refused as a rule is
+  const held = chart.node.findAll().filter((n): n is ObjectFile => n instanceof ObjectFile);
+  const heldProblems = held.flatMap((f) => validateObject(f.object as K8sObject, { cache: true })
+    .map((rule) => ({ cluster, path: `${chart.component}: ${f.what}`, value: `${f.object.apiVersion} ${f.object.kind}`, rule })));
+  if (heldProblems.length > 0) throw new ConfigError(heldProblems);
   const objects = chart.toJson() as K8sObject[];
   const files: [string, string][] = [];
   const counts = new Map<string, number>();
