@@ -1,5 +1,6 @@
 // The BuildKit farm's public surface: what other components and the config layer may use.
-export { buildkitAlerts, haproxyJob } from './alerts';
+export { BUILDKIT_FARM_ALERTS, buildkitFarmAlerts, haproxyJob, withFallback } from './alerts';
+export type { AlertedArch, BuildkitFarmAlertInputs } from './alerts';
 export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';
 export { fleet } from './fleet';

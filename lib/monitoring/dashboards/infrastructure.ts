@@ -1,29 +1,41 @@
 // The ML platform's "Infrastructure" dashboard (the sizing doc's observability table, its cost
 // tracking and retry panels): one panel per signal, the alert's own expression and threshold where
 // an alert watches the signal, and the cost numbers taken from the capacity plan.
-import { PROFILE_LABEL } from '../../airflow';
+import { DEPENDENCIES, PROFILE_LABEL } from '../../airflow';
 import { HOURS_PER_MONTH } from '../../capacity';
-import type { ClusterConfig } from '../../config/schema';
-import { DEPENDENCIES } from '../../airflow';
-import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../../compute';
-import type { Alert, AlertName } from '../../core/alerts';
+import { averagePoolNodes, ComputeBudget, poolCount, PoolSeries, WorkloadPool } from '../../compute';
+import type { Alert, AlertName, ScrapeJob } from '../../core/alerts';
 import { ksmLabel, selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
+export interface InfrastructureDashboardInputs {
+  /** The pool that runs workload pods. */
+  pool: WorkloadPool;
+  /** Node label naming each node's pool (compute.poolLabel). */
+  poolLabel: string;
+  /** Namespace of the workload pods (Airflow's). */
+  workloadNamespace: string;
+  kubeStateMetrics: ScrapeJob;
+  /** The capacity plan's numbers; the cost row needs them and ComputeBudgetBurn. */
+  budget?: ComputeBudget;
+}
+
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+const poolSeries = (i: InfrastructureDashboardInputs): PoolSeries => ({ name: i.pool.name, label: i.poolLabel, kubeStateMetrics: i.kubeStateMetrics });
 
 /**
  * An alert's per-container ratio, worst pod per worker profile: the alert's own expression joined
  * with the profile label the pod templates set (kube-state-metrics must allow-list it on pods).
  */
-export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel {
+export function perProfile(i: InfrastructureDashboardInputs, alert: Alert, title: string): Panel {
   const profile = ksmLabel(PROFILE_LABEL);
-  const pods = `kube_pod_labels${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace }, `${profile}=~".+"`)}`;
+  const pods = `kube_pod_labels${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace }, `${profile}=~".+"`)}`;
   const expr = alert.signal.kind === 'promql' ? alert.signal.expr : '';
   return {
     title,
     description:
-      `Which profile runs near its limits? The highest ratio of any ${c.airflow!.namespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
+      `Which profile runs near its limits? The highest ratio of any ${i.workloadNamespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
       `Signal: the alert ${alert.name}'s expression, line: its threshold (${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}).`,
     type: 'timeseries',
     unit: 'percentunit',
@@ -36,20 +48,22 @@ export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel
   };
 }
 
-export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
+/** The ML platform's dashboard: pods, nodes, the workload pool, runs and cost. */
+export function infrastructureDashboard(cluster: string, i: InfrastructureDashboardInputs, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
   // A panel per rule of the alert, when the cluster gets it (a disabled alert has no panel to draw on).
   const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
     find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
   const container = '{{namespace}}/{{pod}} {{container}}';
-  const [poolName, pool] = workloadPool(c.compute!);
+  const { pool } = i;
+  const poolName = pool.name;
 
   const rows: Row[] = [
     {
       title: 'Pods against their limits',
       panels: [
-        ...find('PodCpuNearLimit').map((a) => perProfile(c, a, 'CPU / CPU limit per profile (worst pod)')),
-        ...find('PodMemoryNearLimit').map((a) => perProfile(c, a, 'Memory / memory limit per profile (worst pod)')),
+        ...find('PodCpuNearLimit').map((a) => perProfile(i, a, 'CPU / CPU limit per profile (worst pod)')),
+        ...find('PodMemoryNearLimit').map((a) => perProfile(i, a, 'Memory / memory limit per profile (worst pod)')),
         ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
         ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
         ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
@@ -70,12 +84,12 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
           title: `${poolName} nodes against max`,
           description:
             `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
-            `The scale-up time is the gap between ${c.airflow!.namespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
+            `The scale-up time is the gap between ${i.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
           type: 'timeseries',
           unit: 'short',
           targets: [
-            { kind: 'promql', expr: poolCount(c), legend: `${poolName} nodes` },
-            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+            { kind: 'promql', expr: poolCount(poolSeries(i)), legend: `${poolName} nodes` },
+            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
           ],
           lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
         },
@@ -93,13 +107,13 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
       ],
     },
   ];
-  if (find('ComputeBudgetBurn').length > 0) rows.push(costRow(c, find('ComputeBudgetBurn')[0], poolName));
+  if (find('ComputeBudgetBurn').length > 0 && i.budget) rows.push(costRow(i, i.budget, find('ComputeBudgetBurn')[0]));
 
   return {
-    uid: `${c.name}-infrastructure`,
-    title: `${c.name} / Infrastructure`,
-    description: `Pods, nodes, the ${poolName} pool, runs and cost of ${c.name}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
-    tags: [c.name, 'infrastructure', 'generated'],
+    uid: `${cluster}-infrastructure`,
+    title: `${cluster} / Infrastructure`,
+    description: `Pods, nodes, the ${poolName} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    tags: [cluster, 'infrastructure', 'generated'],
     rows: rows.filter((r) => r.panels.length > 0),
   };
 }
@@ -108,10 +122,10 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
  * Cost tracking: the node-hours measured this month at the plan's hourly price, next to the plan's
  * projected months and the budget (the numbers of plan.json, from the plan's own functions).
  */
-function costRow(c: ClusterConfig, burn: Alert, poolName: string): Row {
-  const b = computeBudget(c);
-  const nodeHours = `(\n  ${averagePoolNodes(c, RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
-  const plan = `dist/${c.name}/capacity/plan.json`;
+function costRow(i: InfrastructureDashboardInputs, b: ComputeBudget, burn: Alert): Row {
+  const poolName = i.pool.name;
+  const nodeHours = `(\n  ${averagePoolNodes(poolSeries(i), RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
+  const plan = `${b.planDir}/plan.json`;
   return {
     title: 'Cost (this month)',
     panels: [
@@ -141,11 +155,11 @@ function costRow(c: ClusterConfig, burn: Alert, poolName: string): Row {
       },
       {
         title: 'Monthly total: plan against budget',
-        description: `Each projected month's total (compute + permanent + fixed, ${plan}) against capacity.budgetEurPerMonth ${c.capacity!.budgetEurPerMonth}.`,
+        description: `Each projected month's total (compute + permanent + fixed, ${plan}) against capacity.budgetEurPerMonth ${b.budgetEurPerMonth}.`,
         type: 'stat',
         unit: 'currencyEUR',
         targets: b.months.map((m) => ({ kind: 'promql' as const, expr: `vector(${round2(m.totalEur)})`, legend: `plan: ${m.id} month` })),
-        lines: [{ value: c.capacity!.budgetEurPerMonth, bad: 'above', source: 'capacity.budgetEurPerMonth' }],
+        lines: [{ value: b.budgetEurPerMonth, bad: 'above', source: 'capacity.budgetEurPerMonth' }],
       },
       alertPanel(burn, `${poolName} spend over a month at the current rate`, 'currencyEUR', 'EUR per month',
         `Is the ${poolName} pool heading past the compute budget (${HOURS_PER_MONTH} h a month)?`),

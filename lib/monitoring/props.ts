@@ -1,7 +1,11 @@
-// Where alerts go and what they read (SPEC 4). Thresholds that are policy live here, keyed by the
-// alert they tune; thresholds that exist elsewhere in the config (the compute pool's max size, the
-// BuildKit slot counts) are derived by the alert catalogues, not repeated here.
+// The monitoring section of a cluster file (SPEC 4): where alerts go and what they read.
+// Thresholds that are policy live here, keyed by the alert they tune; thresholds that exist
+// elsewhere in the config (the compute pool's max size, the BuildKit slot counts) are derived by
+// the components' alert sets, not repeated here. The alert model's own types (names, severities,
+// threshold shapes) are lib/core/alerts.ts; this schema is checked against them below.
 import { z } from 'zod';
+import { SEVERITIES } from '../core/alerts';
+import type { AlertName, AlertThresholds, Severity } from '../core/alerts';
 
 /** A Prometheus duration with one unit, as rules and Grafana take it: "30s", "5m", "1h". */
 export const duration = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30s, 5m or 1h');
@@ -10,9 +14,6 @@ const hold = z.strictObject({ for: duration });
 const above = <T extends z.ZodType>(value: T) => z.strictObject({ above: value, for: duration });
 const increase = z.strictObject({ window: duration, for: duration });
 const within = z.strictObject({ window: duration });
-
-/** Alert severities, most urgent first (the `severity` routing label). */
-const SEVERITIES = ['critical', 'warning', 'info'] as const;
 
 /** Label matchers selecting one exporter's series, e.g. { job: kubelet, metrics_path: /metrics/cadvisor }. */
 const selector = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.string()).refine(
@@ -124,5 +125,9 @@ export const monitoringSection = z.strictObject({
 
 export type MonitoringConfig = z.infer<typeof monitoringSection>;
 export type Thresholds = MonitoringConfig['thresholds'];
-export type AlertName = keyof Thresholds;
-export type Severity = (typeof SEVERITIES)[number];
+export type { AlertName, Severity };
+
+// The schema's thresholds are exactly the alert model's (a compile error when they drift apart).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const thresholdsMatch: Same<Required<Thresholds>, AlertThresholds> & Same<keyof Thresholds, AlertName> = true;
+void thresholdsMatch;
