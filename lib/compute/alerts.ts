@@ -85,7 +85,7 @@ export function averagePoolNodes(p: PoolSeries, window: string): string {
 }
 
 /** The minutes ComputeScaleUpSlow waits for a node: the pool's scale-up time x scaleUpFactor. */
-export const scaleUpStallMinutes = (pool: WorkloadPool, scaleUpFactor: number): number => Math.ceil(pool.scaleUpMinutes! * scaleUpFactor);
+export const scaleUpStallMinutes = (pool: Pick<WorkloadPool, 'scaleUpMinutes'>, scaleUpFactor: number): number => Math.ceil(pool.scaleUpMinutes! * scaleUpFactor);
 
 const poolSeries = (i: ComputeAlertInputs): PoolSeries => ({ name: i.pool.name, label: i.poolLabel, kubeStateMetrics: i.jobs.kubeStateMetrics });
 

@@ -21,7 +21,7 @@ import { cachedFarmPlan, plan, planCluster, pool as planPool, structuralProblems
 import { COMPUTE_ALERTS, poolsWithRole, workloadPool } from '../../compute';
 import type { ComputeAlertInputs, ComputeBudget } from '../../compute';
 import {
-  AlertRules, AlertRulesProps, concernsOf, Dashboards, DashboardsProps, DependencyProbes, FarmArchCost, neededGuards,
+  AlertRules, AlertRulesProps, concernsOf, Dashboard, Dashboards, dashboardsOf, DashboardsProps, DependencyProbes, FarmArchCost, guardAlerts, neededGuards,
   StatsdServiceMonitor, validateAlertRules, validateDashboards,
 } from '../../monitoring';
 
@@ -183,6 +183,18 @@ function sourcesOf(c: ClusterConfig): Source[] {
 /** Every signal alert of the cluster (after `monitoring.check` found no problem). */
 export const signalAlerts = (c: ClusterConfig): Alert[] => sourcesOf(c).flatMap((s) => alertsOf(s.set, s.inputs(), s.names));
 
+/** Every rule of the cluster, its guards included, as AlertRules renders them. */
+export function alertsFor(c: ClusterConfig): Alert[] {
+  const signals = signalAlerts(c);
+  return [...signals, ...guardAlerts(signals, ruleProps(c, signals).guardThresholds ?? {})];
+}
+
+/** The dashboard models of the cluster. */
+export const dashboardsFor = (c: ClusterConfig): Dashboard[] => dashboardsOf(dashboardProps(c, alertsFor(c)));
+
+/** Every alert name the cluster file can route or tune (the thresholds' keys). */
+export const ALERT_NAMES = Object.keys(READS) as AlertName[];
+
 /**
  * The alerts that can be built, one by one: an alert a field it reads is missing from, or a rule of
  * its component is broken for (both reported by the check), names no guard until it can.
@@ -311,13 +323,17 @@ function checkMonitoring(c: ClusterConfig): Problem[] {
     ...(c.airflow ? checkAirflow(c) : []),
     ...(c.buildkit ? checkErrorWindows(c) : []),
     ...inFile(c, rules),
-    ...inFile(c, validateDashboards(dashboardProps(c, []))),
+    ...checkDashboards(c),
   ];
 }
 
+/** Every dashboard uid must fit Grafana's limit (the cluster name is its prefix). */
+export const checkDashboards = (c: ClusterConfig): Problem[] => inFile(c, validateDashboards(dashboardProps(c)));
+
 // ---- props of the monitoring constructs ----
 
-function ruleProps(c: ClusterConfig, alerts: Alert[]): AlertRulesProps {
+/** The cluster's AlertRules, rendering `alerts`. */
+export function ruleProps(c: ClusterConfig, alerts: Alert[]): AlertRulesProps {
   const m = c.monitoring;
   return {
     cluster: c.name,
@@ -342,12 +358,12 @@ function farmCost(c: ClusterConfig): Record<string, FarmArchCost> | undefined {
   }]));
 }
 
-/** Dashboards without their numbers (for the uid check) when `alerts` is empty; with them to build. */
-function dashboardProps(c: ClusterConfig, alerts: Alert[]): DashboardsProps {
+/** The Dashboards of the cluster, drawn on `alerts`; without alerts, only which dashboards exist (for the uid check). */
+export function dashboardProps(c: ClusterConfig, alerts?: Alert[]): DashboardsProps {
   const m = c.monitoring;
   const d = m.dashboards;
   const wanted = { infrastructure: d !== undefined && c.compute !== undefined && c.airflow !== undefined, farm: d !== undefined && c.buildkit !== undefined };
-  const building = alerts.length > 0;
+  const building = alerts !== undefined;
   const kubeStateMetrics = jobs(c).kubeStateMetrics;
   const infrastructure = () => {
     const inputs = computeInputs(c);
@@ -364,7 +380,7 @@ function dashboardProps(c: ClusterConfig, alerts: Alert[]): DashboardsProps {
     folderAnnotation: d?.folderAnnotation,
     prometheusDatasource: m.grafana.datasources.prometheus,
     refresh: d?.refresh ?? '',
-    alerts,
+    alerts: alerts ?? [],
     // the uid check needs only which dashboards exist: a placeholder stands for their numbers
     infrastructure: wanted.infrastructure ? (building ? infrastructure() : ({} as never)) : undefined,
     farm: wanted.farm ? (building ? farm() : ({} as never)) : undefined,
