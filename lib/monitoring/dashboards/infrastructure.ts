@@ -48,28 +48,58 @@ export function perProfile(i: InfrastructureDashboardInputs, alert: Alert, title
   };
 }
 
+/** A panel per rule of the alert, when the alerts have it (an alert left out has no panel to draw on). */
+type AlertPanels = (name: AlertName, title: string, unit: string, legend: string, question: string) => Panel[];
+
+const CONTAINER = '{{namespace}}/{{pod}} {{container}}';
+
+function podsRow(i: InfrastructureDashboardInputs, find: (name: AlertName) => Alert[], panels: AlertPanels): Row {
+  return {
+    title: 'Pods against their limits',
+    panels: [
+      ...find('PodCpuNearLimit').map((a) => perProfile(i, a, 'CPU / CPU limit per profile (worst pod)')),
+      ...find('PodMemoryNearLimit').map((a) => perProfile(i, a, 'Memory / memory limit per profile (worst pod)')),
+      ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', CONTAINER, 'Are pods near their CPU limit (throttled)?'),
+      ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', CONTAINER, 'Are pods near their memory limit (about to be OOM-killed)?'),
+      ...panels('PodOOMKilled', 'OOM-killed containers', 'short', CONTAINER, 'Which containers were OOM-killed?'),
+      ...panels('PodCrashLooping', 'Crash-looping containers', 'short', CONTAINER, 'Which containers keep restarting?'),
+    ],
+  };
+}
+
+function schedulingRow(i: InfrastructureDashboardInputs, panels: AlertPanels): Row {
+  const { pool } = i;
+  const poolName = pool.name;
+  return {
+    title: `Scheduling and the ${poolName} pool`,
+    panels: [
+      {
+        title: `${poolName} nodes against max`,
+        description:
+          `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
+          `The scale-up time is the gap between ${i.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
+        type: 'timeseries',
+        unit: 'short',
+        targets: [
+          { kind: 'promql', expr: poolCount(poolSeries(i)), legend: `${poolName} nodes` },
+          { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+        ],
+        lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
+      },
+      ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
+      ...panels('ComputeScaleUpSlow', 'Scale-up stalled', 'short', 'stalled', `Does the ${poolName} pool scale up in time (about ${pool.scaleUpMinutes} min)?`),
+      ...panels('ComputeNodesIdle', `Idle ${poolName} nodes`, 'short', '{{node}}', 'Are nodes billed without work?'),
+    ],
+  };
+}
+
 /** The ML platform's dashboard: pods, nodes, the workload pool, runs and cost. */
 export function infrastructureDashboard(cluster: string, i: InfrastructureDashboardInputs, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
-  // A panel per rule of the alert, when the cluster gets it (a disabled alert has no panel to draw on).
-  const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
+  const panels: AlertPanels = (name, title, unit, legend, question) =>
     find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
-  const container = '{{namespace}}/{{pod}} {{container}}';
-  const { pool } = i;
-  const poolName = pool.name;
-
   const rows: Row[] = [
-    {
-      title: 'Pods against their limits',
-      panels: [
-        ...find('PodCpuNearLimit').map((a) => perProfile(i, a, 'CPU / CPU limit per profile (worst pod)')),
-        ...find('PodMemoryNearLimit').map((a) => perProfile(i, a, 'Memory / memory limit per profile (worst pod)')),
-        ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
-        ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
-        ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
-        ...panels('PodCrashLooping', 'Crash-looping containers', 'short', container, 'Which containers keep restarting?'),
-      ],
-    },
+    podsRow(i, find, panels),
     {
       title: 'Nodes',
       panels: [
@@ -77,27 +107,7 @@ export function infrastructureDashboard(cluster: string, i: InfrastructureDashbo
         ...panels('NodeMemoryHigh', 'Node memory utilisation', 'percentunit', '{{instance}}', 'Is any node short of memory?'),
       ],
     },
-    {
-      title: `Scheduling and the ${poolName} pool`,
-      panels: [
-        {
-          title: `${poolName} nodes against max`,
-          description:
-            `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
-            `The scale-up time is the gap between ${i.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
-          type: 'timeseries',
-          unit: 'short',
-          targets: [
-            { kind: 'promql', expr: poolCount(poolSeries(i)), legend: `${poolName} nodes` },
-            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
-          ],
-          lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
-        },
-        ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
-        ...panels('ComputeScaleUpSlow', 'Scale-up stalled', 'short', 'stalled', `Does the ${poolName} pool scale up in time (about ${pool.scaleUpMinutes} min)?`),
-        ...panels('ComputeNodesIdle', `Idle ${poolName} nodes`, 'short', '{{node}}', 'Are nodes billed without work?'),
-      ],
-    },
+    schedulingRow(i, panels),
     {
       title: 'Runs, retries and dependencies',
       panels: [
@@ -107,12 +117,13 @@ export function infrastructureDashboard(cluster: string, i: InfrastructureDashbo
       ],
     },
   ];
-  if (find('ComputeBudgetBurn').length > 0 && i.budget) rows.push(costRow(i, i.budget, find('ComputeBudgetBurn')[0]));
+  const burn = find('ComputeBudgetBurn')[0];
+  if (burn && i.budget) rows.push(costRow(i, i.budget, burn));
 
   return {
     uid: `${cluster}-infrastructure`,
     title: `${cluster} / Infrastructure`,
-    description: `Pods, nodes, the ${poolName} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    description: `Pods, nodes, the ${i.pool.name} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
     tags: [cluster, 'infrastructure', 'generated'],
     rows: rows.filter((r) => r.panels.length > 0),
   };
