@@ -50,16 +50,16 @@ export interface AirflowAlertInputs {
 export const statsdService = (release: string): string => `${release}-statsd`;
 
 /** Late limit of each DAG's runs: its workload's duration (hours) x the factor, in seconds. */
-export function runLimits(i: Pick<AirflowAlertInputs, 'runDurationDags' | 'thresholds'>): [dag: string, workload: string, seconds: number][] {
-  const { factor } = i.thresholds.RunDurationHigh;
-  return Object.entries(i.runDurationDags).map(([dag, w]) => [dag, w.workload, Math.round(w.durationHours * 3600 * factor)]);
+export function runLimits(inputs: Pick<AirflowAlertInputs, 'runDurationDags' | 'thresholds'>): [dag: string, workload: string, seconds: number][] {
+  const { factor } = inputs.thresholds.RunDurationHigh;
+  return Object.entries(inputs.runDurationDags).map(([dag, w]) => [dag, w.workload, Math.round(w.durationHours * 3600 * factor)]);
 }
 
 const sqlText = (v: string): string => `'${v.replace(/'/g, "''")}'`;
 
 /** The dag_run form of RunDurationHigh: elapsed time over the DAG's own limit, late above 1. */
-export function dagRunSql(i: Pick<AirflowAlertInputs, 'runDurationDags' | 'thresholds'>): string {
-  const limits = runLimits(i).map(([dag, , s]) => `(${sqlText(dag)}, ${s})`).join(', ');
+export function dagRunSql(inputs: Pick<AirflowAlertInputs, 'runDurationDags' | 'thresholds'>): string {
+  const limits = runLimits(inputs).map(([dag, , s]) => `(${sqlText(dag)}, ${s})`).join(', ');
   return [
     'SELECT r.dag_id, r.run_id, EXTRACT(EPOCH FROM now() - r.start_date) / l.limit_s AS elapsed_over_limit',
     'FROM dag_run r',
@@ -68,10 +68,10 @@ export function dagRunSql(i: Pick<AirflowAlertInputs, 'runDurationDags' | 'thres
   ].join('\n');
 }
 
-function taskRetried(i: AirflowAlertInputs): AlertBody {
-  const { window } = i.thresholds.TaskRetried;
-  const { retries, retryDelaySeconds } = i.retry;
-  const job = i.statsdJob;
+function taskRetried(inputs: AirflowAlertInputs): AlertBody {
+  const { window } = inputs.thresholds.TaskRetried;
+  const { retries, retryDelaySeconds } = inputs.retry;
+  const job = inputs.statsdJob;
   // ti_failures counts every failed try; handle_failure emits it in the task process, and in
   // the scheduler for a worker killed without a word (OOM kill, eviction: SIGKILL), which
   // never reaches ti.finish. ti.finish (state up_for_retry) is the task's own report.
@@ -98,9 +98,9 @@ function taskRetried(i: AirflowAlertInputs): AlertBody {
   };
 }
 
-function dependencyDown(i: AirflowAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.DependencyDown;
-  const { prober, module, jobName } = i.blackbox;
+function dependencyDown(inputs: AirflowAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.DependencyDown;
+  const { prober, module, jobName } = inputs.blackbox;
   return {
     severity: 'critical',
     summary: 'Dependency {{ $labels.dependency }} unreachable',
@@ -117,10 +117,10 @@ function dependencyDown(i: AirflowAlertInputs): AlertBody {
   };
 }
 
-function runDurationHigh(i: AirflowAlertInputs): AlertBody[] {
-  const { factor } = i.thresholds.RunDurationHigh;
-  const postgres = i.postgresDatasource;
-  const limits = runLimits(i).map(([dag, w, s]) => `${dag} ${Math.round(s / 60)} min (${w})`).join(', ');
+function runDurationHigh(inputs: AirflowAlertInputs): AlertBody[] {
+  const { factor } = inputs.thresholds.RunDurationHigh;
+  const postgres = inputs.postgresDatasource;
+  const limits = runLimits(inputs).map(([dag, w, s]) => `${dag} ${Math.round(s / 60)} min (${w})`).join(', ');
   // The metadata database is itself a probed dependency (postgres): DependencyDown says when it is unreachable.
   const database: Need = { input: `the Airflow metadata database on the Grafana datasource ${postgres}`, guard: 'DependencyDown' };
   const common = { severity: 'warning' as const, comparison: '>' as const, for: '0s', noData: 'OK' as const, needs: [database] };
@@ -131,10 +131,10 @@ function runDurationHigh(i: AirflowAlertInputs): AlertBody[] {
       summary: 'Run {{ $labels.run_id }} of {{ $labels.dag_id }} is late',
       description:
         `The DAG run has been running longer than its workload's duration x ${factor} (${limits}; compute.workloads.*.durationHours): it is stuck or much slower than planned. ${firstCheck}`,
-      signal: { kind: 'sql', sql: dagRunSql(i), datasource: postgres },
+      signal: { kind: 'sql', sql: dagRunSql(inputs), datasource: postgres },
       threshold: 1,
     },
-    ...Object.entries(i.runDurationSources).map(([key, src]) => ({
+    ...Object.entries(inputs.runDurationSources).map(([key, src]) => ({
       ...common,
       key,
       summary: `A ${key} run has been going for more than ${src.aboveSeconds} s`,

@@ -38,22 +38,22 @@ export const withFallback = (farm: Pick<BuildkitFarmAlertInputs, 'fleet' | 'auto
 export const haproxyJob = (farmNamespace: string): ScrapeJob => ({ job: LB_METRICS_SERVICE, namespace: farmNamespace });
 
 const scrape = (input: string, guard: Need['guard'], job: ScrapeJob): Need => ({ input, guard, watch: { kind: 'scrape', job } });
-const kedaNeed = (i: BuildkitFarmAlertInputs) => scrape('the KEDA operator\'s metrics (monitoring.jobs.keda, the generated ServiceMonitor)', 'KedaMetricsDown', i.jobs.keda);
-const ksmNeed = (i: BuildkitFarmAlertInputs) => scrape('kube-state-metrics (monitoring.jobs.kubeStateMetrics)', 'KubeStateMetricsDown', i.jobs.kubeStateMetrics);
-const karpenterNeed = (i: BuildkitFarmAlertInputs) =>
-  scrape('the Karpenter controller\'s metrics (monitoring.jobs.karpenter; its chart\'s serviceMonitor.enabled)', 'KarpenterMetricsDown', i.jobs.karpenter);
-const haproxyNeed = (i: BuildkitFarmAlertInputs) =>
-  scrape(`HAProxy's exporter (job ${LB_METRICS_SERVICE}, the generated ServiceMonitor)`, 'BuildkitLoadBalancerDown', haproxyJob(i.farmNamespace));
+const kedaNeed = (inputs: BuildkitFarmAlertInputs) => scrape('the KEDA operator\'s metrics (monitoring.jobs.keda, the generated ServiceMonitor)', 'KedaMetricsDown', inputs.jobs.keda);
+const ksmNeed = (inputs: BuildkitFarmAlertInputs) => scrape('kube-state-metrics (monitoring.jobs.kubeStateMetrics)', 'KubeStateMetricsDown', inputs.jobs.kubeStateMetrics);
+const karpenterNeed = (inputs: BuildkitFarmAlertInputs) =>
+  scrape('the Karpenter controller\'s metrics (monitoring.jobs.karpenter; its chart\'s serviceMonitor.enabled)', 'KarpenterMetricsDown', inputs.jobs.karpenter);
+const haproxyNeed = (inputs: BuildkitFarmAlertInputs) =>
+  scrape(`HAProxy's exporter (job ${LB_METRICS_SERVICE}, the generated ServiceMonitor)`, 'BuildkitLoadBalancerDown', haproxyJob(inputs.farmNamespace));
 
 /** HAProxy series of the farm's backends. */
-const haproxySeries = (i: BuildkitFarmAlertInputs, metric: string): string =>
-  `${metric}${selector({ namespace: i.farmNamespace }, oneOf('proxy', i.fleet.map((a) => a.name)))}`;
+const haproxySeries = (inputs: BuildkitFarmAlertInputs, metric: string): string =>
+  `${metric}${selector({ namespace: inputs.farmNamespace }, oneOf('proxy', inputs.fleet.map((a) => a.name)))}`;
 
-const perArch = (i: BuildkitFarmAlertInputs, value: (a: AlertedArch) => number): string => i.fleet.map((a) => `${a.arch} ${value(a)}`).join(', ');
+const perArch = (inputs: BuildkitFarmAlertInputs, value: (a: AlertedArch) => number): string => inputs.fleet.map((a) => `${a.arch} ${value(a)}`).join(', ');
 
 /** KEDA's HPAs in the farm namespace (KEDA names them keda-hpa-<ScaledObject>), one series each. */
-function kedaHpa(i: BuildkitFarmAlertInputs, metric: string): string {
-  const series = `${metric}${selector({ ...i.jobs.kubeStateMetrics, namespace: i.farmNamespace }, 'horizontalpodautoscaler=~"keda-hpa-.+"')}`;
+function kedaHpa(inputs: BuildkitFarmAlertInputs, metric: string): string {
+  const series = `${metric}${selector({ ...inputs.jobs.kubeStateMetrics, namespace: inputs.farmNamespace }, 'horizontalpodautoscaler=~"keda-hpa-.+"')}`;
   return `max by (namespace, horizontalpodautoscaler) (${series})`;
 }
 
@@ -61,90 +61,90 @@ function kedaHpa(i: BuildkitFarmAlertInputs, metric: string): string {
  * Scaler errors, by ScaledObject and scaler, that persist: the window is shorter than `for` (checked),
  * so one error, which stays in the window for less than `window`, never lasts `for`.
  */
-const scalerErrors = (i: BuildkitFarmAlertInputs, window: string, scaledObjects: string): string =>
-  `sum by (scaledObject, scaler) (increase(keda_scaler_detail_errors_total${selector(i.jobs.keda, scaledObjects)}[${window}]))`;
+const scalerErrors = (inputs: BuildkitFarmAlertInputs, window: string, scaledObjects: string): string =>
+  `sum by (scaledObject, scaler) (increase(keda_scaler_detail_errors_total${selector(inputs.jobs.keda, scaledObjects)}[${window}]))`;
 
-const kedaFirstCheck = (i: BuildkitFarmAlertInputs): string =>
-  `First check: kubectl describe scaledobject -n ${i.farmNamespace} {{ $labels.scaledObject }} and the KEDA operator log, then that the HAProxy metrics Service answers on /metrics.`;
+const kedaFirstCheck = (inputs: BuildkitFarmAlertInputs): string =>
+  `First check: kubectl describe scaledobject -n ${inputs.farmNamespace} {{ $labels.scaledObject }} and the KEDA operator log, then that the HAProxy metrics Service answers on /metrics.`;
 
-const kedaBase = (i: BuildkitFarmAlertInputs, hold: string) =>
-  ({ severity: 'warning' as const, comparison: '>' as const, threshold: 0, for: hold, noData: 'OK' as const, needs: [kedaNeed(i)] });
+const kedaBase = (inputs: BuildkitFarmAlertInputs, hold: string) =>
+  ({ severity: 'warning' as const, comparison: '>' as const, threshold: 0, for: hold, noData: 'OK' as const, needs: [kedaNeed(inputs)] });
 
-function kedaFallbackActive(i: BuildkitFarmAlertInputs): AlertBody {
-  const { window, for: hold } = i.thresholds.KedaFallbackActive!;
-  const fallback = withFallback(i);
-  const held = i.fleet.filter((a) => fallback.includes(a.name)).map((a) => `${a.arch} ${a.replicas}`).join(', ');
+function kedaFallbackActive(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { window, for: hold } = inputs.thresholds.KedaFallbackActive!;
+  const fallback = withFallback(inputs);
+  const held = inputs.fleet.filter((a) => fallback.includes(a.name)).map((a) => `${a.arch} ${a.replicas}`).join(', ');
   return {
-    ...kedaBase(i, hold),
+    ...kedaBase(inputs, hold),
     summary: 'KEDA runs {{ $labels.scaledObject }} on its fallback replicas',
     description:
-      `For ${hold} every read of HAProxy's session count by the scaler of {{ $labels.scaledObject }} has failed: after ${i.autoscaling.fallbackFailureThreshold} failed reads in a row ` +
+      `For ${hold} every read of HAProxy's session count by the scaler of {{ $labels.scaledObject }} has failed: after ${inputs.autoscaling.fallbackFailureThreshold} failed reads in a row ` +
       `(buildkit.autoscaling.fallbackFailureThreshold) KEDA holds the fallback replicas (${held}, or the current count if higher) ` +
-      `and no longer follows the build load. ${kedaFirstCheck(i)}`,
-    signal: { kind: 'promql', expr: scalerErrors(i, window, oneOf('scaledObject', fallback)) },
+      `and no longer follows the build load. ${kedaFirstCheck(inputs)}`,
+    signal: { kind: 'promql', expr: scalerErrors(inputs, window, oneOf('scaledObject', fallback)) },
   };
 }
 
-function kedaScalerErrors(i: BuildkitFarmAlertInputs): AlertBody {
-  const { window, for: hold } = i.thresholds.KedaScalerErrors;
+function kedaScalerErrors(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { window, for: hold } = inputs.thresholds.KedaScalerErrors;
   // A ScaledObject with a fallback has one alert for a failing scaler: KedaFallbackActive.
-  const fallback = withFallback(i);
+  const fallback = withFallback(inputs);
   const without = fallback.length > 0 ? `scaledObject!~${JSON.stringify(fallback.join('|'))}` : '';
   return {
-    ...kedaBase(i, hold),
+    ...kedaBase(inputs, hold),
     summary: 'KEDA scaler {{ $labels.scaler }} of {{ $labels.scaledObject }} keeps failing',
     description:
       `For ${hold} KEDA has counted scaler errors in every ${window}: it cannot read HAProxy's session count, ` +
-      `so the farm no longer follows the build load (KEDA holds the replicas). A single error resolves on its own and does not fire. ${kedaFirstCheck(i)}`,
-    signal: { kind: 'promql', expr: scalerErrors(i, window, without) },
+      `so the farm no longer follows the build load (KEDA holds the replicas). A single error resolves on its own and does not fire. ${kedaFirstCheck(inputs)}`,
+    signal: { kind: 'promql', expr: scalerErrors(inputs, window, without) },
   };
 }
 
-function kedaScaledObjectErrors(i: BuildkitFarmAlertInputs): AlertBody {
-  const { window, for: hold } = i.thresholds.KedaScaledObjectErrors;
+function kedaScaledObjectErrors(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { window, for: hold } = inputs.thresholds.KedaScaledObjectErrors;
   // Every scaler error also counts as a ScaledObject error: those are KedaScalerErrors' (or
   // KedaFallbackActive's) to report; this alert keeps the ScaledObject's own errors.
-  const objectErrors = `sum by (scaledObject) (increase(keda_scaled_object_errors_total${selector(i.jobs.keda)}[${window}]))`;
+  const objectErrors = `sum by (scaledObject) (increase(keda_scaled_object_errors_total${selector(inputs.jobs.keda)}[${window}]))`;
   return {
-    ...kedaBase(i, hold),
+    ...kedaBase(inputs, hold),
     summary: 'KEDA ScaledObject {{ $labels.scaledObject }} keeps failing',
     description:
       `For ${hold} KEDA has counted errors of the ScaledObject itself (not of its scaler) in every ${window}: it cannot build its scalers or read its target, ` +
-      `so the farm no longer follows the build load. ${kedaFirstCheck(i)}`,
-    signal: { kind: 'promql', expr: `${objectErrors}\n  unless on (scaledObject)\n(${scalerErrors(i, window, '')} > 0)` },
+      `so the farm no longer follows the build load. ${kedaFirstCheck(inputs)}`,
+    signal: { kind: 'promql', expr: `${objectErrors}\n  unless on (scaledObject)\n(${scalerErrors(inputs, window, '')} > 0)` },
   };
 }
 
-function queueBacklog(i: BuildkitFarmAlertInputs): AlertBody {
-  const { above, for: hold } = i.thresholds.BuildkitQueueBacklog;
+function queueBacklog(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { above, for: hold } = inputs.thresholds.BuildkitQueueBacklog;
   return {
     severity: 'warning',
     summary: `More than ${above} builds queued on {{ $labels.proxy }}`,
     description:
-      `For ${hold} more than ${above} build connections on average (over ${i.rateWindow}) have waited in HAProxy's queue of {{ $labels.proxy }}: every BuildKit pod of the arch runs a build (one per pod) ` +
-      `and BuildKit clients give up connecting after ${i.haproxy.clientConnectTimeoutSeconds} s, so queued builds retry or fail. ` +
-      `First check: the arch's replicas against its max (${perArch(i, (a) => a.max)}) and BuildkitAtMaxReplicas; ` +
-      `${i.autoscaling.enabled ? 'then the ScaledObject status.' : 'a fixed fleet grows by raising buildkit.architectures[].replicas.'}`,
+      `For ${hold} more than ${above} build connections on average (over ${inputs.rateWindow}) have waited in HAProxy's queue of {{ $labels.proxy }}: every BuildKit pod of the arch runs a build (one per pod) ` +
+      `and BuildKit clients give up connecting after ${inputs.haproxy.clientConnectTimeoutSeconds} s, so queued builds retry or fail. ` +
+      `First check: the arch's replicas against its max (${perArch(inputs, (a) => a.max)}) and BuildkitAtMaxReplicas; ` +
+      `${inputs.autoscaling.enabled ? 'then the ScaledObject status.' : 'a fixed fleet grows by raising buildkit.architectures[].replicas.'}`,
     // The queue gauge is jumpy (a build leaving empties it for one scrape): its average over
     // the rate window does not drop to 0 on such a dip, so `for` is not reset by it.
-    signal: { kind: 'promql', expr: `sum by (proxy) (avg_over_time(${haproxySeries(i, 'haproxy_backend_current_queue')}[${i.rateWindow}]))` },
+    signal: { kind: 'promql', expr: `sum by (proxy) (avg_over_time(${haproxySeries(inputs, 'haproxy_backend_current_queue')}[${inputs.rateWindow}]))` },
     comparison: '>',
     threshold: above,
     for: hold,
     noData: 'OK',
-    needs: [haproxyNeed(i)],
+    needs: [haproxyNeed(inputs)],
   };
 }
 
-function atMaxReplicas(i: BuildkitFarmAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.BuildkitAtMaxReplicas;
+function atMaxReplicas(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.BuildkitAtMaxReplicas;
   const on = 'on (namespace, horizontalpodautoscaler)';
-  const desired = kedaHpa(i, 'kube_horizontalpodautoscaler_status_desired_replicas');
+  const desired = kedaHpa(inputs, 'kube_horizontalpodautoscaler_status_desired_replicas');
   return {
     severity: 'warning',
     summary: 'BuildKit HPA {{ $labels.horizontalpodautoscaler }} at max replicas',
     description:
-      `For ${hold} KEDA's HPA has wanted or run the arch's max replicas (${perArch(i, (a) => a.max)}): new builds queue in HAProxy. ` +
+      `For ${hold} KEDA's HPA has wanted or run the arch's max replicas (${perArch(inputs, (a) => a.max)}): new builds queue in HAProxy. ` +
       'Wanting max while running fewer means the pods cannot start (KarpenterNodeLaunchFailing, Pending pods). ' +
       'First check: BuildkitQueueBacklog and build durations; if the load is real, raise buildkit.architectures[].max (the HAProxy slots and NodePool limits follow).',
     // Headroom left: max - the larger of current and desired (the HPA caps desired at max,
@@ -152,26 +152,26 @@ function atMaxReplicas(i: BuildkitFarmAlertInputs): AlertBody {
     signal: {
       kind: 'promql',
       expr:
-        `${kedaHpa(i, 'kube_horizontalpodautoscaler_spec_max_replicas')}\n  - ${on}\n(\n  ` +
-        `${kedaHpa(i, 'kube_horizontalpodautoscaler_status_current_replicas')}\n    > ${on}\n  ${desired}\n    or\n  ${desired}\n)`,
+        `${kedaHpa(inputs, 'kube_horizontalpodautoscaler_spec_max_replicas')}\n  - ${on}\n(\n  ` +
+        `${kedaHpa(inputs, 'kube_horizontalpodautoscaler_status_current_replicas')}\n    > ${on}\n  ${desired}\n    or\n  ${desired}\n)`,
     },
     comparison: '<',
     threshold: 1,
     for: hold,
     noData: 'OK',
-    needs: [ksmNeed(i)],
+    needs: [ksmNeed(inputs)],
   };
 }
 
-function slotsExhausted(i: BuildkitFarmAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.BuildkitSlotsExhausted;
-  const slots = Object.fromEntries(i.fleet.map((a) => [a.name, a.slots]));
-  const busy = `count by (instance, proxy) (${haproxySeries(i, 'haproxy_server_current_sessions')} > 0)`;
+function slotsExhausted(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.BuildkitSlotsExhausted;
+  const slots = Object.fromEntries(inputs.fleet.map((a) => [a.name, a.slots]));
+  const busy = `count by (instance, proxy) (${haproxySeries(inputs, 'haproxy_server_current_sessions')} > 0)`;
   return {
     severity: 'critical',
     summary: 'Every HAProxy slot of {{ $labels.proxy }} is busy',
     description:
-      `For ${hold} every server-template slot of {{ $labels.proxy }} (${perArch(i, (a) => a.slots)}) has carried a build: ` +
+      `For ${hold} every server-template slot of {{ $labels.proxy }} (${perArch(inputs, (a) => a.slots)}) has carried a build: ` +
       'further builds can only queue, whatever the number of BuildKit pods. ' +
       'First check: the slots against the replicas actually running (pods still draining keep their slot); the slots are derived from buildkit.architectures[].max plus every pod that can be draining at once, so raise max (or the pinned slots) with the fleet.',
     // Free slots per HAProxy instance and backend: the arch's slot count minus the servers in use.
@@ -180,22 +180,22 @@ function slotsExhausted(i: BuildkitFarmAlertInputs): AlertBody {
     threshold: 1,
     for: hold,
     noData: 'OK',
-    needs: [haproxyNeed(i)],
+    needs: [haproxyNeed(inputs)],
   };
 }
 
-function loadBalancerDown(i: BuildkitFarmAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.BuildkitLoadBalancerDown;
+function loadBalancerDown(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.BuildkitLoadBalancerDown;
   return {
     severity: 'critical',
     summary: 'BuildKit load balancer down (HAProxy "{{ $labels.instance }}", backend "{{ $labels.proxy }}")',
     description:
-      `For ${hold} either an HAProxy replica (${i.haproxy.replicas} configured, buildkit.haproxy.replicas) has not answered Prometheus, or a backend has had no active server: ` +
+      `For ${hold} either an HAProxy replica (${inputs.haproxy.replicas} configured, buildkit.haproxy.replicas) has not answered Prometheus, or a backend has had no active server: ` +
       'no build reaches the arch\'s BuildKit pods, and KEDA, which reads the session count from HAProxy, cannot scale. ' +
-      `First check: kubectl get pods -n ${i.farmNamespace} -l app.kubernetes.io/name=buildkit-lb and its log; for a backend, the arch's BuildKit pods (Ready? buildctl debug workers) and the headless Service's endpoints.`,
+      `First check: kubectl get pods -n ${inputs.farmNamespace} -l app.kubernetes.io/name=buildkit-lb and its log; for a backend, the arch's BuildKit pods (Ready? buildctl debug workers) and the headless Service's endpoints.`,
     signal: {
       kind: 'promql',
-      expr: `${targetsDown(haproxyJob(i.farmNamespace))}\n  or\n(max by (proxy) (${haproxySeries(i, 'haproxy_backend_active_servers')}) == 0) + 1`,
+      expr: `${targetsDown(haproxyJob(inputs.farmNamespace))}\n  or\n(max by (proxy) (${haproxySeries(inputs, 'haproxy_backend_active_servers')}) == 0) + 1`,
     },
     comparison: '>',
     threshold: 0,
@@ -205,21 +205,21 @@ function loadBalancerDown(i: BuildkitFarmAlertInputs): AlertBody {
   };
 }
 
-function nodeLaunchFailing(i: BuildkitFarmAlertInputs): AlertBody {
-  const { window, for: hold } = i.thresholds.KarpenterNodeLaunchFailing;
-  const karpenter = i.jobs.karpenter;
-  const pools = oneOf('nodepool', i.fleet.map((a) => a.nodePool));
+function nodeLaunchFailing(inputs: BuildkitFarmAlertInputs): AlertBody {
+  const { window, for: hold } = inputs.thresholds.KarpenterNodeLaunchFailing;
+  const karpenter = inputs.jobs.karpenter;
+  const pools = oneOf('nodepool', inputs.fleet.map((a) => a.nodePool));
   const ratio = (m: string) => `karpenter_nodepools_${m}${selector(karpenter, pools, 'resource_type=~"cpu|memory"')}`;
   // The arch's Deployment, labelled with its NodePool, while pods of it are unavailable.
-  const unavailable = i.fleet
-    .map((a) => `label_replace(kube_deployment_status_replicas_unavailable${selector({ ...i.jobs.kubeStateMetrics, namespace: i.farmNamespace, deployment: a.name })} > 0, "nodepool", ${JSON.stringify(a.nodePool)}, "", "")`)
+  const unavailable = inputs.fleet
+    .map((a) => `label_replace(kube_deployment_status_replicas_unavailable${selector({ ...inputs.jobs.kubeStateMetrics, namespace: inputs.farmNamespace, deployment: a.name })} > 0, "nodepool", ${JSON.stringify(a.nodePool)}, "", "")`)
     .join('\n    or\n  ');
   return {
     severity: 'warning',
     summary: 'Karpenter cannot launch BuildKit nodes (NodePool "{{ $labels.nodepool }}", error "{{ $labels.error }}")',
     description:
       `For ${hold} Karpenter has either failed to create instances in every ${window} (cloud-provider Create errors, e.g. InsufficientCapacityError), ` +
-      `or a BuildKit NodePool has reached its limits (cpu/memory, derived from the arch's max: ${i.fleet.map((a) => `${a.nodePool} ${a.maxNodes} nodes`).join(', ')}) while pods of its arch are unavailable: ` +
+      `or a BuildKit NodePool has reached its limits (cpu/memory, derived from the arch's max: ${inputs.fleet.map((a) => `${a.nodePool} ${a.maxNodes} nodes`).join(', ')}) while pods of its arch are unavailable: ` +
       'BuildKit pods stay Pending and the farm cannot grow. ' +
       'First check: kubectl get nodeclaims and the Karpenter controller log (capacity, quotas, subnets, the EC2NodeClass status); for limits, whether the NodePool holds nodes that are not BuildKit\'s.',
     signal: {
@@ -232,15 +232,15 @@ function nodeLaunchFailing(i: BuildkitFarmAlertInputs): AlertBody {
     threshold: 0,
     for: hold,
     noData: 'OK',
-    needs: [karpenterNeed(i), ksmNeed(i)],
+    needs: [karpenterNeed(inputs), ksmNeed(inputs)],
   };
 }
 
 /** The farm's alert set: KedaFallbackActive only where some ScaledObject has a fallback. */
 export const BUILDKIT_FARM_ALERTS: AlertSet<BuildkitFarmAlertInputs, BuildkitFarmAlertName> = {
   group: 'buildkit',
-  names: (i) => [
-    'KedaScalerErrors', 'KedaScaledObjectErrors', ...(withFallback(i).length > 0 ? ['KedaFallbackActive' as const] : []),
+  names: (inputs) => [
+    'KedaScalerErrors', 'KedaScaledObjectErrors', ...(withFallback(inputs).length > 0 ? ['KedaFallbackActive' as const] : []),
     'BuildkitQueueBacklog', 'BuildkitAtMaxReplicas', 'BuildkitSlotsExhausted', 'BuildkitLoadBalancerDown', 'KarpenterNodeLaunchFailing',
   ],
   build: {

@@ -87,16 +87,16 @@ export function averagePoolNodes(p: PoolSeries, window: string): string {
 /** The minutes ComputeScaleUpSlow waits for a node: the pool's scale-up time x scaleUpFactor. */
 export const scaleUpStallMinutes = (pool: Pick<WorkloadPool, 'scaleUpMinutes'>, scaleUpFactor: number): number => Math.ceil(pool.scaleUpMinutes! * scaleUpFactor);
 
-const poolSeries = (i: ComputeAlertInputs): PoolSeries => ({ name: i.pool.name, label: i.poolLabel, kubeStateMetrics: i.jobs.kubeStateMetrics });
+const poolSeries = (inputs: ComputeAlertInputs): PoolSeries => ({ name: inputs.pool.name, label: inputs.poolLabel, kubeStateMetrics: inputs.jobs.kubeStateMetrics });
 
 const scrape = (input: string, guard: Need['guard'], job: ScrapeJob): Need => ({ input, guard, watch: { kind: 'scrape', job } });
-const ksmNeed = (i: ComputeAlertInputs) => scrape('kube-state-metrics (monitoring.jobs.kubeStateMetrics)', 'KubeStateMetricsDown', i.jobs.kubeStateMetrics);
-const cadvisorNeed = (i: ComputeAlertInputs) => scrape('the kubelets\' cAdvisor endpoints (monitoring.jobs.cadvisor)', 'CadvisorDown', i.jobs.cadvisor);
-const nodeExporterNeed = (i: ComputeAlertInputs) => scrape('node-exporter on every node (monitoring.jobs.nodeExporter)', 'NodeExporterDown', i.jobs.nodeExporter);
-const poolLabelNeed = (i: ComputeAlertInputs): Need => ({
-  input: `kube-state-metrics exporting the node label ${i.poolLabel} (--metric-labels-allowlist=nodes=[${i.poolLabel}])`,
+const ksmNeed = (inputs: ComputeAlertInputs) => scrape('kube-state-metrics (monitoring.jobs.kubeStateMetrics)', 'KubeStateMetricsDown', inputs.jobs.kubeStateMetrics);
+const cadvisorNeed = (inputs: ComputeAlertInputs) => scrape('the kubelets\' cAdvisor endpoints (monitoring.jobs.cadvisor)', 'CadvisorDown', inputs.jobs.cadvisor);
+const nodeExporterNeed = (inputs: ComputeAlertInputs) => scrape('node-exporter on every node (monitoring.jobs.nodeExporter)', 'NodeExporterDown', inputs.jobs.nodeExporter);
+const poolLabelNeed = (inputs: ComputeAlertInputs): Need => ({
+  input: `kube-state-metrics exporting the node label ${inputs.poolLabel} (--metric-labels-allowlist=nodes=[${inputs.poolLabel}])`,
   guard: 'PoolLabelNotExported',
-  watch: { kind: 'series', series: labelledNodes(poolSeries(i)), whileUp: i.jobs.kubeStateMetrics },
+  watch: { kind: 'series', series: labelledNodes(poolSeries(inputs)), whileUp: inputs.jobs.kubeStateMetrics },
 });
 
 /**
@@ -104,8 +104,8 @@ const poolLabelNeed = (i: ComputeAlertInputs): Need => ({
  * not `sum`, so the two kube-state-metrics pods of a rollout, exporting it twice, do not halve
  * the ratio.
  */
-function nearLimit(i: ComputeAlertInputs, usage: string, resource: 'cpu' | 'memory'): string {
-  const limits = `kube_pod_container_resource_limits${selector({ ...i.jobs.kubeStateMetrics, resource })}`;
+function nearLimit(inputs: ComputeAlertInputs, usage: string, resource: 'cpu' | 'memory'): string {
+  const limits = `kube_pod_container_resource_limits${selector({ ...inputs.jobs.kubeStateMetrics, resource })}`;
   return `sum by (namespace, pod, container) (${usage})\n/\nmax by (namespace, pod, container) (${limits})`;
 }
 
@@ -113,14 +113,14 @@ const OOM = 'OOMKilled';
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The fields every "above a ratio for a while" alert shares. */
-const aboveFor = (i: ComputeAlertInputs, name: 'PodCpuNearLimit' | 'PodMemoryNearLimit' | 'NodeCpuHigh' | 'NodeMemoryHigh') => {
-  const { above, for: hold } = i.thresholds[name];
+const aboveFor = (inputs: ComputeAlertInputs, name: 'PodCpuNearLimit' | 'PodMemoryNearLimit' | 'NodeCpuHigh' | 'NodeMemoryHigh') => {
+  const { above, for: hold } = inputs.thresholds[name];
   return { above, hold, common: { severity: 'warning' as const, comparison: '>' as const, threshold: above, for: hold, noData: 'OK' as const } };
 };
 
-function podCpuNearLimit(i: ComputeAlertInputs): AlertBody {
-  const { above, hold, common } = aboveFor(i, 'PodCpuNearLimit');
-  const usage = `rate(container_cpu_usage_seconds_total${selector(i.jobs.cadvisor, 'container!=""')}[${i.rateWindow}])`;
+function podCpuNearLimit(inputs: ComputeAlertInputs): AlertBody {
+  const { above, hold, common } = aboveFor(inputs, 'PodCpuNearLimit');
+  const usage = `rate(container_cpu_usage_seconds_total${selector(inputs.jobs.cadvisor, 'container!=""')}[${inputs.rateWindow}])`;
   return {
     ...common,
     summary: `Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ${ratioText(above)} of its CPU limit`,
@@ -128,43 +128,43 @@ function podCpuNearLimit(i: ComputeAlertInputs): AlertBody {
       `For ${hold} the container has used more than ${ratioText(above)} of its CPU limit: the kernel throttles it, so the task slows down. ` +
       'First check: its real need (kubectl top pod -n {{ $labels.namespace }} {{ $labels.pod }} --containers) against the limit of its profile; ' +
       'if the need is real, raise the profile limits in compute.profiles.',
-    signal: { kind: 'promql', expr: nearLimit(i, usage, 'cpu') },
-    needs: [cadvisorNeed(i), ksmNeed(i)],
+    signal: { kind: 'promql', expr: nearLimit(inputs, usage, 'cpu') },
+    needs: [cadvisorNeed(inputs), ksmNeed(inputs)],
   };
 }
 
-function podMemoryNearLimit(i: ComputeAlertInputs): AlertBody {
-  const { above, hold, common } = aboveFor(i, 'PodMemoryNearLimit');
-  const usage = `container_memory_working_set_bytes${selector(i.jobs.cadvisor, 'container!=""')}`;
+function podMemoryNearLimit(inputs: ComputeAlertInputs): AlertBody {
+  const { above, hold, common } = aboveFor(inputs, 'PodMemoryNearLimit');
+  const usage = `container_memory_working_set_bytes${selector(inputs.jobs.cadvisor, 'container!=""')}`;
   return {
     ...common,
     summary: `Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} uses more than ${ratioText(above)} of its memory limit`,
     description:
       `For ${hold} the container's working set has been above ${ratioText(above)} of its memory limit: at the limit the kernel OOM-kills it and the task fails (and is retried). ` +
       'First check: the workload\'s measured peak (compute.workloads.*.peakMemory) against its profile limit, and whether this factor belongs to airflow.heavyFactors.',
-    signal: { kind: 'promql', expr: nearLimit(i, usage, 'memory') },
-    needs: [cadvisorNeed(i), ksmNeed(i)],
+    signal: { kind: 'promql', expr: nearLimit(inputs, usage, 'memory') },
+    needs: [cadvisorNeed(inputs), ksmNeed(inputs)],
   };
 }
 
-function nodeCpuHigh(i: ComputeAlertInputs): AlertBody {
-  const { above, hold, common } = aboveFor(i, 'NodeCpuHigh');
+function nodeCpuHigh(inputs: ComputeAlertInputs): AlertBody {
+  const { above, hold, common } = aboveFor(inputs, 'NodeCpuHigh');
   // instance:node_cpu_utilisation as node-mixin records it: idle, iowait and steal are not busy.
-  const notBusy = `node_cpu_seconds_total${selector(i.jobs.nodeExporter, 'mode=~"idle|iowait|steal"')}`;
+  const notBusy = `node_cpu_seconds_total${selector(inputs.jobs.nodeExporter, 'mode=~"idle|iowait|steal"')}`;
   return {
     ...common,
     summary: `Node {{ $labels.instance }} CPU above ${ratioText(above)}`,
     description:
       `For ${hold} the node's CPUs have been busy (not idle, iowait or steal) more than ${ratioText(above)} of the time: pods on it compete for CPU beyond their requests and slow each other down. ` +
       'First check: which pods use the CPU (kubectl top pod -A --sort-by=cpu on that node) and whether their limits sum to more than the node has.',
-    signal: { kind: 'promql', expr: `1 - avg by (instance) (\n  sum without (mode) (rate(${notBusy}[${i.rateWindow}]))\n)` },
-    needs: [nodeExporterNeed(i)],
+    signal: { kind: 'promql', expr: `1 - avg by (instance) (\n  sum without (mode) (rate(${notBusy}[${inputs.rateWindow}]))\n)` },
+    needs: [nodeExporterNeed(inputs)],
   };
 }
 
-function nodeMemoryHigh(i: ComputeAlertInputs): AlertBody {
-  const { above, hold, common } = aboveFor(i, 'NodeMemoryHigh');
-  const nodeExporter = selector(i.jobs.nodeExporter);
+function nodeMemoryHigh(inputs: ComputeAlertInputs): AlertBody {
+  const { above, hold, common } = aboveFor(inputs, 'NodeMemoryHigh');
+  const nodeExporter = selector(inputs.jobs.nodeExporter);
   return {
     ...common,
     summary: `Node {{ $labels.instance }} memory above ${ratioText(above)}`,
@@ -175,30 +175,30 @@ function nodeMemoryHigh(i: ComputeAlertInputs): AlertBody {
       kind: 'promql',
       expr: `1 - sum by (instance) (node_memory_MemAvailable_bytes${nodeExporter})\n/\nsum by (instance) (node_memory_MemTotal_bytes${nodeExporter})`,
     },
-    needs: [nodeExporterNeed(i)],
+    needs: [nodeExporterNeed(inputs)],
   };
 }
 
-function podsPendingTooLong(i: ComputeAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.PodsPendingTooLong;
+function podsPendingTooLong(inputs: ComputeAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.PodsPendingTooLong;
   return {
     severity: 'warning',
     summary: 'Pod {{ $labels.namespace }}/{{ $labels.pod }} Pending',
     description:
       `The pod has been Pending for ${hold}: no node fits its requests, a nodeSelector or taint rules every node out, or its image cannot be pulled. ` +
       'First check: its events (kubectl describe pod -n {{ $labels.namespace }} {{ $labels.pod }}: FailedScheduling, ErrImagePull); for workload pods, also ComputeScaleUpSlow.',
-    signal: { kind: 'promql', expr: `max by (namespace, pod) (kube_pod_status_phase${selector({ ...i.jobs.kubeStateMetrics, phase: 'Pending' })})` },
+    signal: { kind: 'promql', expr: `max by (namespace, pod) (kube_pod_status_phase${selector({ ...inputs.jobs.kubeStateMetrics, phase: 'Pending' })})` },
     comparison: '>',
     threshold: 0,
     for: hold,
     noData: 'OK',
-    needs: [ksmNeed(i)],
+    needs: [ksmNeed(inputs)],
   };
 }
 
-function podOOMKilled(i: ComputeAlertInputs): AlertBody {
-  const { window } = i.thresholds.PodOOMKilled;
-  const ksm = i.jobs.kubeStateMetrics;
+function podOOMKilled(inputs: ComputeAlertInputs): AlertBody {
+  const { window } = inputs.thresholds.PodOOMKilled;
+  const ksm = inputs.jobs.kubeStateMetrics;
   const by = 'max by (namespace, pod, container)';
   // restartPolicy Never (the workers): the container stays terminated with the reason, so a
   // kill is new when the series did not exist `window` ago. Kept by namespace/pod/container, not
@@ -223,15 +223,15 @@ function podOOMKilled(i: ComputeAlertInputs): AlertBody {
     threshold: 0,
     for: '0s',
     noData: 'OK',
-    needs: [ksmNeed(i)],
+    needs: [ksmNeed(inputs)],
   };
 }
 
-function podCrashLooping(i: ComputeAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.PodCrashLooping;
+function podCrashLooping(inputs: ComputeAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.PodCrashLooping;
   // kubernetes-mixin's KubePodCrashLooping: the reason flips between CrashLoopBackOff and
   // running, so look at the last 5 minutes.
-  const waiting = `kube_pod_container_status_waiting_reason${selector({ ...i.jobs.kubeStateMetrics, reason: 'CrashLoopBackOff' })}`;
+  const waiting = `kube_pod_container_status_waiting_reason${selector({ ...inputs.jobs.kubeStateMetrics, reason: 'CrashLoopBackOff' })}`;
   return {
     severity: 'warning',
     summary: 'Container {{ $labels.container }} of {{ $labels.namespace }}/{{ $labels.pod }} is crash looping',
@@ -243,17 +243,17 @@ function podCrashLooping(i: ComputeAlertInputs): AlertBody {
     threshold: 0,
     for: hold,
     noData: 'OK',
-    needs: [ksmNeed(i)],
+    needs: [ksmNeed(inputs)],
   };
 }
 
-function scaleUpSlow(i: ComputeAlertInputs): AlertBody {
-  const { pool, workloadNamespace: ns } = i;
-  const series = poolSeries(i);
-  const n = scaleUpStallMinutes(pool, i.thresholds.ComputeScaleUpSlow.scaleUpFactor);
+function scaleUpSlow(inputs: ComputeAlertInputs): AlertBody {
+  const { pool, workloadNamespace: ns } = inputs;
+  const series = poolSeries(inputs);
+  const n = scaleUpStallMinutes(pool, inputs.thresholds.ComputeScaleUpSlow.scaleUpFactor);
   // Only pods the scheduler could not place (PodScheduled=False): a pod already on a node
   // and still Pending (pulling its image) is no reason for a new node.
-  const unschedulable = `kube_pod_status_unschedulable${selector({ ...i.jobs.kubeStateMetrics, namespace: ns })}`;
+  const unschedulable = `kube_pod_status_unschedulable${selector({ ...inputs.jobs.kubeStateMetrics, namespace: ns })}`;
   return {
     severity: 'warning',
     summary: `Workload pods unschedulable and no ${pool.name} node added for ${n} min`,
@@ -274,14 +274,14 @@ function scaleUpSlow(i: ComputeAlertInputs): AlertBody {
     threshold: 0,
     for: `${n}m`,
     noData: 'OK',
-    needs: [ksmNeed(i), poolLabelNeed(i)],
+    needs: [ksmNeed(inputs), poolLabelNeed(inputs)],
   };
 }
 
-function nodesIdle(i: ComputeAlertInputs): AlertBody {
-  const { for: hold } = i.thresholds.ComputeNodesIdle;
-  const { pool, workloadNamespace: ns } = i;
-  const ksm = i.jobs.kubeStateMetrics;
+function nodesIdle(inputs: ComputeAlertInputs): AlertBody {
+  const { for: hold } = inputs.thresholds.ComputeNodesIdle;
+  const { pool, workloadNamespace: ns } = inputs;
+  const ksm = inputs.jobs.kubeStateMetrics;
   const running = `kube_pod_info${selector({ ...ksm, namespace: ns })}\n  and on (namespace, pod)\n  (kube_pod_status_phase${selector({ ...ksm, namespace: ns }, 'phase=~"Pending|Running"')} == 1)`;
   return {
     severity: 'warning',
@@ -290,20 +290,20 @@ function nodesIdle(i: ComputeAlertInputs): AlertBody {
       `The ${pool.name} node has run no ${ns} pod for ${hold}, yet it is billed by the hour` +
       `${pool.scaleDownIdleMinutes ? ` and the autoscaler should have removed it after ${pool.scaleDownIdleMinutes} min idle` : ''}. ` +
       'First check: what keeps it (kubectl describe node {{ $labels.node }}: pods of other namespaces that are not DaemonSets, PodDisruptionBudgets, local storage) and the autoscaler\'s scale-down status.',
-    signal: { kind: 'promql', expr: `count by (node) (${poolNodes(poolSeries(i))})\n  unless on (node)\ncount by (node) (\n  ${running}\n)` },
+    signal: { kind: 'promql', expr: `count by (node) (${poolNodes(poolSeries(inputs))})\n  unless on (node)\ncount by (node) (\n  ${running}\n)` },
     comparison: '>',
     threshold: 0,
     for: hold,
     noData: 'OK',
-    needs: [ksmNeed(i), poolLabelNeed(i)],
+    needs: [ksmNeed(inputs), poolLabelNeed(inputs)],
   };
 }
 
-function budgetBurn(i: ComputeAlertInputs): AlertBody {
-  const { window, for: hold } = i.thresholds.ComputeBudgetBurn!;
-  const name = i.pool.name;
-  const budget = i.budget!;
-  const avgNodes = averagePoolNodes(poolSeries(i), window);
+function budgetBurn(inputs: ComputeAlertInputs): AlertBody {
+  const { window, for: hold } = inputs.thresholds.ComputeBudgetBurn!;
+  const name = inputs.pool.name;
+  const budget = inputs.budget!;
+  const avgNodes = averagePoolNodes(poolSeries(inputs), window);
   return {
     severity: 'warning',
     summary: `The ${name} pool's spend is heading past the month's compute budget`,
@@ -316,16 +316,16 @@ function budgetBurn(i: ComputeAlertInputs): AlertBody {
     threshold: round2(budget.variableEur),
     for: hold,
     noData: 'OK',
-    needs: [ksmNeed(i), poolLabelNeed(i)],
+    needs: [ksmNeed(inputs), poolLabelNeed(inputs)],
   };
 }
 
 /** The compute pool's alert set: ComputeBudgetBurn only with a budget. */
 export const COMPUTE_ALERTS: AlertSet<ComputeAlertInputs, ComputeAlertName> = {
   group: 'compute',
-  names: (i) => [
+  names: (inputs) => [
     'PodCpuNearLimit', 'PodMemoryNearLimit', 'NodeCpuHigh', 'NodeMemoryHigh', 'PodsPendingTooLong', 'PodOOMKilled', 'PodCrashLooping',
-    'ComputeScaleUpSlow', 'ComputeNodesIdle', ...(i.budget ? ['ComputeBudgetBurn' as const] : []),
+    'ComputeScaleUpSlow', 'ComputeNodesIdle', ...(inputs.budget ? ['ComputeBudgetBurn' as const] : []),
   ],
   build: {
     PodCpuNearLimit: podCpuNearLimit,

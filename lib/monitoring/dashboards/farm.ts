@@ -37,12 +37,12 @@ const round = (x: number): number => Math.round(x * 100) / 100;
 const sel = (labels: Record<string, string>, ...extra: string[]) => selector(labels, ...extra);
 
 /** The arch's nodes as Karpenter reports them: one karpenter_nodes_allocatable cpu series per node. */
-const nodesOf = (f: FarmDashboardInputs, a: DashboardArch): string =>
-  `count(karpenter_nodes_allocatable${sel({ ...f.jobs.karpenter, nodepool: a.nodePool, resource_type: 'cpu' })}) or vector(0)`;
+const nodesOf = (farm: FarmDashboardInputs, a: DashboardArch): string =>
+  `count(karpenter_nodes_allocatable${sel({ ...farm.jobs.karpenter, nodepool: a.nodePool, resource_type: 'cpu' })}) or vector(0)`;
 
-function archRow(f: FarmDashboardInputs, a: DashboardArch): Row {
-  const backend = { namespace: f.farmNamespace, proxy: a.name };
-  const ksm = { ...f.jobs.kubeStateMetrics, namespace: f.farmNamespace };
+function archRow(farm: FarmDashboardInputs, a: DashboardArch): Row {
+  const backend = { namespace: farm.farmNamespace, proxy: a.name };
+  const ksm = { ...farm.jobs.kubeStateMetrics, namespace: farm.farmNamespace };
   const line = (value: number, bad: Line['bad'], source: string): Line => ({ value, bad, source });
   const panels: Panel[] = [
     {
@@ -62,7 +62,7 @@ function archRow(f: FarmDashboardInputs, a: DashboardArch): Row {
       type: 'timeseries',
       unit: 's',
       targets: [{ kind: 'promql', expr: `max(haproxy_backend_queue_time_average_seconds${sel(backend)})`, legend: 'queue time' }],
-      lines: [line(f.haproxy.clientConnectTimeoutSeconds, 'above', 'buildkit.haproxy.clientConnectTimeoutSeconds: clients give up connecting')],
+      lines: [line(farm.haproxy.clientConnectTimeoutSeconds, 'above', 'buildkit.haproxy.clientConnectTimeoutSeconds: clients give up connecting')],
     },
     {
       title: `${a.arch}: replicas against min and max`,
@@ -88,7 +88,7 @@ function archRow(f: FarmDashboardInputs, a: DashboardArch): Row {
       description: `Nodes of the NodePool ${a.nodePool}, against the ${a.maxNodes} nodes its cpu/memory limits allow (derived from max).`,
       type: 'timeseries',
       unit: 'short',
-      targets: [{ kind: 'promql', expr: nodesOf(f, a), legend: 'nodes' }],
+      targets: [{ kind: 'promql', expr: nodesOf(farm, a), legend: 'nodes' }],
       lines: [line(a.maxNodes, 'above', 'the NodePool limits (fleet)')],
     },
   ];
@@ -96,10 +96,10 @@ function archRow(f: FarmDashboardInputs, a: DashboardArch): Row {
 }
 
 /** Measured node-hours per arch this month, next to the farm plan's prediction once there is one. */
-function costRow(f: FarmDashboardInputs): Row {
-  const cost = f.cost;
-  const archs = f.fleet;
-  const hours = (a: DashboardArch) => `avg_over_time((${nodesOf(f, a)})[${RANGE}:5m]) * ${RANGE_SECONDS} / 3600`;
+function costRow(farm: FarmDashboardInputs): Row {
+  const cost = farm.cost;
+  const archs = farm.fleet;
+  const hours = (a: DashboardArch) => `avg_over_time((${nodesOf(farm, a)})[${RANGE}:5m]) * ${RANGE_SECONDS} / 3600`;
   const panels: Panel[] = [{
     title: 'Node-hours this month',
     description: 'BuildKit node-hours per arch since the start of the month (average nodes x hours elapsed, sampled every 5 min).' +
@@ -131,14 +131,14 @@ function costRow(f: FarmDashboardInputs): Row {
 }
 
 /** The farm's dashboard: a row per arch, the alerts' panels, health, and cost. */
-export function farmDashboard(cluster: string, f: FarmDashboardInputs, alerts: Alert[]): Dashboard {
+export function farmDashboard(cluster: string, farm: FarmDashboardInputs, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
   const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
     find(name).map((a) => alertPanel(a, title, unit, legend, question));
-  const archs = f.fleet;
-  const up = `up${sel(haproxyJob(f.farmNamespace))}`;
+  const archs = farm.fleet;
+  const up = `up${sel(haproxyJob(farm.farmNamespace))}`;
   const rows: Row[] = [
-    ...archs.map((a) => archRow(f, a)),
+    ...archs.map((a) => archRow(farm, a)),
     {
       title: 'Alerts',
       panels: [
@@ -153,18 +153,18 @@ export function farmDashboard(cluster: string, f: FarmDashboardInputs, alerts: A
       panels: [
         {
           title: 'HAProxy replicas up',
-          description: `HAProxy replicas Prometheus scrapes, against buildkit.haproxy.replicas (${f.haproxy.replicas}).`,
+          description: `HAProxy replicas Prometheus scrapes, against buildkit.haproxy.replicas (${farm.haproxy.replicas}).`,
           type: 'timeseries',
           unit: 'short',
           targets: [{ kind: 'promql', expr: `sum(${up}) or vector(0)`, legend: 'up' }],
-          lines: [{ value: f.haproxy.replicas, bad: 'below', source: 'buildkit.haproxy.replicas' }],
+          lines: [{ value: farm.haproxy.replicas, bad: 'below', source: 'buildkit.haproxy.replicas' }],
         },
         {
           title: 'buildkitd pods ready (active HAProxy servers)',
           description: 'BuildKit pods per arch that pass HAProxy\'s health check (active servers of the backend; the least of the HAProxy replicas).',
           type: 'timeseries',
           unit: 'short',
-          targets: [{ kind: 'promql', expr: `min by (proxy) (haproxy_backend_active_servers${sel({ namespace: f.farmNamespace }, `proxy=~${JSON.stringify(archs.map((a) => a.name).join('|'))}`)})`, legend: '{{proxy}}' }],
+          targets: [{ kind: 'promql', expr: `min by (proxy) (haproxy_backend_active_servers${sel({ namespace: farm.farmNamespace }, `proxy=~${JSON.stringify(archs.map((a) => a.name).join('|'))}`)})`, legend: '{{proxy}}' }],
           lines: [],
         },
         ...panels('BuildkitLoadBalancerDown', 'Load balancer down', 'short', '{{instance}}{{proxy}}', 'Does every build reach a BuildKit pod?'),
@@ -173,7 +173,7 @@ export function farmDashboard(cluster: string, f: FarmDashboardInputs, alerts: A
         ...panels('KedaFallbackActive', 'KEDA on fallback replicas', 'short', '{{scaledObject}}', 'Does KEDA hold the fallback replicas?'),
       ],
     },
-    costRow(f),
+    costRow(farm),
   ];
   return {
     uid: `${cluster}-buildkit-farm`,

@@ -22,20 +22,20 @@ export interface InfrastructureDashboardInputs {
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-const poolSeries = (i: InfrastructureDashboardInputs): PoolSeries => ({ name: i.pool.name, label: i.poolLabel, kubeStateMetrics: i.kubeStateMetrics });
+const poolSeries = (inputs: InfrastructureDashboardInputs): PoolSeries => ({ name: inputs.pool.name, label: inputs.poolLabel, kubeStateMetrics: inputs.kubeStateMetrics });
 
 /**
  * An alert's per-container ratio, worst pod per worker profile: the alert's own expression joined
  * with the profile label the pod templates set (kube-state-metrics must allow-list it on pods).
  */
-export function perProfile(i: InfrastructureDashboardInputs, alert: Alert, title: string): Panel {
+export function perProfile(inputs: InfrastructureDashboardInputs, alert: Alert, title: string): Panel {
   const profile = ksmLabel(PROFILE_LABEL);
-  const pods = `kube_pod_labels${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace }, `${profile}=~".+"`)}`;
+  const pods = `kube_pod_labels${selector({ ...inputs.kubeStateMetrics, namespace: inputs.workloadNamespace }, `${profile}=~".+"`)}`;
   const expr = alert.signal.kind === 'promql' ? alert.signal.expr : '';
   return {
     title,
     description:
-      `Which profile runs near its limits? The highest ratio of any ${i.workloadNamespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
+      `Which profile runs near its limits? The highest ratio of any ${inputs.workloadNamespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
       `Signal: the alert ${alert.name}'s expression, line: its threshold (${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}).`,
     type: 'timeseries',
     unit: 'percentunit',
@@ -53,12 +53,12 @@ type AlertPanels = (name: AlertName, title: string, unit: string, legend: string
 
 const CONTAINER = '{{namespace}}/{{pod}} {{container}}';
 
-function podsRow(i: InfrastructureDashboardInputs, find: (name: AlertName) => Alert[], panels: AlertPanels): Row {
+function podsRow(inputs: InfrastructureDashboardInputs, find: (name: AlertName) => Alert[], panels: AlertPanels): Row {
   return {
     title: 'Pods against their limits',
     panels: [
-      ...find('PodCpuNearLimit').map((a) => perProfile(i, a, 'CPU / CPU limit per profile (worst pod)')),
-      ...find('PodMemoryNearLimit').map((a) => perProfile(i, a, 'Memory / memory limit per profile (worst pod)')),
+      ...find('PodCpuNearLimit').map((a) => perProfile(inputs, a, 'CPU / CPU limit per profile (worst pod)')),
+      ...find('PodMemoryNearLimit').map((a) => perProfile(inputs, a, 'Memory / memory limit per profile (worst pod)')),
       ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', CONTAINER, 'Are pods near their CPU limit (throttled)?'),
       ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', CONTAINER, 'Are pods near their memory limit (about to be OOM-killed)?'),
       ...panels('PodOOMKilled', 'OOM-killed containers', 'short', CONTAINER, 'Which containers were OOM-killed?'),
@@ -67,8 +67,8 @@ function podsRow(i: InfrastructureDashboardInputs, find: (name: AlertName) => Al
   };
 }
 
-function schedulingRow(i: InfrastructureDashboardInputs, panels: AlertPanels): Row {
-  const { pool } = i;
+function schedulingRow(inputs: InfrastructureDashboardInputs, panels: AlertPanels): Row {
+  const { pool } = inputs;
   const poolName = pool.name;
   return {
     title: `Scheduling and the ${poolName} pool`,
@@ -77,12 +77,12 @@ function schedulingRow(i: InfrastructureDashboardInputs, panels: AlertPanels): R
         title: `${poolName} nodes against max`,
         description:
           `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
-          `The scale-up time is the gap between ${i.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
+          `The scale-up time is the gap between ${inputs.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
         type: 'timeseries',
         unit: 'short',
         targets: [
-          { kind: 'promql', expr: poolCount(poolSeries(i)), legend: `${poolName} nodes` },
-          { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...i.kubeStateMetrics, namespace: i.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+          { kind: 'promql', expr: poolCount(poolSeries(inputs)), legend: `${poolName} nodes` },
+          { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...inputs.kubeStateMetrics, namespace: inputs.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
         ],
         lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
       },
@@ -94,12 +94,12 @@ function schedulingRow(i: InfrastructureDashboardInputs, panels: AlertPanels): R
 }
 
 /** The ML platform's dashboard: pods, nodes, the workload pool, runs and cost. */
-export function infrastructureDashboard(cluster: string, i: InfrastructureDashboardInputs, alerts: Alert[]): Dashboard {
+export function infrastructureDashboard(cluster: string, inputs: InfrastructureDashboardInputs, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
   const panels: AlertPanels = (name, title, unit, legend, question) =>
     find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
   const rows: Row[] = [
-    podsRow(i, find, panels),
+    podsRow(inputs, find, panels),
     {
       title: 'Nodes',
       panels: [
@@ -107,7 +107,7 @@ export function infrastructureDashboard(cluster: string, i: InfrastructureDashbo
         ...panels('NodeMemoryHigh', 'Node memory utilisation', 'percentunit', '{{instance}}', 'Is any node short of memory?'),
       ],
     },
-    schedulingRow(i, panels),
+    schedulingRow(inputs, panels),
     {
       title: 'Runs, retries and dependencies',
       panels: [
@@ -118,12 +118,12 @@ export function infrastructureDashboard(cluster: string, i: InfrastructureDashbo
     },
   ];
   const burn = find('ComputeBudgetBurn')[0];
-  if (burn && i.budget) rows.push(costRow(i, i.budget, burn));
+  if (burn && inputs.budget) rows.push(costRow(inputs, inputs.budget, burn));
 
   return {
     uid: `${cluster}-infrastructure`,
     title: `${cluster} / Infrastructure`,
-    description: `Pods, nodes, the ${i.pool.name} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    description: `Pods, nodes, the ${inputs.pool.name} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
     tags: [cluster, 'infrastructure', 'generated'],
     rows: rows.filter((r) => r.panels.length > 0),
   };
@@ -133,9 +133,9 @@ export function infrastructureDashboard(cluster: string, i: InfrastructureDashbo
  * Cost tracking: the node-hours measured this month at the plan's hourly price, next to the plan's
  * projected months and the budget (the numbers of plan.json, from the plan's own functions).
  */
-function costRow(i: InfrastructureDashboardInputs, b: ComputeBudget, burn: Alert): Row {
-  const poolName = i.pool.name;
-  const nodeHours = `(\n  ${averagePoolNodes(poolSeries(i), RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
+function costRow(inputs: InfrastructureDashboardInputs, b: ComputeBudget, burn: Alert): Row {
+  const poolName = inputs.pool.name;
+  const nodeHours = `(\n  ${averagePoolNodes(poolSeries(inputs), RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
   const plan = `${b.planDir}/plan.json`;
   return {
     title: 'Cost (this month)',
