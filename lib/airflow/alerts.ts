@@ -145,9 +145,12 @@ function runDurationHigh(inputs: AirflowAlertInputs): AlertBody[] {
   ];
 }
 
+/** The platform's alerts, in rule order. */
+export const AIRFLOW_ALERT_NAMES: readonly AirflowAlertName[] = ['TaskRetried', 'DependencyDown', 'RunDurationHigh'];
+
 export const AIRFLOW_ALERTS: AlertSet<AirflowAlertInputs, AirflowAlertName> = {
   group: 'airflow',
-  names: () => ['TaskRetried', 'DependencyDown', 'RunDurationHigh'],
+  names: () => [...AIRFLOW_ALERT_NAMES],
   build: { TaskRetried: taskRetried, DependencyDown: dependencyDown, RunDurationHigh: runDurationHigh },
 };
 

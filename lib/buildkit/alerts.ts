@@ -6,8 +6,9 @@
 import type { ArchFleet } from './fleet';
 import { LB_METRICS_SERVICE } from './keda';
 import {
-  alertsOf, AlertBody, AlertSet, AlertThresholds, BuildkitFarmAlertName, constants, Need, oneOf, ScrapeJob, selector, targetsDown,
+  alertsOf, AlertBody, AlertSet, AlertThresholds, BuildkitFarmAlertName, constants, Need, oneOf, ScrapeJob, secondsOf, selector, targetsDown,
 } from '../core/alerts';
+import type { PropsProblem } from '../core/props';
 
 /** What the alerts read of one arch of the fleet (an ArchFleet has all of it). */
 export type AlertedArch = Pick<ArchFleet, 'arch' | 'name' | 'slots' | 'min' | 'max' | 'replicas' | 'nodePool' | 'maxNodes'>;
@@ -236,13 +237,29 @@ function nodeLaunchFailing(inputs: BuildkitFarmAlertInputs): AlertBody {
   };
 }
 
-/** The farm's alert set: KedaFallbackActive only where some ScaledObject has a fallback. */
+/** The farm's alerts, in rule order: KedaFallbackActive only where some ScaledObject has a fallback. */
+export const buildkitFarmAlertNames = (farm: { fallback: boolean }): BuildkitFarmAlertName[] => [
+  'KedaScalerErrors', 'KedaScaledObjectErrors', ...(farm.fallback ? ['KedaFallbackActive' as const] : []),
+  'BuildkitQueueBacklog', 'BuildkitAtMaxReplicas', 'BuildkitSlotsExhausted', 'BuildkitLoadBalancerDown', 'KarpenterNodeLaunchFailing',
+];
+
+/** Every error-counting alert's `for` must outlast its window, or one transient error fires it. */
+export function validateBuildkitFarmAlerts(inputs: { thresholds: Partial<Pick<AlertThresholds, BuildkitFarmAlertName>> }): PropsProblem[] {
+  const alerts = ['KedaScalerErrors', 'KedaScaledObjectErrors', 'KedaFallbackActive', 'KarpenterNodeLaunchFailing'] as const;
+  return alerts.flatMap((alert) => {
+    const threshold = inputs.thresholds[alert];
+    if (!threshold || secondsOf(threshold.for) > secondsOf(threshold.window)) return [];
+    return [{
+      path: `thresholds.${alert}.for`, value: threshold.for,
+      rule: `must be longer than window (${threshold.window}): a single error stays in the window that long, and only errors that persist may fire`,
+      fix: `for: ${secondsOf(threshold.window) / 60 + 1}m or more, or a shorter window`,
+    }];
+  });
+}
+
 export const BUILDKIT_FARM_ALERTS: AlertSet<BuildkitFarmAlertInputs, BuildkitFarmAlertName> = {
   group: 'buildkit',
-  names: (inputs) => [
-    'KedaScalerErrors', 'KedaScaledObjectErrors', ...(withFallback(inputs).length > 0 ? ['KedaFallbackActive' as const] : []),
-    'BuildkitQueueBacklog', 'BuildkitAtMaxReplicas', 'BuildkitSlotsExhausted', 'BuildkitLoadBalancerDown', 'KarpenterNodeLaunchFailing',
-  ],
+  names: (inputs) => buildkitFarmAlertNames({ fallback: withFallback(inputs).length > 0 }),
   build: {
     KedaScalerErrors: kedaScalerErrors,
     KedaScaledObjectErrors: kedaScaledObjectErrors,
@@ -255,5 +272,8 @@ export const BUILDKIT_FARM_ALERTS: AlertSet<BuildkitFarmAlertInputs, BuildkitFar
   },
 };
 
-/** Every alert of a BuildKit farm, from its fleet, namespace, thresholds and exporters (hand them to AlertRules). */
+/**
+ * Every alert of a BuildKit farm, from its fleet, namespace, thresholds and exporters (hand them to
+ * AlertRules). Check the thresholds with validateBuildkitFarmAlerts first.
+ */
 export const buildkitFarmAlerts = (inputs: BuildkitFarmAlertInputs) => alertsOf(BUILDKIT_FARM_ALERTS, inputs);

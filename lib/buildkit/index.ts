@@ -1,5 +1,5 @@
 // The BuildKit farm's public surface: what other components and the config layer may use.
-export { BUILDKIT_FARM_ALERTS, buildkitFarmAlerts, haproxyJob, withFallback } from './alerts';
+export { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, buildkitFarmAlerts, haproxyJob, validateBuildkitFarmAlerts, withFallback } from './alerts';
 export type { AlertedArch, BuildkitFarmAlertInputs } from './alerts';
 export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';

@@ -320,13 +320,15 @@ function budgetBurn(inputs: ComputeAlertInputs): AlertBody {
   };
 }
 
-/** The compute pool's alert set: ComputeBudgetBurn only with a budget. */
+/** The compute pool's alerts, in rule order: ComputeBudgetBurn only with a budget. */
+export const computeAlertNames = (pool: { budget: boolean }): ComputeAlertName[] => [
+  'PodCpuNearLimit', 'PodMemoryNearLimit', 'NodeCpuHigh', 'NodeMemoryHigh', 'PodsPendingTooLong', 'PodOOMKilled', 'PodCrashLooping',
+  'ComputeScaleUpSlow', 'ComputeNodesIdle', ...(pool.budget ? ['ComputeBudgetBurn' as const] : []),
+];
+
 export const COMPUTE_ALERTS: AlertSet<ComputeAlertInputs, ComputeAlertName> = {
   group: 'compute',
-  names: (inputs) => [
-    'PodCpuNearLimit', 'PodMemoryNearLimit', 'NodeCpuHigh', 'NodeMemoryHigh', 'PodsPendingTooLong', 'PodOOMKilled', 'PodCrashLooping',
-    'ComputeScaleUpSlow', 'ComputeNodesIdle', ...(inputs.budget ? ['ComputeBudgetBurn' as const] : []),
-  ],
+  names: (inputs) => computeAlertNames({ budget: inputs.budget !== undefined }),
   build: {
     PodCpuNearLimit: podCpuNearLimit,
     PodMemoryNearLimit: podMemoryNearLimit,

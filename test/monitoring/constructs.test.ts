@@ -3,7 +3,7 @@
 // name and renders the Grafana and Prometheus files; the scrape objects and the dashboards. No
 // cluster file is involved: every input is a literal here.
 import { parse } from 'yaml';
-import { buildkitFarmAlerts, BuildkitFarmAlertInputs } from '../../lib/buildkit';
+import { buildkitFarmAlerts, BuildkitFarmAlertInputs, validateBuildkitFarmAlerts } from '../../lib/buildkit';
 import { airflowAlerts, AirflowAlertInputs } from '../../lib/airflow';
 import { computeAlerts, ComputeAlertInputs } from '../../lib/compute';
 import { ConfigError } from '../../lib/core/errors';
@@ -88,6 +88,16 @@ describe('AlertRules from a farm\'s alert set', () => {
     expect(fallback.signal).toMatchObject({ expr: expect.stringContaining('scaledObject=~"buildkitd-arm64"') });
     expect(scaled.find((a) => a.name === 'KedaScalerErrors')!.signal).toMatchObject({ expr: expect.stringContaining('scaledObject!~"buildkitd-arm64"') });
     expect(buildkitFarmAlerts(farm()).map((a) => a.name)).not.toContain('KedaFallbackActive');
+  });
+
+  it('an error-counting alert must hold longer than its window (one transient error never fires)', () => {
+    expect(validateBuildkitFarmAlerts(farm())).toEqual([]);
+    const thresholds = { ...farm().thresholds, KarpenterNodeLaunchFailing: { window: '15m', for: '15m' } };
+    expect(validateBuildkitFarmAlerts({ thresholds })).toEqual([{
+      path: 'thresholds.KarpenterNodeLaunchFailing.for', value: '15m',
+      rule: 'must be longer than window (15m): a single error stays in the window that long, and only errors that persist may fire',
+      fix: 'for: 16m or more, or a shorter window',
+    }]);
   });
 
   it('slots and backends come from the fleet given', () => {

@@ -10,15 +10,15 @@ import type { ClusterConfig } from '../schema';
 import type { Problem } from '../../core/errors';
 import type { ComponentChart } from '../../core/chart';
 import { valueAt } from '../../core/paths';
-import type { PropsProblem } from '../../core/props';
+import { inSection, PropsProblem } from '../../core/props';
 import { alertsOf, secondsOf } from '../../core/alerts';
 import type { Alert, AlertName, AlertSet, AlertThresholds, GuardName } from '../../core/alerts';
-import { AIRFLOW_ALERTS, chartObjects, DEPENDENCIES, Dependency, ProbeTarget, statsdService } from '../../airflow';
+import { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, chartObjects, DEPENDENCIES, Dependency, ProbeTarget, statsdService } from '../../airflow';
 import type { AirflowAlertInputs } from '../../airflow';
-import { BUILDKIT_FARM_ALERTS, fleet } from '../../buildkit';
+import { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, fleet, validateBuildkitFarmAlerts } from '../../buildkit';
 import type { BuildkitFarmAlertInputs } from '../../buildkit';
 import { cachedFarmPlan, plan, planCluster, pool as planPool, structuralProblems } from '../../capacity';
-import { COMPUTE_ALERTS, poolsWithRole, workloadPool } from '../../compute';
+import { COMPUTE_ALERTS, computeAlertNames, poolsWithRole, workloadPool } from '../../compute';
 import type { ComputeAlertInputs, ComputeBudget } from '../../compute';
 import {
   AlertRules, AlertRulesProps, concernsOf, Dashboard, Dashboards, dashboardsOf, DashboardsProps, DependencyProbes, FarmArchCost, guardAlerts, neededGuards,
@@ -165,17 +165,13 @@ interface Source {
 
 function sourcesOf(c: ClusterConfig): Source[] {
   const sources: Source[] = [];
-  if (c.compute && c.airflow) {
-    const names = COMPUTE_ALERTS.names({ budget: hasBudget(c) } as unknown as ComputeAlertInputs);
-    sources.push({ set: COMPUTE_ALERTS, names, inputs: () => computeInputs(c) });
-  }
-  if (c.airflow) sources.push({ set: AIRFLOW_ALERTS, names: AIRFLOW_ALERTS.names({} as AirflowAlertInputs), inputs: () => airflowInputs(c) });
+  if (c.compute && c.airflow) sources.push({ set: COMPUTE_ALERTS, names: computeAlertNames({ budget: hasBudget(c) }), inputs: () => computeInputs(c) });
+  if (c.airflow) sources.push({ set: AIRFLOW_ALERTS, names: [...AIRFLOW_ALERT_NAMES], inputs: () => airflowInputs(c) });
   if (c.buildkit) {
     // read from the config, not fleet(): asked before the buildkit rules are checked
     const b = c.buildkit;
     const fallback = b.autoscaling.enabled && b.architectures.some((a) => a.replicas !== undefined);
-    const names = BUILDKIT_FARM_ALERTS.names({ autoscaling: b.autoscaling, fleet: fallback ? [{ replicas: 1 }] : [] } as unknown as BuildkitFarmAlertInputs);
-    sources.push({ set: BUILDKIT_FARM_ALERTS, names, inputs: () => buildkitInputs(c) });
+    sources.push({ set: BUILDKIT_FARM_ALERTS, names: buildkitFarmAlertNames({ fallback }), inputs: () => buildkitInputs(c) });
   }
   return sources;
 }
@@ -287,20 +283,6 @@ function checkAirflow(c: ClusterConfig): Problem[] {
   return problems;
 }
 
-/** Every error-counting alert's `for` must outlast its window, or one transient error fires it. */
-function checkErrorWindows(c: ClusterConfig): Problem[] {
-  const alerts = ['KedaScalerErrors', 'KedaScaledObjectErrors', 'KedaFallbackActive', 'KarpenterNodeLaunchFailing'] as const;
-  return alerts.flatMap((alert) => {
-    const t = c.monitoring.thresholds[alert];
-    if (!t || secondsOf(t.for) > secondsOf(t.window)) return [];
-    return [{
-      cluster: c.name, path: `monitoring.thresholds.${alert}.for`, value: t.for,
-      rule: `must be longer than window (${t.window}): a single error stays in the window that long, and only errors that persist may fire`,
-      fix: `for: ${secondsOf(t.window) / 60 + 1}m or more, or a shorter window`,
-    }];
-  });
-}
-
 /** AlertRules' and Dashboards' problems, placed in the cluster file. */
 const inFile = (c: ClusterConfig, problems: PropsProblem[]): Problem[] =>
   problems.map((p) => ({ ...p, cluster: c.name, path: p.path === 'cluster' ? 'name' : `monitoring.${p.path}` }));
@@ -321,7 +303,7 @@ function checkMonitoring(c: ClusterConfig): Problem[] {
     ...missingReads(c, names),
     ...(c.compute && c.airflow ? checkCompute(c) : []),
     ...(c.airflow ? checkAirflow(c) : []),
-    ...(c.buildkit ? checkErrorWindows(c) : []),
+    ...(c.buildkit ? inSection(c.name, 'monitoring', validateBuildkitFarmAlerts({ thresholds: c.monitoring.thresholds })) : []),
     ...inFile(c, rules),
     ...checkDashboards(c),
   ];
