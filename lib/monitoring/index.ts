@@ -10,4 +10,4 @@ export { helmEscape, helmEscapeAll } from './helm';
 export { DependencyProbes, StatsdServiceMonitor } from './scrape';
 export type { DependencyProbesProps, StatsdServiceMonitorProps } from './scrape';
 export { concernsOf, dashboardFile, dashboardsOf, Dashboards, dashboardUid, MAX_DASHBOARD_UID, SIDECAR_LABEL, validateDashboards } from './dashboards';
-export type { Concern, Dashboard, DashboardArch, DashboardRendering, DashboardsProps, FarmArchCost, FarmDashboardInputs, InfrastructureDashboardInputs } from './dashboards';
+export type { Concern, Dashboard, DashboardChoice, DashboardArch, DashboardRendering, DashboardsProps, FarmArchCost, FarmDashboardInputs, InfrastructureDashboardInputs } from './dashboards';

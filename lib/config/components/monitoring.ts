@@ -157,8 +157,7 @@ export function buildkitInputs(c: ClusterConfig): BuildkitFarmAlertInputs {
 
 /** A component's alert set in a cluster: the alerts the file calls for (known before its rules are checked) and its inputs. */
 interface Source {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one list of sets of different inputs
-  set: AlertSet<any, any>;
+  set: AlertSet<any, any>; // one list of sets with inputs of different types
   names: AlertName[];
   inputs: () => unknown;
 }
@@ -309,8 +308,15 @@ function checkMonitoring(c: ClusterConfig): Problem[] {
   ];
 }
 
+/** The dashboards the cluster file asks for: with monitoring.dashboards, one per concern its sections have. */
+const dashboardChoice = (c: ClusterConfig) => ({
+  cluster: c.name,
+  infrastructure: c.monitoring.dashboards && c.compute && c.airflow,
+  farm: c.monitoring.dashboards && c.buildkit,
+});
+
 /** Every dashboard uid must fit Grafana's limit (the cluster name is its prefix). */
-export const checkDashboards = (c: ClusterConfig): Problem[] => inFile(c, validateDashboards(dashboardProps(c)));
+export const checkDashboards = (c: ClusterConfig): Problem[] => inFile(c, validateDashboards(dashboardChoice(c)));
 
 // ---- props of the monitoring constructs ----
 
@@ -340,12 +346,11 @@ function farmCost(c: ClusterConfig): Record<string, FarmArchCost> | undefined {
   }]));
 }
 
-/** The Dashboards of the cluster, drawn on `alerts`; without alerts, only which dashboards exist (for the uid check). */
-export function dashboardProps(c: ClusterConfig, alerts?: Alert[]): DashboardsProps {
+/** The Dashboards of the cluster, drawn on `alerts`. */
+export function dashboardProps(c: ClusterConfig, alerts: Alert[]): DashboardsProps {
   const m = c.monitoring;
   const d = m.dashboards;
-  const wanted = { infrastructure: d !== undefined && c.compute !== undefined && c.airflow !== undefined, farm: d !== undefined && c.buildkit !== undefined };
-  const building = alerts !== undefined;
+  const wanted = dashboardChoice(c);
   const kubeStateMetrics = jobs(c).kubeStateMetrics;
   const infrastructure = () => {
     const inputs = computeInputs(c);
@@ -362,10 +367,9 @@ export function dashboardProps(c: ClusterConfig, alerts?: Alert[]): DashboardsPr
     folderAnnotation: d?.folderAnnotation,
     prometheusDatasource: m.grafana.datasources.prometheus,
     refresh: d?.refresh ?? '',
-    alerts: alerts ?? [],
-    // the uid check needs only which dashboards exist: a placeholder stands for their numbers
-    infrastructure: wanted.infrastructure ? (building ? infrastructure() : ({} as never)) : undefined,
-    farm: wanted.farm ? (building ? farm() : ({} as never)) : undefined,
+    alerts,
+    infrastructure: wanted.infrastructure ? infrastructure() : undefined,
+    farm: wanted.farm ? farm() : undefined,
     escapeForHelm: m.escapeForHelm,
   };
 }

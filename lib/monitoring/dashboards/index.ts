@@ -50,12 +50,19 @@ export interface DashboardsProps extends DashboardRendering {
   escapeForHelm?: boolean;
 }
 
+/** Which dashboards a set of props asks for (only whether each concern is given matters). */
+export interface DashboardChoice {
+  cluster: string;
+  infrastructure?: unknown;
+  farm?: unknown;
+}
+
 /** The concerns `props` asks a dashboard for, in order. */
-export const concernsOf = (props: Pick<DashboardsProps, 'infrastructure' | 'farm'>): Concern[] =>
+export const concernsOf = (props: DashboardChoice): Concern[] =>
   [...(props.infrastructure ? ['infrastructure' as const] : []), ...(props.farm ? ['buildkit-farm' as const] : [])];
 
 /** Every dashboard uid must fit Grafana's 40 characters. */
-export function validateDashboards(props: Pick<DashboardsProps, 'cluster' | 'infrastructure' | 'farm'>): PropsProblem[] {
+export function validateDashboards(props: DashboardChoice): PropsProblem[] {
   return concernsOf(props)
     .map((concern) => dashboardUid(props.cluster, concern))
     .filter((uid) => uid.length > MAX_DASHBOARD_UID)
