@@ -1,5 +1,5 @@
 // The Airflow component's public surface: the construct, its props (types only: the zod schema
-// stays in ./props, loaded lazily) and what other components and the config layer may use.
+// stays in ./props, loaded lazily), its alerts, and what other components and the config layer may use.
 export { AirflowWorkers } from './workers';
 export type { AirflowComputeInputs, AirflowSection, AirflowSectionInput, AirflowWorkersProps, CpuMemory, WorkerTaint } from './props';
 export { validateAirflowWorkers } from './rules';
@@ -9,5 +9,6 @@ export { DagContract } from './contract';
 export { AirflowPools } from './pools';
 export { WorkerIdentity } from './identity';
 export { WorkerNetworkPolicies } from './network';
-export { airflowAlerts, DEPENDENCIES, probeTargets, statsdService } from './alerts';
+export { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, airflowAlerts, dagRunSql, DEPENDENCIES, runLimits, statsdService } from './alerts';
+export type { AirflowAlertInputs, Blackbox, Dependency, ProbeTarget, WatchedDag } from './alerts';
 export { chartObjects, PROFILE_LABEL } from './names';

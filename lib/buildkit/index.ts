@@ -10,7 +10,8 @@ export type { Architecture, AwsInstanceType, BuildkitFarmProps, BuildkitSettings
 /** @deprecated the former name of BuildkitSettings */
 export type { BuildkitSettings as BuildkitConfig } from './props';
 export { validateBuildkitFarm } from './rules';
-export { buildkitAlerts, haproxyJob } from './alerts';
+export { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, buildkitFarmAlerts, haproxyJob, validateBuildkitFarmAlerts, withFallback } from './alerts';
+export type { AlertedArch, BuildkitFarmAlertInputs } from './alerts';
 export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';
 export { fleet } from './fleet';

@@ -7,7 +7,7 @@ import { buildkitSection } from './sections/buildkit';
 import { capacitySection } from './sections/capacity';
 import { computeFields } from './sections/compute';
 import { farmPlanSection } from './sections/farmplan';
-import { monitoringSection } from './sections/monitoring';
+import { monitoringSection } from '../monitoring/props';
 import { dnsLabel } from '../core/fields';
 
 export const namespaceSpec = z.strictObject({

@@ -2,16 +2,15 @@
 // model as the rules: what the alert means and what to check first (its description), its routing
 // labels, its exact query, what it needs from the cluster and the guard that fires when that is
 // missing (or, for a guard, the alerts it covers).
-import type { ClusterConfig } from '../config/schema';
 import { generatedHeader } from '../core/yaml';
 import type { Alert } from '../core/alerts';
-import { labelsOf, promExpr } from './render';
+import { labelsOf, promExpr, RuleSettings } from './render';
 
 const anchor = (name: string): string => `[${name}](#${name.toLowerCase()})`;
 
-function section(c: ClusterConfig, rules: Alert[], all: Alert[]): string {
+function section(s: RuleSettings, rules: Alert[], all: Alert[]): string {
   const a = rules[0];
-  const labels = labelsOf(c, a);
+  const labels = labelsOf(s, a);
   const covers = [...new Set(all.filter((x) => x.needs.some((n) => n.guard === a.name)).map((x) => x.name))];
   const lines = [
     `## ${a.name}`,
@@ -33,15 +32,15 @@ function section(c: ClusterConfig, rules: Alert[], all: Alert[]): string {
   return lines.join('\n');
 }
 
-export function runbooks(c: ClusterConfig, alerts: Alert[]): string {
+export function runbooks(s: RuleSettings, alerts: Alert[]): string {
   const byName = new Map<string, Alert[]>();
   for (const a of alerts) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
   return [
-    `${generatedHeader(c.name, '<!--').trimEnd()} -->`,
-    `# Alert runbooks: ${c.name}`,
+    `${generatedHeader(s.cluster, '<!--').trimEnd()} -->`,
+    `# Alert runbooks: ${s.cluster}`,
     '',
     'Each alert\'s `runbook_url` points to its section. Routing labels: `severity`, `team`, `cluster`, `notifier` (README, "Routing").',
     '',
-    ...[...byName.values()].map((rules) => section(c, rules, alerts)),
+    ...[...byName.values()].map((rules) => section(s, rules, alerts)),
   ].join('\n').trimEnd() + '\n';
 }

@@ -10,8 +10,8 @@ import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
 import { checkCluster } from '../../lib/config/components/index';
-import { alertsFor } from '../../lib/monitoring/alerts';
-import { checkDashboards, dashboardFile, dashboardsFor } from '../../lib/monitoring/dashboards';
+import { alertsFor, checkDashboards, dashboardProps, dashboardsFor } from '../../lib/config/components/monitoring';
+import { dashboardFile } from '../../lib/monitoring';
 import { renderDashboard } from '../../lib/monitoring/dashboards/render';
 import type { AlertName } from '../../lib/core/alerts';
 import { diffTrees, formatText } from '../../lib/pipeline/diff';
@@ -23,7 +23,7 @@ const clusters = loadClusters().map((c) => c.config);
 const files = render(loadClusters());
 const byName = (name: string) => clusters.find((c) => c.name === name)!;
 const json = (cluster: string, uid: string) => JSON.parse(files.get(`${cluster}/monitoring/dashboards/${uid}.json`)!);
-const dashboards = clusters.flatMap((c) => dashboardsFor(c, alertsFor(c)).map((d) => ({ cluster: c.name, config: c, model: d, uid: d.uid })));
+const dashboards = clusters.flatMap((c) => dashboardsFor(c).map((d) => ({ cluster: c.name, config: c, model: d, uid: d.uid })));
 const panelsOf = (d: any): any[] => d.panels.filter((p: any) => p.type !== 'row');
 
 /** The cluster with one change to its raw config (preset applied), parsed like a cluster file. */
@@ -79,7 +79,7 @@ describe('delivery', () => {
 
   it('gives a cluster without monitoring.dashboards no dashboard', () => {
     const c = variant('arc-staging', (raw) => delete raw.monitoring.dashboards).config;
-    expect(dashboardsFor(c, alertsFor(c))).toEqual([]);
+    expect(dashboardsFor(c)).toEqual([]);
   });
 });
 
@@ -112,7 +112,7 @@ describe('one model with the alerts', () => {
 
   it('moves the panel\'s line with the alert\'s threshold (no second copy)', () => {
     const c = variant('arc-staging', (raw) => { raw.monitoring.thresholds.BuildkitQueueBacklog.above = 7; }).config;
-    const d = renderDashboard(c, dashboardsFor(c, alertsFor(c))[0]);
+    const d = renderDashboard(dashboardProps(c, alertsFor(c)), dashboardsFor(c)[0]);
     const p = (d.panels as any[]).find((x) => x.title === 'Builds queued (average)');
     expect(p.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value)).toEqual([null, 7]);
   });
@@ -262,7 +262,7 @@ describe('checked by the real tools', () => {
   });
 
   it.each(dashboards.map((d) => [d.uid, d] as const))('%s: the JSON is what the SDK\'s builders produced, unchanged by a round trip', (uid, d) => {
-    const built = renderDashboard(d.config, d.model);
+    const built = renderDashboard(dashboardProps(d.config, alertsFor(d.config)), d.model);
     expect(json(d.cluster, uid)).toEqual(JSON.parse(JSON.stringify(built)));
     // JSON loses only the SDK's query variant markers (functions), nothing Grafana reads
     const lost: string[] = [];

@@ -5,7 +5,7 @@ import Ajv, { ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { loadClusters } from '../../lib/config/load';
 import { render } from '../../lib/pipeline/render';
-import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring';
 import { promExpr } from '../../lib/monitoring/render';
 import schema from './grafana-alert-rules.schema.json';
 

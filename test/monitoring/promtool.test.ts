@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { loadClusters, parseCluster } from '../../lib/config/load';
-import { alertsFor, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { PROMETHEUS_FILE } from '../../lib/monitoring';
+import { alertsFor, ruleProps } from '../../lib/config/components/monitoring';
 import { prometheusGroups } from '../../lib/monitoring/render';
 import { render } from '../../lib/pipeline/render';
 import { generatedHeader, toYaml } from '../../lib/core/yaml';
@@ -37,7 +38,7 @@ const clusters = [...loadClusters(), autoscaledProduction()];
 const builtIn = render(clusters.slice(0, -1));
 const files = new Map(clusters.map((c) => [
   `${c.config.name}/monitoring/${PROMETHEUS_FILE}`,
-  builtIn.get(`${c.config.name}/monitoring/${PROMETHEUS_FILE}`) ?? generatedHeader(c.config.name) + toYaml({ groups: prometheusGroups(c.config, alertsFor(c.config)) }),
+  builtIn.get(`${c.config.name}/monitoring/${PROMETHEUS_FILE}`) ?? generatedHeader(c.config.name) + toYaml({ groups: prometheusGroups(ruleProps(c.config, []), alertsFor(c.config)) }),
 ]));
 
 const rulesPath = (cluster: string) => `dist/${cluster}/monitoring/${PROMETHEUS_FILE}`;

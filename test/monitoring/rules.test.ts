@@ -5,8 +5,9 @@ import { fleet } from '../../lib/buildkit/fleet';
 import { ConfigError, Problem } from '../../lib/core/errors';
 import { parseCluster } from '../../lib/config/load';
 import type { Cluster } from '../../lib/config/schema';
-import { workloadPool } from '../../lib/compute/alerts';
-import { alertsFor, GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring/alerts';
+import { workloadPool } from '../../lib/compute';
+import { GRAFANA_FILE, PROMETHEUS_FILE } from '../../lib/monitoring';
+import { alertsFor } from '../../lib/config/components/monitoring';
 import { render } from '../../lib/pipeline/render';
 import { rawCluster, setPath } from '../support/clusters';
 

@@ -1,34 +1,34 @@
 // The BuildKit farm's dashboard (arc-staging, arc-production): per arch, the load HAProxy sees,
-// the replicas KEDA runs, the slots and nodes they have, from fleet() (the one owner of those
-// numbers); farm-wide, the alerts' own signals and thresholds.
-import { ArchFleet, fleet } from '../../buildkit';
-import type { ClusterConfig } from '../../config/schema';
-import { cachedFarmPlan } from '../../capacity';
-import { haproxyJob } from '../../buildkit';
-import type { Alert, AlertName } from '../../core/alerts';
+// the replicas KEDA runs, the slots and nodes they have, from the farm's fleet (fleet(), the one
+// owner of those numbers); farm-wide, the alerts' own signals and thresholds.
+import { ArchFleet, haproxyJob } from '../../buildkit';
+import type { Alert, AlertName, ScrapeJob } from '../../core/alerts';
 import { selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Line, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
+/** What the dashboard reads of one arch of the fleet (an ArchFleet has all of it). */
+export type DashboardArch = Pick<ArchFleet, 'arch' | 'name' | 'min' | 'max' | 'slots' | 'nodePool' | 'maxNodes' | 'instanceType' | 'podsPerNode'>;
+
 /**
- * What the farm's cost panel compares the measured node-hours with: the farm plan's month of the
- * day profile (lib/capacity/farm, the same cached plan synth writes to capacity/farm.*) and the
- * instance price it bills with. Empty for a farm without a farmPlan section.
+ * What the farm's cost panel compares the measured node-hours with, per arch: the farm plan's
+ * month of the day profile (the plan synth writes to capacity/farm.*) and the instance price it
+ * bills with.
  */
-export interface FarmCost {
-  predictedNodeHours?: (a: ArchFleet) => number;
-  predictedUsd?: (a: ArchFleet) => number;
-  usdPerNodeHour?: (a: ArchFleet) => number;
+export interface FarmArchCost {
+  predictedNodeHours: number;
+  predictedUsd: number;
+  usdPerNodeHour: number;
 }
-export function farmCost(c: ClusterConfig): FarmCost {
-  if (!c.buildkit || !c.farmPlan) return {};
-  const months = new Map(cachedFarmPlan(c).months.map((m) => [m.arch, m]));
-  const prices = c.farmPlan.prices;
-  const month = (a: ArchFleet) => months.get(a.arch)!;
-  return {
-    predictedNodeHours: (a) => round(month(a).nodeHours),
-    predictedUsd: (a) => round(month(a).usd),
-    usdPerNodeHour: (a) => prices[a.instanceType].usdPerHour,
-  };
+
+export interface FarmDashboardInputs {
+  /** The farm's per-arch fleet (`fleet(props)`). */
+  fleet: readonly DashboardArch[];
+  /** Namespace of the BuildKit pods and HAProxy. */
+  farmNamespace: string;
+  haproxy: { replicas: number; clientConnectTimeoutSeconds: number };
+  jobs: { karpenter: ScrapeJob; kubeStateMetrics: ScrapeJob };
+  /** The farm plan's numbers by arch name; without them the cost row shows the measured node-hours only. */
+  cost?: Record<string, FarmArchCost>;
 }
 
 /** Two decimals: a panel constant, not a float's last digits. */
@@ -37,13 +37,12 @@ const round = (x: number): number => Math.round(x * 100) / 100;
 const sel = (labels: Record<string, string>, ...extra: string[]) => selector(labels, ...extra);
 
 /** The arch's nodes as Karpenter reports them: one karpenter_nodes_allocatable cpu series per node. */
-const nodesOf = (c: ClusterConfig, a: ArchFleet): string =>
-  `count(karpenter_nodes_allocatable${sel({ ...c.monitoring.jobs.karpenter!, nodepool: a.nodePool, resource_type: 'cpu' })}) or vector(0)`;
+const nodesOf = (farm: FarmDashboardInputs, a: DashboardArch): string =>
+  `count(karpenter_nodes_allocatable${sel({ ...farm.jobs.karpenter, nodepool: a.nodePool, resource_type: 'cpu' })}) or vector(0)`;
 
-function archRow(c: ClusterConfig, a: ArchFleet): Row {
-  const farm = c.buildkit!.namespaces.farm;
-  const backend = { namespace: farm, proxy: a.name };
-  const ksm = { ...c.monitoring.jobs.kubeStateMetrics!, namespace: farm };
+function archRow(farm: FarmDashboardInputs, a: DashboardArch): Row {
+  const backend = { namespace: farm.farmNamespace, proxy: a.name };
+  const ksm = { ...farm.jobs.kubeStateMetrics, namespace: farm.farmNamespace };
   const line = (value: number, bad: Line['bad'], source: string): Line => ({ value, bad, source });
   const panels: Panel[] = [
     {
@@ -63,7 +62,7 @@ function archRow(c: ClusterConfig, a: ArchFleet): Row {
       type: 'timeseries',
       unit: 's',
       targets: [{ kind: 'promql', expr: `max(haproxy_backend_queue_time_average_seconds${sel(backend)})`, legend: 'queue time' }],
-      lines: [line(c.buildkit!.haproxy.clientConnectTimeoutSeconds, 'above', 'buildkit.haproxy.clientConnectTimeoutSeconds: clients give up connecting')],
+      lines: [line(farm.haproxy.clientConnectTimeoutSeconds, 'above', 'buildkit.haproxy.clientConnectTimeoutSeconds: clients give up connecting')],
     },
     {
       title: `${a.arch}: replicas against min and max`,
@@ -89,7 +88,7 @@ function archRow(c: ClusterConfig, a: ArchFleet): Row {
       description: `Nodes of the NodePool ${a.nodePool}, against the ${a.maxNodes} nodes its cpu/memory limits allow (derived from max).`,
       type: 'timeseries',
       unit: 'short',
-      targets: [{ kind: 'promql', expr: nodesOf(c, a), legend: 'nodes' }],
+      targets: [{ kind: 'promql', expr: nodesOf(farm, a), legend: 'nodes' }],
       lines: [line(a.maxNodes, 'above', 'the NodePool limits (fleet)')],
     },
   ];
@@ -97,31 +96,32 @@ function archRow(c: ClusterConfig, a: ArchFleet): Row {
 }
 
 /** Measured node-hours per arch this month, next to the farm plan's prediction once there is one. */
-function costRow(c: ClusterConfig, archs: ArchFleet[]): Row {
-  const cost = farmCost(c);
-  const hours = (a: ArchFleet) => `avg_over_time((${nodesOf(c, a)})[${RANGE}:5m]) * ${RANGE_SECONDS} / 3600`;
+function costRow(farm: FarmDashboardInputs): Row {
+  const cost = farm.cost;
+  const archs = farm.fleet;
+  const hours = (a: DashboardArch) => `avg_over_time((${nodesOf(farm, a)})[${RANGE}:5m]) * ${RANGE_SECONDS} / 3600`;
   const panels: Panel[] = [{
     title: 'Node-hours this month',
     description: 'BuildKit node-hours per arch since the start of the month (average nodes x hours elapsed, sampled every 5 min).' +
-      (cost.predictedNodeHours ? ' Plan: the farm plan\'s predicted node-hours.' : ''),
+      (cost ? ' Plan: the farm plan\'s predicted node-hours.' : ''),
     type: 'stat',
     unit: 'short',
     targets: archs.flatMap((a) => [
       { kind: 'promql' as const, expr: hours(a), legend: `${a.arch} measured` },
-      ...(cost.predictedNodeHours ? [{ kind: 'promql' as const, expr: `vector(${cost.predictedNodeHours(a)})`, legend: `${a.arch} plan` }] : []),
+      ...(cost ? [{ kind: 'promql' as const, expr: `vector(${round(cost[a.arch].predictedNodeHours)})`, legend: `${a.arch} plan` }] : []),
     ]),
     lines: [],
     timeFrom: 'now/M',
   }];
-  if (cost.usdPerNodeHour) {
+  if (cost) {
     panels.push({
       title: 'Spend this month',
       description: 'Measured node-hours x the price per node-hour of the arch\'s instance type (farmPlan.prices), next to the farm plan\'s cost of a month of the day profile (capacity/farm.md).',
       type: 'stat',
       unit: 'currencyUSD',
       targets: archs.flatMap((a) => [
-        { kind: 'promql' as const, expr: `${hours(a)} * ${cost.usdPerNodeHour!(a)}`, legend: `${a.arch} measured` },
-        ...(cost.predictedUsd ? [{ kind: 'promql' as const, expr: `vector(${cost.predictedUsd(a)})`, legend: `${a.arch} plan (month)` }] : []),
+        { kind: 'promql' as const, expr: `${hours(a)} * ${cost[a.arch].usdPerNodeHour}`, legend: `${a.arch} measured` },
+        { kind: 'promql' as const, expr: `vector(${round(cost[a.arch].predictedUsd)})`, legend: `${a.arch} plan (month)` },
       ]),
       lines: [],
       timeFrom: 'now/M',
@@ -130,14 +130,15 @@ function costRow(c: ClusterConfig, archs: ArchFleet[]): Row {
   return { title: 'Cost (this month)', panels };
 }
 
-export function farmDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
+/** The farm's dashboard: a row per arch, the alerts' panels, health, and cost. */
+export function farmDashboard(cluster: string, farm: FarmDashboardInputs, alerts: Alert[]): Dashboard {
   const find = byName(alerts);
   const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
     find(name).map((a) => alertPanel(a, title, unit, legend, question));
-  const archs = fleet(c.buildkit!);
-  const up = `up${sel(haproxyJob(c))}`;
+  const archs = farm.fleet;
+  const up = `up${sel(haproxyJob(farm.farmNamespace))}`;
   const rows: Row[] = [
-    ...archs.map((a) => archRow(c, a)),
+    ...archs.map((a) => archRow(farm, a)),
     {
       title: 'Alerts',
       panels: [
@@ -152,18 +153,18 @@ export function farmDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
       panels: [
         {
           title: 'HAProxy replicas up',
-          description: `HAProxy replicas Prometheus scrapes, against buildkit.haproxy.replicas (${c.buildkit!.haproxy.replicas}).`,
+          description: `HAProxy replicas Prometheus scrapes, against buildkit.haproxy.replicas (${farm.haproxy.replicas}).`,
           type: 'timeseries',
           unit: 'short',
           targets: [{ kind: 'promql', expr: `sum(${up}) or vector(0)`, legend: 'up' }],
-          lines: [{ value: c.buildkit!.haproxy.replicas, bad: 'below', source: 'buildkit.haproxy.replicas' }],
+          lines: [{ value: farm.haproxy.replicas, bad: 'below', source: 'buildkit.haproxy.replicas' }],
         },
         {
           title: 'buildkitd pods ready (active HAProxy servers)',
           description: 'BuildKit pods per arch that pass HAProxy\'s health check (active servers of the backend; the least of the HAProxy replicas).',
           type: 'timeseries',
           unit: 'short',
-          targets: [{ kind: 'promql', expr: `min by (proxy) (haproxy_backend_active_servers${sel({ namespace: c.buildkit!.namespaces.farm }, `proxy=~${JSON.stringify(archs.map((a) => a.name).join('|'))}`)})`, legend: '{{proxy}}' }],
+          targets: [{ kind: 'promql', expr: `min by (proxy) (haproxy_backend_active_servers${sel({ namespace: farm.farmNamespace }, `proxy=~${JSON.stringify(archs.map((a) => a.name).join('|'))}`)})`, legend: '{{proxy}}' }],
           lines: [],
         },
         ...panels('BuildkitLoadBalancerDown', 'Load balancer down', 'short', '{{instance}}{{proxy}}', 'Does every build reach a BuildKit pod?'),
@@ -172,13 +173,13 @@ export function farmDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
         ...panels('KedaFallbackActive', 'KEDA on fallback replicas', 'short', '{{scaledObject}}', 'Does KEDA hold the fallback replicas?'),
       ],
     },
-    costRow(c, archs),
+    costRow(farm),
   ];
   return {
-    uid: `${c.name}-buildkit-farm`,
-    title: `${c.name} / BuildKit farm`,
-    description: `Load, replicas, slots, nodes and health of the BuildKit farm of ${c.name}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
-    tags: [c.name, 'buildkit', 'generated'],
+    uid: `${cluster}-buildkit-farm`,
+    title: `${cluster} / BuildKit farm`,
+    description: `Load, replicas, slots, nodes and health of the BuildKit farm of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    tags: [cluster, 'buildkit', 'generated'],
     rows: rows.filter((r) => r.panels.length > 0),
   };
 }

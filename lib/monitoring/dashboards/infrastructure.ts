@@ -1,29 +1,41 @@
 // The ML platform's "Infrastructure" dashboard (the sizing doc's observability table, its cost
 // tracking and retry panels): one panel per signal, the alert's own expression and threshold where
 // an alert watches the signal, and the cost numbers taken from the capacity plan.
-import { PROFILE_LABEL } from '../../airflow';
+import { DEPENDENCIES, PROFILE_LABEL } from '../../airflow';
 import { HOURS_PER_MONTH } from '../../capacity';
-import type { ClusterConfig } from '../../config/schema';
-import { DEPENDENCIES } from '../../airflow';
-import { averagePoolNodes, computeBudget, poolCount, workloadPool } from '../../compute';
-import type { Alert, AlertName } from '../../core/alerts';
+import { averagePoolNodes, ComputeBudget, poolCount, PoolSeries, WorkloadPool } from '../../compute';
+import type { Alert, AlertName, ScrapeJob } from '../../core/alerts';
 import { ksmLabel, selector } from '../../core/alerts';
 import { alertPanel, byName, Dashboard, Panel, RANGE, RANGE_SECONDS, Row } from './model';
 
+export interface InfrastructureDashboardInputs {
+  /** The pool that runs workload pods. */
+  pool: WorkloadPool;
+  /** Node label naming each node's pool (compute.poolLabel). */
+  poolLabel: string;
+  /** Namespace of the workload pods (Airflow's). */
+  workloadNamespace: string;
+  kubeStateMetrics: ScrapeJob;
+  /** The capacity plan's numbers; the cost row needs them and ComputeBudgetBurn. */
+  budget?: ComputeBudget;
+}
+
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+const poolSeries = (inputs: InfrastructureDashboardInputs): PoolSeries => ({ name: inputs.pool.name, label: inputs.poolLabel, kubeStateMetrics: inputs.kubeStateMetrics });
 
 /**
  * An alert's per-container ratio, worst pod per worker profile: the alert's own expression joined
  * with the profile label the pod templates set (kube-state-metrics must allow-list it on pods).
  */
-export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel {
+export function perProfile(inputs: InfrastructureDashboardInputs, alert: Alert, title: string): Panel {
   const profile = ksmLabel(PROFILE_LABEL);
-  const pods = `kube_pod_labels${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace }, `${profile}=~".+"`)}`;
+  const pods = `kube_pod_labels${selector({ ...inputs.kubeStateMetrics, namespace: inputs.workloadNamespace }, `${profile}=~".+"`)}`;
   const expr = alert.signal.kind === 'promql' ? alert.signal.expr : '';
   return {
     title,
     description:
-      `Which profile runs near its limits? The highest ratio of any ${c.airflow!.namespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
+      `Which profile runs near its limits? The highest ratio of any ${inputs.workloadNamespace} container, per profile (${PROFILE_LABEL}; kube-state-metrics needs --metric-labels-allowlist=pods=[${PROFILE_LABEL}]). ` +
       `Signal: the alert ${alert.name}'s expression, line: its threshold (${alert.name} fires ${alert.comparison} ${alert.threshold} for ${alert.for}).`,
     type: 'timeseries',
     unit: 'percentunit',
@@ -36,26 +48,58 @@ export function perProfile(c: ClusterConfig, alert: Alert, title: string): Panel
   };
 }
 
-export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dashboard {
-  const find = byName(alerts);
-  // A panel per rule of the alert, when the cluster gets it (a disabled alert has no panel to draw on).
-  const panels = (name: AlertName, title: string, unit: string, legend: string, question: string): Panel[] =>
-    find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
-  const container = '{{namespace}}/{{pod}} {{container}}';
-  const [poolName, pool] = workloadPool(c.compute!);
+/** A panel per rule of the alert, when the alerts have it (an alert left out has no panel to draw on). */
+type AlertPanels = (name: AlertName, title: string, unit: string, legend: string, question: string) => Panel[];
 
+const CONTAINER = '{{namespace}}/{{pod}} {{container}}';
+
+function podsRow(inputs: InfrastructureDashboardInputs, find: (name: AlertName) => Alert[], panels: AlertPanels): Row {
+  return {
+    title: 'Pods against their limits',
+    panels: [
+      ...find('PodCpuNearLimit').map((a) => perProfile(inputs, a, 'CPU / CPU limit per profile (worst pod)')),
+      ...find('PodMemoryNearLimit').map((a) => perProfile(inputs, a, 'Memory / memory limit per profile (worst pod)')),
+      ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', CONTAINER, 'Are pods near their CPU limit (throttled)?'),
+      ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', CONTAINER, 'Are pods near their memory limit (about to be OOM-killed)?'),
+      ...panels('PodOOMKilled', 'OOM-killed containers', 'short', CONTAINER, 'Which containers were OOM-killed?'),
+      ...panels('PodCrashLooping', 'Crash-looping containers', 'short', CONTAINER, 'Which containers keep restarting?'),
+    ],
+  };
+}
+
+function schedulingRow(inputs: InfrastructureDashboardInputs, panels: AlertPanels): Row {
+  const { pool } = inputs;
+  const poolName = pool.name;
+  return {
+    title: `Scheduling and the ${poolName} pool`,
+    panels: [
+      {
+        title: `${poolName} nodes against max`,
+        description:
+          `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
+          `The scale-up time is the gap between ${inputs.workloadNamespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
+        type: 'timeseries',
+        unit: 'short',
+        targets: [
+          { kind: 'promql', expr: poolCount(poolSeries(inputs)), legend: `${poolName} nodes` },
+          { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...inputs.kubeStateMetrics, namespace: inputs.workloadNamespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
+        ],
+        lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
+      },
+      ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
+      ...panels('ComputeScaleUpSlow', 'Scale-up stalled', 'short', 'stalled', `Does the ${poolName} pool scale up in time (about ${pool.scaleUpMinutes} min)?`),
+      ...panels('ComputeNodesIdle', `Idle ${poolName} nodes`, 'short', '{{node}}', 'Are nodes billed without work?'),
+    ],
+  };
+}
+
+/** The ML platform's dashboard: pods, nodes, the workload pool, runs and cost. */
+export function infrastructureDashboard(cluster: string, inputs: InfrastructureDashboardInputs, alerts: Alert[]): Dashboard {
+  const find = byName(alerts);
+  const panels: AlertPanels = (name, title, unit, legend, question) =>
+    find(name).map((a) => alertPanel(a, a.key ? `${title} (${a.key})` : title, unit, legend, question));
   const rows: Row[] = [
-    {
-      title: 'Pods against their limits',
-      panels: [
-        ...find('PodCpuNearLimit').map((a) => perProfile(c, a, 'CPU / CPU limit per profile (worst pod)')),
-        ...find('PodMemoryNearLimit').map((a) => perProfile(c, a, 'Memory / memory limit per profile (worst pod)')),
-        ...panels('PodCpuNearLimit', 'Pod CPU / CPU limit', 'percentunit', container, 'Are pods near their CPU limit (throttled)?'),
-        ...panels('PodMemoryNearLimit', 'Pod memory / memory limit', 'percentunit', container, 'Are pods near their memory limit (about to be OOM-killed)?'),
-        ...panels('PodOOMKilled', 'OOM-killed containers', 'short', container, 'Which containers were OOM-killed?'),
-        ...panels('PodCrashLooping', 'Crash-looping containers', 'short', container, 'Which containers keep restarting?'),
-      ],
-    },
+    podsRow(inputs, find, panels),
     {
       title: 'Nodes',
       panels: [
@@ -63,27 +107,7 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
         ...panels('NodeMemoryHigh', 'Node memory utilisation', 'percentunit', '{{instance}}', 'Is any node short of memory?'),
       ],
     },
-    {
-      title: `Scheduling and the ${poolName} pool`,
-      panels: [
-        {
-          title: `${poolName} nodes against max`,
-          description:
-            `How many ${poolName} nodes run, against the pool's max size (compute.pools.${poolName}.max = ${pool.max}): at the max, a scale-up cannot help. ` +
-            `The scale-up time is the gap between ${c.airflow!.namespace} pods becoming unschedulable and a node joining (normally about ${pool.scaleUpMinutes} min).`,
-          type: 'timeseries',
-          unit: 'short',
-          targets: [
-            { kind: 'promql', expr: poolCount(c), legend: `${poolName} nodes` },
-            { kind: 'promql', expr: `count(kube_pod_status_unschedulable${selector({ ...c.monitoring.jobs.kubeStateMetrics!, namespace: c.airflow!.namespace })} == 1) or vector(0)`, legend: 'unschedulable pods' },
-          ],
-          lines: [{ value: pool.max, bad: 'above', source: `compute.pools.${poolName}.max` }],
-        },
-        ...panels('PodsPendingTooLong', 'Pending pods', 'short', '{{namespace}}/{{pod}}', 'Are pods waiting for a node?'),
-        ...panels('ComputeScaleUpSlow', 'Scale-up stalled', 'short', 'stalled', `Does the ${poolName} pool scale up in time (about ${pool.scaleUpMinutes} min)?`),
-        ...panels('ComputeNodesIdle', `Idle ${poolName} nodes`, 'short', '{{node}}', 'Are nodes billed without work?'),
-      ],
-    },
+    schedulingRow(inputs, panels),
     {
       title: 'Runs, retries and dependencies',
       panels: [
@@ -93,13 +117,14 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
       ],
     },
   ];
-  if (find('ComputeBudgetBurn').length > 0) rows.push(costRow(c, find('ComputeBudgetBurn')[0], poolName));
+  const burn = find('ComputeBudgetBurn')[0];
+  if (burn && inputs.budget) rows.push(costRow(inputs, inputs.budget, burn));
 
   return {
-    uid: `${c.name}-infrastructure`,
-    title: `${c.name} / Infrastructure`,
-    description: `Pods, nodes, the ${poolName} pool, runs and cost of ${c.name}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
-    tags: [c.name, 'infrastructure', 'generated'],
+    uid: `${cluster}-infrastructure`,
+    title: `${cluster} / Infrastructure`,
+    description: `Pods, nodes, the ${inputs.pool.name} pool, runs and cost of ${cluster}, generated from the cluster config (do not edit in Grafana: changes are lost on the next sync).`,
+    tags: [cluster, 'infrastructure', 'generated'],
     rows: rows.filter((r) => r.panels.length > 0),
   };
 }
@@ -108,10 +133,10 @@ export function infrastructureDashboard(c: ClusterConfig, alerts: Alert[]): Dash
  * Cost tracking: the node-hours measured this month at the plan's hourly price, next to the plan's
  * projected months and the budget (the numbers of plan.json, from the plan's own functions).
  */
-function costRow(c: ClusterConfig, burn: Alert, poolName: string): Row {
-  const b = computeBudget(c);
-  const nodeHours = `(\n  ${averagePoolNodes(c, RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
-  const plan = `dist/${c.name}/capacity/plan.json`;
+function costRow(inputs: InfrastructureDashboardInputs, b: ComputeBudget, burn: Alert): Row {
+  const poolName = inputs.pool.name;
+  const nodeHours = `(\n  ${averagePoolNodes(poolSeries(inputs), RANGE).split('\n').join('\n  ')}\n) * ${RANGE_SECONDS} / 3600`;
+  const plan = `${b.planDir}/plan.json`;
   return {
     title: 'Cost (this month)',
     panels: [
@@ -141,11 +166,11 @@ function costRow(c: ClusterConfig, burn: Alert, poolName: string): Row {
       },
       {
         title: 'Monthly total: plan against budget',
-        description: `Each projected month's total (compute + permanent + fixed, ${plan}) against capacity.budgetEurPerMonth ${c.capacity!.budgetEurPerMonth}.`,
+        description: `Each projected month's total (compute + permanent + fixed, ${plan}) against capacity.budgetEurPerMonth ${b.budgetEurPerMonth}.`,
         type: 'stat',
         unit: 'currencyEUR',
         targets: b.months.map((m) => ({ kind: 'promql' as const, expr: `vector(${round2(m.totalEur)})`, legend: `plan: ${m.id} month` })),
-        lines: [{ value: c.capacity!.budgetEurPerMonth, bad: 'above', source: 'capacity.budgetEurPerMonth' }],
+        lines: [{ value: b.budgetEurPerMonth, bad: 'above', source: 'capacity.budgetEurPerMonth' }],
       },
       alertPanel(burn, `${poolName} spend over a month at the current rate`, 'currencyEUR', 'EUR per month',
         `Is the ${poolName} pool heading past the compute budget (${HOURS_PER_MONTH} h a month)?`),

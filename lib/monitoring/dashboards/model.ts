@@ -1,4 +1,4 @@
-// The dashboard model: plain data built from the cluster config and the alerts, rendered to Grafana
+// The dashboard model: plain data built from the components' numbers and the alerts, rendered to Grafana
 // JSON by render.ts (with Grafana's typed builders). A panel that shows an alert's signal takes the
 // alert's own expression and threshold, so a dashboard never disagrees with what pages.
 import type { Alert, AlertName } from '../../core/alerts';
@@ -45,6 +45,14 @@ export interface Panel {
 export interface Row {
   title: string;
   panels: Panel[];
+}
+
+/** What rendering a dashboard reads besides its model. */
+export interface DashboardRendering {
+  /** UID of the Grafana Prometheus datasource the panels query. */
+  prometheusDatasource: string;
+  /** Auto-refresh interval of every dashboard. */
+  refresh: string;
 }
 
 export interface Dashboard {

@@ -8,8 +8,7 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import type { ClusterConfig } from '../../config/schema';
-import type { Dashboard, Line, Panel, SqlTarget } from './model';
+import type { Dashboard, DashboardRendering, Line, Panel, SqlTarget } from './model';
 
 /** Grafana's PostgreSQL datasource plugin id (core since Grafana 10.4). */
 export const POSTGRES_TYPE = 'grafana-postgresql-datasource';
@@ -38,8 +37,8 @@ function describe(p: Panel): string {
   return lines.length > 0 && !p.alert ? `${p.description} Lines: ${lines.join('; ')}.` : p.description;
 }
 
-function panel(c: ClusterConfig, p: Panel, id: number): cog.Builder<sdk.Panel> {
-  const prom = { type: 'prometheus', uid: c.monitoring.grafana.datasources.prometheus };
+function panel(r: DashboardRendering, p: Panel, id: number): cog.Builder<sdk.Panel> {
+  const prom = { type: 'prometheus', uid: r.prometheusDatasource };
   const targets = p.targets.map((t, i): cog.Builder<cog.Dataquery> => t.kind === 'sql'
     ? new SqlQueryBuilder(t, REF_IDS[i])
     : (() => {
@@ -68,14 +67,13 @@ function panel(c: ClusterConfig, p: Panel, id: number): cog.Builder<sdk.Panel> {
 }
 
 /** The dashboard JSON Grafana stores (and the sidecar or an import loads). */
-export function renderDashboard(c: ClusterConfig, d: Dashboard): sdk.Dashboard {
-  const cfg = c.monitoring.dashboards!;
+export function renderDashboard(r: DashboardRendering, d: Dashboard): sdk.Dashboard {
   const b = new sdk.DashboardBuilder(d.title)
     .uid(d.uid)
     .description(d.description)
     .tags(d.tags)
     .editable()
-    .refresh(cfg.refresh)
+    .refresh(r.refresh)
     .time({ from: 'now-24h', to: 'now' })
     .timezone('browser')
     .tooltip(sdk.DashboardCursorSync.Crosshair);
@@ -83,7 +81,7 @@ export function renderDashboard(c: ClusterConfig, d: Dashboard): sdk.Dashboard {
   let id = 0;
   for (const row of d.rows) {
     b.withRow(new sdk.RowBuilder(row.title).id(++id));
-    for (const p of row.panels) b.withPanel(panel(c, p, ++id));
+    for (const p of row.panels) b.withPanel(panel(r, p, ++id));
   }
   return b.build();
 }

@@ -11,13 +11,13 @@
 import { fleet } from '../../../lib/buildkit/fleet';
 import { cpuCores, memoryBytes } from '../../../lib/core/quantity';
 import type { ClusterConfig } from '../../../lib/config/schema';
-import { probeTargets, statsdService } from '../../../lib/airflow/alerts';
-import { haproxyJob, withFallback } from '../../../lib/buildkit/alerts';
-import { computeBudget, scaleUpStallMinutes, workloadPool } from '../../../lib/compute/alerts';
+import { statsdService } from '../../../lib/airflow';
+import { haproxyJob, withFallback } from '../../../lib/buildkit';
+import { scaleUpStallMinutes, workloadPool } from '../../../lib/compute';
 import { HOURS_PER_MONTH } from '../../../lib/capacity/model';
-import { alertsFor } from '../../../lib/monitoring/alerts';
+import { alertsFor, buildkitInputs, computeBudget, probeTargets, ruleProps } from '../../../lib/config/components/monitoring';
 import { AlertName, ksmLabel, secondsOf } from '../../../lib/core/alerts';
-import { prometheusGroups, PromRule } from '../../../lib/monitoring/render';
+import { prometheusGroups, PromRule } from '../../../lib/monitoring';
 
 type Labels = Record<string, string>;
 
@@ -95,7 +95,7 @@ const nodeExporter = (c: ClusterConfig, instance: string): Labels => ({
 });
 /** The chart's StatsD exporter through the generated ServiceMonitor (port statsd-scrape). */
 const statsdTarget = (c: ClusterConfig): Labels => ({
-  ...c.monitoring.jobs.airflowStatsd!, instance: '100.64.0.9:9102', endpoint: 'statsd-scrape', service: statsdService(c),
+  ...c.monitoring.jobs.airflowStatsd!, instance: '100.64.0.9:9102', endpoint: 'statsd-scrape', service: statsdService(c.airflow!.helm.release),
   namespace: c.airflow!.namespace, pod: `${c.airflow!.helm.release}-statsd-5d4c7b9f8-q2w7k`, container: 'statsd',
 });
 /** The KEDA operator through the generated ServiceMonitor; KEDA's own namespace label becomes exported_namespace. */
@@ -356,8 +356,8 @@ const CASES: Partial<Record<AlertName, (c: ClusterConfig) => Scenario[]>> = {
     }];
   },
   ComputeScaleUpSlow: (c) => {
-    const n = scaleUpStallMinutes(c);
     const [name, pool] = workloadPool(c.compute!);
+    const n = scaleUpStallMinutes(pool, c.monitoring.thresholds.ComputeScaleUpSlow!.scaleUpFactor);
     const platform = Object.keys(c.compute!.pools).find((p) => p !== name)!;
     const minutes = 3 * n + 5;
     const unplaced = (count: number, values = hold(1, minutes)) =>
@@ -731,7 +731,7 @@ function jobSelector(c: ClusterConfig, alert: AlertName): Labels {
 
 /** HAProxy's exporter as the buildkit component's ServiceMonitor scrapes it, in the farm namespace. */
 function haproxyTarget(c: ClusterConfig): Labels {
-  return { ...haproxyJob(c), service: 'buildkit-lb-metrics', instance: '100.64.3.21:9404', pod: 'buildkit-lb-6c5b8d7f9-h4k2m', container: 'haproxy', endpoint: 'metrics' };
+  return { ...haproxyJob(c.buildkit!.namespaces.farm), service: 'buildkit-lb-metrics', instance: '100.64.3.21:9404', pod: 'buildkit-lb-6c5b8d7f9-h4k2m', container: 'haproxy', endpoint: 'metrics' };
 }
 
 /** A blackbox Probe's series: job = the Probe's jobName, instance = the target, the Probe's namespace and static labels. */
@@ -746,7 +746,7 @@ function probe(c: ClusterConfig, t: ReturnType<typeof probeTargets>[number], met
  */
 function kedaCases(c: ClusterConfig, alert: 'KedaScalerErrors' | 'KedaScaledObjectErrors' | 'KedaFallbackActive'): Scenario[] {
   const { window, for: f } = c.monitoring.thresholds[alert]!;
-  const fallback = withFallback(c);
+  const fallback = withFallback(buildkitInputs(c));
   const archs = fleet(c.buildkit!);
   // the arch whose fault this alert reports: one with a fallback for KedaFallbackActive, else one without
   const failing = archs.find((a) => (alert === 'KedaFallbackActive') === fallback.includes(a.name)) ?? archs[0];
@@ -797,12 +797,12 @@ const duration = (s: number) => (s % MINUTE === 0 ? `${s / MINUTE}m` : `${s}s`);
 
 /** The alerts of a cluster that have no promtool case (should be none). */
 export function uncovered(c: ClusterConfig): string[] {
-  return prometheusGroups(c, alertsFor(c)).flatMap((g) => g.rules).map((r) => r.alert).filter((a) => !(a in CASES));
+  return prometheusGroups(ruleProps(c, []), alertsFor(c)).flatMap((g) => g.rules).map((r) => r.alert).filter((a) => !(a in CASES));
 }
 
 /** The promtool test file of a cluster, reading the rules file at `rulesFile` (relative to the test file). */
 export function promtoolTests(c: ClusterConfig, rulesFile: string) {
-  const rules = prometheusGroups(c, alertsFor(c)).flatMap((g) => g.rules);
+  const rules = prometheusGroups(ruleProps(c, []), alertsFor(c)).flatMap((g) => g.rules);
   const test = (rule: PromRule, s: Scenario) => ({
     name: `${rule.alert}: ${s.name}`,
     interval: s.interval ? duration(s.interval) : SAMPLE_INTERVAL,

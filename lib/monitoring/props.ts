@@ -1,21 +1,22 @@
-// Where alerts go and what they read (SPEC 4). Thresholds that are policy live here, keyed by the
-// alert they tune; thresholds that exist elsewhere in the config (the compute pool's max size, the
-// BuildKit slot counts) are derived by the alert catalogues, not repeated here.
+// The monitoring section of a cluster file (SPEC 4): where alerts go and what they read.
+// Thresholds that are policy live here, keyed by the alert they tune; thresholds that exist
+// elsewhere in the config (the compute pool's max size, the BuildKit slot counts) are derived by
+// the components' alert sets, not repeated here. The alert model's own types (names, severities,
+// threshold shapes) are lib/core/alerts.ts; this schema is checked against them below.
 import { z } from 'zod';
+import { SEVERITIES } from '../core/alerts';
+import type { AlertName, AlertThresholds, Severity } from '../core/alerts';
 
 /** A Prometheus duration with one unit, as rules and Grafana take it: "30s", "5m", "1h". */
-export const duration = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30s, 5m or 1h');
+export const promDuration = z.string().regex(/^\d+[smhd]$/, 'must be a duration such as 30s, 5m or 1h');
 const ratio = z.number().gt(0).lt(1);
-const hold = z.strictObject({ for: duration });
-const above = <T extends z.ZodType>(value: T) => z.strictObject({ above: value, for: duration });
-const increase = z.strictObject({ window: duration, for: duration });
-const within = z.strictObject({ window: duration });
-
-/** Alert severities, most urgent first (the `severity` routing label). */
-const SEVERITIES = ['critical', 'warning', 'info'] as const;
+const hold = z.strictObject({ for: promDuration });
+const above = <T extends z.ZodType>(value: T) => z.strictObject({ above: value, for: promDuration });
+const increase = z.strictObject({ window: promDuration, for: promDuration });
+const within = z.strictObject({ window: promDuration });
 
 /** Label matchers selecting one exporter's series, e.g. { job: kubelet, metrics_path: /metrics/cadvisor }. */
-const selector = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.string()).refine(
+const scrapeJob = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name'), z.string()).refine(
   (s) => Object.keys(s).length > 0,
   'must name at least one label (usually job)',
 );
@@ -31,13 +32,13 @@ export const monitoringSection = z.strictObject({
   grafana: z.strictObject({
     folder: expanded.describe('Grafana folder (title) of the alert rules.'),
     orgId: z.number().int().positive().default(1),
-    evaluationInterval: duration,
+    evaluationInterval: promDuration,
     datasources: z.strictObject({ prometheus: expanded, postgres: expanded.optional() }).describe('Grafana datasource UIDs the rules query.'),
   }),
   dashboards: z.strictObject({
     folder: expanded.optional().describe('Grafana folder of the dashboards (default: grafana.folder, beside the alert rules).'),
     folderAnnotation: z.string().default('grafana_folder').describe('Annotation the Grafana dashboard sidecar reads the folder from (the grafana chart\'s sidecar.dashboards.folderAnnotation).'),
-    refresh: duration.describe('Auto-refresh interval of every dashboard.'),
+    refresh: promDuration.describe('Auto-refresh interval of every dashboard.'),
     grafanaVersion: z.string().regex(/^\d+\.\d+$/, 'must be a Grafana major.minor such as 13.2').describe('Grafana the dashboards are written for: the tests validate them against the @grafana/schema of this version.'),
   }).optional().describe('Dashboards generated beside the alerts (README, "Dashboards"); none when absent.'),
   ruleSelectorLabels: z.record(z.string(), z.string()).default({}).describe('Labels the Prometheus instance selects PrometheusRules by (e.g. kube-prometheus-stack\'s release).'),
@@ -50,16 +51,16 @@ export const monitoringSection = z.strictObject({
     severities: z.record(z.string(), z.enum(SEVERITIES)).default({}).describe('`severity` per alert name, overriding the catalogue\'s.'),
     runbookBaseUrl: z.string().regex(/^https?:\/\/[^\s$]+[^/]$/, 'must be an http(s) URL without a trailing slash (and no $)').describe('Where dist/ is browsable: runbook_url = <this>/<cluster>/monitoring/runbooks.md#<alert name in lower case>.'),
   }).optional().describe('Routing labels and runbooks of every alert (needed by every cluster that gets alerts).'),
-  rateWindow: duration.describe('Range of rate() over counters such as container CPU seconds; also the Grafana query window.'),
+  rateWindow: promDuration.describe('Range of rate() over counters such as container CPU seconds; also the Grafana query window.'),
   escapeForHelm: z.boolean().default(false).describe('Escape template braces so the files survive being fed through Helm (README, \'Template braces and Helm\').'),
   jobs: z
     .strictObject({
-      kubeStateMetrics: selector.optional(),
-      nodeExporter: selector.optional(),
-      cadvisor: selector.optional().describe('Container metrics (cAdvisor through the kubelet).'),
-      airflowStatsd: selector.optional().describe('Airflow\'s StatsD exporter (the official chart\'s `statsd`).'),
-      keda: selector.optional().describe('The KEDA operator\'s metrics endpoint.'),
-      karpenter: selector.optional().describe('The Karpenter controller\'s metrics endpoint (its chart\'s serviceMonitor).'),
+      kubeStateMetrics: scrapeJob.optional(),
+      nodeExporter: scrapeJob.optional(),
+      cadvisor: scrapeJob.optional().describe('Container metrics (cAdvisor through the kubelet).'),
+      airflowStatsd: scrapeJob.optional().describe('Airflow\'s StatsD exporter (the official chart\'s `statsd`).'),
+      keda: scrapeJob.optional().describe('The KEDA operator\'s metrics endpoint.'),
+      karpenter: scrapeJob.optional().describe('The Karpenter controller\'s metrics endpoint (its chart\'s serviceMonitor).'),
     })
     .default({}).describe('Series selectors of the exporters the alerts read; each alert names the ones it needs.'),
   blackbox: z
@@ -96,7 +97,7 @@ export const monitoringSection = z.strictObject({
       PodsPendingTooLong: hold.optional(),
       ComputeScaleUpSlow: z.strictObject({ scaleUpFactor: z.number().gt(1) }).optional().describe('N = the pool\'s scaleUpMinutes x scaleUpFactor: pods unschedulable and no node added for N minutes.'),
       ComputeNodesIdle: hold.optional(),
-      ComputeBudgetBurn: z.strictObject({ window: duration, for: duration }).optional().describe('Compute spend at the rate of the last `window`, over a month, against the budget left after fixed costs.'),
+      ComputeBudgetBurn: z.strictObject({ window: promDuration, for: promDuration }).optional().describe('Compute spend at the rate of the last `window`, over a month, against the budget left after fixed costs.'),
       TaskRetried: within.optional(),
       DependencyDown: hold.optional(),
       RunDurationHigh: z.strictObject({ factor: z.number().gt(1) }).optional().describe('A dag_run is late past its workload\'s durationHours x factor.'),
@@ -124,5 +125,9 @@ export const monitoringSection = z.strictObject({
 
 export type MonitoringConfig = z.infer<typeof monitoringSection>;
 export type Thresholds = MonitoringConfig['thresholds'];
-export type AlertName = keyof Thresholds;
-export type Severity = (typeof SEVERITIES)[number];
+export type { AlertName, Severity };
+
+// The schema's thresholds are exactly the alert model's (a compile error when they drift apart).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const thresholdsMatch: Same<Required<Thresholds>, AlertThresholds> & Same<keyof Thresholds, AlertName> = true;
+void thresholdsMatch;
