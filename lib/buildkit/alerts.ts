@@ -3,7 +3,8 @@
 // HAProxy series selected by the farm namespace the ServiceMonitor's targets live in. A farm gets
 // all of them, whatever its autoscaling says: KEDA runs and is scraped in both clusters, and on a
 // fixed fleet (no ScaledObject, no HPA) the KEDA and HPA alerts simply find nothing and stay quiet.
-import type { ArchFleet } from './fleet';
+import { ArchFleet, fleet } from './fleet';
+import type { BuildkitSettings } from './props';
 import { LB_METRICS_SERVICE } from './keda';
 import {
   alertsOf, AlertBody, AlertSet, AlertThresholds, BuildkitFarmAlertName, constants, Need, oneOf, ScrapeJob, secondsOf, selector, targetsDown,
@@ -277,3 +278,15 @@ export const BUILDKIT_FARM_ALERTS: AlertSet<BuildkitFarmAlertInputs, BuildkitFar
  * AlertRules). Check the thresholds with validateBuildkitFarmAlerts first.
  */
 export const buildkitFarmAlerts = (inputs: BuildkitFarmAlertInputs) => alertsOf(BUILDKIT_FARM_ALERTS, inputs);
+
+/** What the farm's alerts need beyond the farm itself: the monitoring policy and the exporters' series. */
+export type FarmAlertSettings = Pick<BuildkitFarmAlertInputs, 'rateWindow' | 'thresholds' | 'jobs'>;
+
+/** The alert inputs of a farm: its own numbers from its settings (one source), the policy from `monitoring`. */
+export const farmAlertInputs = (farm: BuildkitSettings, monitoring: FarmAlertSettings): BuildkitFarmAlertInputs => ({
+  fleet: fleet(farm),
+  farmNamespace: farm.namespaces.farm,
+  autoscaling: farm.autoscaling,
+  haproxy: farm.haproxy,
+  ...monitoring,
+});

@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 import { PropsProblem, refuse, validateShape } from '../core/props';
 import { formatPath, valueAt } from '../core/paths';
 import { generatedHeader } from '../core/yaml';
+import type { Alert } from '../core/alerts';
+import { buildkitFarmAlerts, FarmAlertSettings, farmAlertInputs } from './alerts';
 import { BuildkitArchPool, addPodServiceAccount } from './arch-pool';
 import { ArchFleet, fleet } from './fleet';
 import { gateSections } from './haproxy/config';
@@ -78,5 +80,14 @@ export class BuildkitFarm extends Construct {
     this.haproxyCfg = this.loadBalancer.haproxyCfg;
     addNetworkPolicies(this, settings, this.pools, monitoringNamespace);
     addServiceMonitors(this, settings, monitoringNamespace);
+  }
+
+  /**
+   * The alerts that watch this farm (HAProxy queue and slots, replicas at max, KEDA, Karpenter):
+   * give them to an AlertRules, which adds the guards they need. The farm's own numbers come from
+   * its props; `monitoring` holds the policy thresholds and the exporters' series selectors.
+   */
+  alerts(monitoring: FarmAlertSettings): Alert[] {
+    return buildkitFarmAlerts(farmAlertInputs(this.settings, monitoring));
   }
 }

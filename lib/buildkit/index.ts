@@ -10,8 +10,8 @@ export type { Architecture, AwsInstanceType, BuildkitFarmProps, BuildkitSettings
 /** @deprecated the former name of BuildkitSettings */
 export type { BuildkitSettings as BuildkitConfig } from './props';
 export { validateBuildkitFarm } from './rules';
-export { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, buildkitFarmAlerts, haproxyJob, validateBuildkitFarmAlerts, withFallback } from './alerts';
-export type { AlertedArch, BuildkitFarmAlertInputs } from './alerts';
+export { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, buildkitFarmAlerts, farmAlertInputs, haproxyJob, validateBuildkitFarmAlerts, withFallback } from './alerts';
+export type { AlertedArch, BuildkitFarmAlertInputs, FarmAlertSettings } from './alerts';
 export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';
 export { fleet } from './fleet';

@@ -15,7 +15,7 @@ import { alertsOf, secondsOf } from '../../core/alerts';
 import type { Alert, AlertName, AlertSet, AlertThresholds, GuardName } from '../../core/alerts';
 import { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, chartObjects, DEPENDENCIES, Dependency, ProbeTarget, statsdService } from '../../airflow';
 import type { AirflowAlertInputs } from '../../airflow';
-import { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, fleet, validateBuildkitFarmAlerts } from '../../buildkit';
+import { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, farmAlertInputs, fleet, validateBuildkitFarmAlerts } from '../../buildkit';
 import type { BuildkitFarmAlertInputs } from '../../buildkit';
 import { cachedFarmPlan, plan, planCluster, pool as planPool, structuralProblems } from '../../capacity';
 import { COMPUTE_ALERTS, computeAlertNames, poolsWithRole, workloadPool } from '../../compute';
@@ -141,16 +141,7 @@ export function airflowInputs(c: ClusterConfig): AirflowAlertInputs {
 }
 
 export function buildkitInputs(c: ClusterConfig): BuildkitFarmAlertInputs {
-  const b = c.buildkit!;
-  return {
-    fleet: fleet(b),
-    farmNamespace: b.namespaces.farm,
-    autoscaling: b.autoscaling,
-    haproxy: b.haproxy,
-    rateWindow: c.monitoring.rateWindow,
-    thresholds: thresholds(c),
-    jobs: jobs(c),
-  };
+  return farmAlertInputs(c.buildkit!, { rateWindow: c.monitoring.rateWindow, thresholds: thresholds(c), jobs: jobs(c) });
 }
 
 // ---- which alerts a cluster gets ----
