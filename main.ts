@@ -2,9 +2,9 @@
 // repeatable) is checked, built, validated and only then published to dist/.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Io, runSynth, watchSynth } from './lib/output/cli';
-import { defaultDist } from './lib/output/dist';
-import { cdk8sEntryPoints } from './lib/output/gitops';
+import { Io, runSynth, watchSynth } from './lib/pipeline/cli';
+import { defaultDist } from './lib/pipeline/dist';
+import { cdk8sEntryPoints } from './lib/pipeline/gitops';
 
 const argv = process.argv.slice(2);
 const io: Io = {

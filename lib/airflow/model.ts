@@ -1,7 +1,7 @@
 // What the Airflow outputs derive from the cluster config, each in one function: the pod templates,
 // the Helm values, profiles.json and the NetworkPolicies all read these instead of the raw numbers.
 import type { AirflowConfig } from '../config/sections/airflow';
-import type { Profile, Taint } from '../config/sections/compute';
+import type { Profile, Taint } from '../compute';
 import { poolsWithRole } from '../compute';
 import { exclusive, podGroup } from '../capacity';
 import { formatMemory, imageTag, memoryBytes } from '../core/quantity';

@@ -6,9 +6,10 @@
 // then priced with the whole plan: the one with the fewest other hard failures, then the cheapest
 // worst month, then the smallest share of a node added, wins.
 import { formatCpu, formatMemory, GiB } from '../core/quantity';
-import { bytes, milli, PlanCluster } from './model';
+import { bytes, milli } from '../compute';
+import type { PlanInput } from './props';
 import {
-  describeMix, hardFailures, passes, pct, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,
+  describeMix, hardFailures, passes, percentText, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,
 } from './plan';
 
 type Resource = 'cpu' | 'memory';
@@ -31,7 +32,7 @@ const format = (r: Resource, v: number): string => (r === 'cpu' ? formatCpu(v / 
 const path = (k: Knob): string => `compute.profiles.${k.profile}.requests.${k.resource}`;
 
 /** Request values above the current one, up to the limit and the allocatable (both bound a request). */
-function grid(c: PlanCluster, k: Knob): string[] {
+function grid(c: PlanInput, k: Knob): string[] {
   const p = c.compute.profiles[k.profile];
   const alloc = c.compute.nodeTypes[c.compute.pools[p.pool].nodeType].allocatable![k.resource];
   const top = [p.limits[k.resource], alloc].reduce((a, b) => (parse(k.resource, b) < parse(k.resource, a) ? b : a));
@@ -43,13 +44,13 @@ function grid(c: PlanCluster, k: Knob): string[] {
   return values;
 }
 
-function withChanges(c: PlanCluster, changes: Change[]): PlanCluster {
-  const next = structuredClone(c);
+function withChanges(c: PlanInput, changes: Change[]): PlanInput {
+  const next = { ...c, compute: structuredClone(c.compute) };
   for (const ch of changes) next.compute.profiles[ch.profile].requests[ch.resource] = ch.to;
   return next;
 }
 
-const holds = (c: PlanCluster, check: ScenarioCheck, scenario: number): boolean =>
+const holds = (c: PlanInput, check: ScenarioCheck, scenario: number): boolean =>
   planScenario(c, scenario).checks.find((k) => k.figure === check.figure && k.pool === check.pool)!.holds;
 
 /** Smallest value of `values` (ascending) for which `ok` holds, assuming it stays true once true. */
@@ -73,7 +74,7 @@ interface Candidate {
 }
 
 /** The cheapest request change(s) that make `check` of `scenario` hold, or undefined. */
-export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): Candidate | undefined {
+export function cheapestRequestFix(c: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): Candidate | undefined {
   const profiles = [...new Set(scenario.groups.filter((g) => g.pool === check.pool).map((g) => g.profile))];
   const knobs: Knob[] = profiles.flatMap((profile) => (['cpu', 'memory'] as const).map((resource) => ({ profile, resource })));
   const change = (k: Knob, to: string): Change => ({ ...k, from: c.compute.profiles[k.profile].requests[k.resource], to });
@@ -106,15 +107,15 @@ export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check
 }
 
 /** The fix of a failing worst-node guarantee, in words. */
-export function describeRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): string {
+export function describeRequestFix(c: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): string {
   const best = cheapestRequestFix(c, scenario, check);
   if (!best)
     return 'no request change up to the limits fixes it: lower the limits or the peaks of these profiles, or use a pool of larger nodes';
   const after = best.plan.scenarios[scenario.index];
   const worst = check.figure === 'memory' ? after.worstNode.byPeak : after.worstNode.byBurst;
   const figure = check.figure === 'memory'
-    ? `memory margin ${pct(after.worstNode.memoryMargin)}`
-    : `CPU burst margin ${pct(after.worstNode.cpuMargin)}`;
+    ? `memory margin ${percentText(after.worstNode.memoryMargin)}`
+    : `CPU burst margin ${percentText(after.worstNode.cpuMargin)}`;
   const raise = best.changes.map((ch) => `${path(ch)} from ${ch.from} to ${ch.to}`).join(' and ');
   const month = `the worst month then costs EUR ${best.worstMonth.toFixed(2)}`;
   const verdict = passes(best.plan) ? `every hard guarantee then holds and ${month}` : `${month}; ${best.failing} other hard guarantee(s) still fail`;

@@ -2,10 +2,9 @@
 // scenario the pods, their requests, burst and peak, the nodes FFD packing needs, the margins of
 // the whole scenario and of the worst node, and every guarantee; per month the projected cost
 // against the budget. Every guarantee is a check with its limit, value, kind and verdict.
-import { profileFits } from '../config/fit';
 import { GiB } from '../core/quantity';
-import type { CapacityConfig } from '../config/sections/capacity';
-import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, shape, Shape, ZERO } from './model';
+import { add, pool as poolOf, PodGroup, podGroup, PoolCapacity as Pool, profileFits, scale, shape, Shape, ZERO } from '../compute';
+import type { CapacitySection, PlanInput } from './props';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
 
 export interface Check {
@@ -22,7 +21,7 @@ export interface ScenarioCheck extends Check {
   pool: string;
 }
 
-/** One resource of a profile against its pool's node (lib/config/fit.ts decides). */
+/** One resource of a profile against its pool's node (lib/compute/fit.ts decides). */
 export interface ProfileCheck {
   resource: 'cpu' | 'memory';
   rule: string;
@@ -128,7 +127,7 @@ export interface Plan {
   pools: Pool[];
 }
 
-type BillingConfig = NonNullable<CapacityConfig['billing']>;
+type Billing = NonNullable<CapacitySection['billing']>;
 
 const margin = (demand: number, capacity: number): number => 1 - demand / capacity;
 
@@ -141,7 +140,7 @@ export interface PlanOptions {
   hoursScale?: (s: ScenarioPlan) => number;
 }
 
-function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number): PoolLoad {
+function poolLoad(c: PlanInput, name: string, groups: PodGroup[], fill: number): PoolLoad {
   const pool = poolOf(c.compute, name);
   // the worst node is what the scheduler allows: always the whole allocatable
   const worst = worstNode(groups, pool.allocatable);
@@ -155,7 +154,7 @@ function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number
   };
 }
 
-export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioPlan {
+export function planScenario(c: PlanInput, index: number, fill = 1): ScenarioPlan {
   const s = c.capacity.scenarios[index];
   const { guarantees } = c.capacity;
   const groups = s.workloads.map((w) => podGroup(c.compute, w));
@@ -221,7 +220,7 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
  * empties then and is kept scaleDownIdleMinutes before removal. Each node's run time is rounded up
  * to the billing step and raised to the billing minimum. Without billing config, exact time.
  */
-export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownIdleMinutes'>, nodes: number, hours: number, billing?: BillingConfig): number {
+export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownIdleMinutes'>, nodes: number, hours: number, billing?: Billing): number {
   let minutes = 0;
   for (let k = 1; k <= nodes; k++) {
     const created = (k - 1) * pool.scaleUpMinutes;
@@ -234,7 +233,7 @@ export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownI
   return minutes / 60;
 }
 
-export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
+export function planMonth(c: PlanInput, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
   const m = c.capacity.months[index];
   const lines: MonthLine[] = [
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
@@ -264,7 +263,7 @@ export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: numb
 }
 
 /** Whether each profile fits the nodes of its pool, per resource, as profileFits judges it. */
-export function planProfiles(c: PlanCluster): ProfilePlan[] {
+export function planProfiles(c: PlanInput): ProfilePlan[] {
   return Object.entries(c.compute.profiles).map(([id, profile]) => {
     const pool = poolOf(c.compute, profile.pool);
     const issues = profileFits(profile, c.compute.nodeTypes[pool.type], pool.type);
@@ -287,11 +286,11 @@ export function planProfiles(c: PlanCluster): ProfilePlan[] {
 }
 
 /** The whole plan. The config must have passed the structural rules (see rules.ts). */
-export function plan(c: PlanCluster, opts: PlanOptions = {}): Plan {
+export function plan(c: PlanInput, opts: PlanOptions = {}): Plan {
   const scenarios = c.capacity.scenarios.map((_, i) => planScenario(c, i, opts.fill));
   const pools = [...new Map(scenarios.flatMap((s) => s.loads.map((l) => [l.pool.name, l.pool] as const))).values()];
   return {
-    cluster: c.name,
+    cluster: c.cluster,
     budgetEur: c.capacity.budgetEurPerMonth,
     profiles: planProfiles(c),
     scenarios,
@@ -328,5 +327,5 @@ export const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) =
 export const cores = (milli: number): number => milli / 1000;
 export const gib = (bytes: number): number => bytes / GiB;
 /** A margin or share as the reports print it: "12.5 %". */
-export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+export const percentText = (x: number): string => `${(x * 100).toFixed(1)} %`;
 

@@ -4,10 +4,11 @@ import { generatedHeader } from '../core/yaml';
 import { cpuBurstKind } from './analysis';
 import type { Difference } from './differences';
 import { PlanJson, planJson, whatIfJson } from './json';
-import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
+import { PodGroup, pool as poolOf, shape, ZERO } from '../compute';
+import type { PlanInput } from './props';
 import { NodeClass, room } from './packing';
 import type { WhatIf } from './whatif';
-import { cores, describeMix, gib, hardFailures, pct, Plan, ProfilePlan, ScenarioPlan } from './plan';
+import { cores, describeMix, gib, hardFailures, percentText, Plan, ProfilePlan, ScenarioPlan } from './plan';
 
 const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -40,8 +41,8 @@ function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
     return [
       s.id, js.pods, `${js.nodes} of ${limits} ${mark(nodes.every((k) => k.holds), true)}`,
       num(js.cpuRequests), `${js.memoryRequestsGiB} GiB`, num(js.cpuBurst), `${js.memoryPeakGiB} GiB`,
-      pct(js.cluster.cpuMargin), `${pct(js.worstNode.cpuMargin)} ${mark(cpu.holds, cpu.hard)}`,
-      pct(js.cluster.memoryMargin), `${pct(js.worstNode.memoryMargin)} ${mark(memory.holds, memory.hard)}`,
+      percentText(js.cluster.cpuMargin), `${percentText(js.worstNode.cpuMargin)} ${mark(cpu.holds, cpu.hard)}`,
+      percentText(js.cluster.memoryMargin), `${percentText(js.worstNode.memoryMargin)} ${mark(memory.holds, memory.hard)}`,
       result,
     ];
   });
@@ -106,7 +107,7 @@ function fitCell(checks: ProfilePlan['checks']): string {
   return checks.every((k) => k.holds) ? MARK.pass : `${MARK.fail} ${issues.join('; ')}`;
 }
 
-function profileTable(c: PlanCluster, p: Plan): string {
+function profileTable(c: PlanInput, p: Plan): string {
   const rows = p.profiles.map((x) => {
     const prof = c.compute.profiles[x.id];
     const pool = poolOf(c.compute, prof.pool);
@@ -120,11 +121,11 @@ function profileTable(c: PlanCluster, p: Plan): string {
 }
 
 /** The dynamics model in one sentence, with this cluster's numbers. */
-function dynamicsText(c: PlanCluster): string {
+function dynamicsText(c: PlanInput): string {
   const pools = Object.keys(c.compute.pools).map((n) => poolOf(c.compute, n)).filter((x) => x.min < x.max);
-  const b = c.capacity.billing;
+  const billing = c.capacity.billing;
   const each = pools.map((x) => `pool ${x.name}: node k created (k - 1) x ${x.scaleUpMinutes} min after the session starts, kept ${x.scaleDownIdleMinutes} min idle after it ends`).join('; ');
-  const steps = b ? `each node's time rounded up to ${b.granularityMinutes} min, at least ${b.minimumMinutes} min (${b.source})` : 'billed by the exact time (no capacity.billing)';
+  const steps = billing ? `each node's time rounded up to ${billing.granularityMinutes} min, at least ${billing.minimumMinutes} min (${billing.source})` : 'billed by the exact time (no capacity.billing)';
   return `${each}; ${steps}`;
 }
 
@@ -137,25 +138,25 @@ function poolLines(p: Plan): string[] {
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs: Difference[]): string {
+export function planMarkdown(c: PlanInput, p: Plan, warnings: string[], diffs: Difference[]): string {
   const j = planJson(p);
-  const g = c.capacity.guarantees;
+  const guarantees = c.capacity.guarantees;
   const hardFails = hardFailures(p);
   const worst = j.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
   const verdict = hardFails === 0
     ? `${MARK.pass} **Every hard guarantee holds.**`
     : `${MARK.fail} **${hardFails} hard guarantee(s) fail**: synthesis refuses this config.`;
   const out = [
-    `${generatedHeader(c.name, '<!--').trimEnd()} -->`,
-    `# Capacity plan: ${c.name}`,
+    `${generatedHeader(c.cluster, '<!--').trimEnd()} -->`,
+    `# Capacity plan: ${c.cluster}`,
     '',
     `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${p.budgetEur}.`,
     '',
     ...poolLines(p),
     '',
     `Guarantees: every profile fits its pool (requests <= limits, requests <= allocatable, limits <= node capacity; hard); ` +
-      `judged on the worst node, memory margin > ${pct(g.memoryMarginMin)} in every scenario (hard) and ` +
-      `CPU burst margin > ${pct(g.cpuBurstMarginMin)} (${cpuBurstKind(g.cpuBurstHardFor)}); ` +
+      `judged on the worst node, memory margin > ${percentText(guarantees.memoryMarginMin)} in every scenario (hard) and ` +
+      `CPU burst margin > ${percentText(guarantees.cpuBurstMarginMin)} (${cpuBurstKind(guarantees.cpuBurstHardFor)}); ` +
       `nodes within the pool max (hard); monthly cost < EUR ${p.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
     '',
     '![Nodes and cost per hour of each scenario](plan.svg)',
@@ -215,7 +216,7 @@ export function whatIfMarkdown(w: WhatIf): string {
   const eur = (v: number | null) => (v === null ? '–' : v.toFixed(2));
   const policy = w.policy === 'manual'
     ? 'the config as is (its pool max)'
-    : `nodes packed onto ${pct(1 - w.headroom)} of allocatable, pool max sized to what that needs`;
+    : `nodes packed onto ${percentText(1 - w.headroom)} of allocatable, pool max sized to what that needs`;
   const out = [
     `## What if: ${w.objective}, policy ${w.policy}`,
     '',

@@ -13,7 +13,8 @@
 //   steps of every session) + permanent nodes + fixed costs;
 // - a candidate is feasible only if every hard guarantee of the plan holds with it (worst-node
 //   margins, pool max, budget).
-import { PlanCluster, pool as poolOf, scale, shape, ZERO } from './model';
+import { pool as poolOf, scale, shape, ZERO } from '../compute';
+import type { PlanInput } from './props';
 import { nodeCount, room } from './packing';
 import { broken, passes, plan, Plan, PlanOptions, worstMonth } from './plan';
 
@@ -75,8 +76,8 @@ function failures(p: Plan): string {
 }
 
 /** The plan of `c` with `runs` (workload -> max_active_runs) under `policy`. */
-function evaluate(c: PlanCluster, runs: Record<string, number>, policy: Policy): Outcome {
-  const next = structuredClone(c);
+function evaluate(c: PlanInput, runs: Record<string, number>, policy: Policy): Outcome {
+  const next = { ...c, compute: structuredClone(c.compute) };
   for (const [w, n] of Object.entries(runs)) next.compute.workloads[w].maxActiveRuns = n;
   const fill = 1 - HEADROOM[policy];
   const pools = Object.keys(next.compute.pools).filter((name) => Object.values(next.compute.profiles).some((p) => p.pool === name));
@@ -128,7 +129,7 @@ function choose(options: Option[], objective: Objective): Option | undefined {
   return options.find((o) => o.maxActiveRuns === best.maxActiveRuns);
 }
 
-export function whatIf(c: PlanCluster, objective: Objective, policy: Policy): WhatIf {
+export function whatIf(c: PlanInput, objective: Objective, policy: Policy): WhatIf {
   const used = [...new Set(c.capacity.scenarios.flatMap((s) => s.workloads))];
   const workloads = used.map((name): WorkloadWhatIf => {
     const w = c.compute.workloads[name];

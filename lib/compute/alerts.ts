@@ -3,7 +3,7 @@
 import type { Problem } from '../core/errors';
 import type { ClusterConfig, ComputeConfig } from '../config/schema';
 import { poolsWithRole } from './pools';
-import type { Pool } from '../config/sections/compute';
+import type { Pool } from './props';
 import { HOURS_PER_MONTH, planCluster, pool as planPool } from '../capacity';
 import { plan } from '../capacity';
 import { structuralProblems } from '../capacity';

@@ -4,8 +4,8 @@ import { parseAllDocuments } from 'yaml';
 import { PROFILE_LABEL } from '../../lib/airflow/model';
 import { differences } from '../../lib/capacity/differences';
 import { PlanJson, planJson } from '../../lib/capacity/json';
-import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity/model';
-import { passes, pct, plan } from '../../lib/capacity/plan';
+import { HOURS_PER_MONTH, planCluster } from '../../lib/capacity';
+import { passes, percentText, plan } from '../../lib/capacity/plan';
 import { planMarkdown } from '../../lib/capacity/report';
 import { cpuCores, memoryBytes, GiB } from '../../lib/core/quantity';
 import { loadClusters } from '../../lib/config/load';
@@ -51,10 +51,10 @@ describe('plan.md and plan.json', () => {
       expect(mem).toBe(`${s.memoryRequestsGiB} GiB`);
       expect(Number(burst)).toBe(s.cpuBurst);
       expect(peak).toBe(`${s.memoryPeakGiB} GiB`);
-      expect(cpuCluster).toBe(pct(s.cluster.cpuMargin));
-      expect(cpuWorst.startsWith(pct(s.worstNode.cpuMargin))).toBe(true);
-      expect(memCluster).toBe(pct(s.cluster.memoryMargin));
-      expect(memWorst.startsWith(pct(s.worstNode.memoryMargin))).toBe(true);
+      expect(cpuCluster).toBe(percentText(s.cluster.cpuMargin));
+      expect(cpuWorst.startsWith(percentText(s.worstNode.cpuMargin))).toBe(true);
+      expect(memCluster).toBe(percentText(s.cluster.memoryMargin));
+      expect(memWorst.startsWith(percentText(s.worstNode.memoryMargin))).toBe(true);
     });
   });
 

@@ -3,13 +3,13 @@
 // of the JSON, so the two never disagree.
 import { generatedHeader } from '../../core/yaml';
 import { table } from '../report';
-import type { FarmPlan } from './plan';
+import type { FarmPlanResult } from './plan';
 import { quantile } from './plan';
 
 const usd = (x: number) => Math.round(x * 100) / 100;
 const hours = (s: number) => Math.round((s / 3600) * 1000) / 1000;
 
-export function farmJson(p: FarmPlan) {
+export function farmJson(p: FarmPlanResult) {
   return {
     cluster: p.cluster,
     autoscaled: p.autoscaled,
@@ -37,7 +37,7 @@ export function farmJson(p: FarmPlan) {
   };
 }
 
-export function farmMarkdown(p: FarmPlan): string {
+export function farmMarkdown(p: FarmPlanResult): string {
   const j = farmJson(p);
   const ok = (b: boolean) => (b ? '✅' : '❌');
   const lines = [
@@ -85,7 +85,7 @@ const SERIES = [
   { key: 'nodes', color: '#f28e2b', label: 'nodes' },
 ] as const;
 
-export function farmSvg(p: FarmPlan): string {
+export function farmSvg(p: FarmPlanResult): string {
   const W = 720, H = 150, top = 40, left = 50, gap = 40;
   const panels = p.scenarios.map((s, i) => {
     const samples = s.result.samples;

@@ -21,7 +21,7 @@ export interface FarmCost {
 }
 export function farmCost(c: ClusterConfig): FarmCost {
   if (!c.buildkit || !c.farmPlan) return {};
-  const months = new Map(cachedFarmPlan(c).months.map((m) => [m.arch, m]));
+  const months = new Map(cachedFarmPlan({ cluster: c.name, buildkit: c.buildkit, farmPlan: c.farmPlan }).months.map((m) => [m.arch, m]));
   const prices = c.farmPlan.prices;
   const month = (a: ArchFleet) => months.get(a.arch)!;
   return {

@@ -14,7 +14,7 @@ import type { ClusterConfig } from '../../../lib/config/schema';
 import { probeTargets, statsdService } from '../../../lib/airflow/alerts';
 import { haproxyJob, withFallback } from '../../../lib/buildkit/alerts';
 import { computeBudget, scaleUpStallMinutes, workloadPool } from '../../../lib/compute/alerts';
-import { HOURS_PER_MONTH } from '../../../lib/capacity/model';
+import { HOURS_PER_MONTH } from '../../../lib/compute';
 import { alertsFor } from '../../../lib/monitoring/alerts';
 import { AlertName, ksmLabel, secondsOf } from '../../../lib/core/alerts';
 import { prometheusGroups, PromRule } from '../../../lib/monitoring/render';
