@@ -1,6 +1,7 @@
 // The capacity and cost plan as a construct: plan.md, plan.json and plan.svg under its chart's
 // folder, the computed plan as a typed handle (`plan`, `warnings`) for dashboards and alerts.
 import { Construct } from 'constructs';
+import { validateProfileFit } from '../compute';
 import { addFile } from '../core/chart';
 import { refuse, validateShape } from '../core/props';
 import type { PropsProblem } from '../core/props';
@@ -25,8 +26,9 @@ export const capacityPlanWarnings = (props: CapacityPlanProps): string[] => anal
 /**
  * The capacity and cost plan of one cluster (SPEC 5): whether every profile fits its pool, per
  * scenario the nodes first-fit-decreasing packing needs and the worst node's margins, per month
- * the billed cost against the budget. Refuses props whose hard guarantees fail (ConfigError with
- * the computed fix); writes plan.md, plan.json and plan.svg.
+ * the billed cost against the budget. Refuses props whose profiles do not fit their pools or
+ * whose hard guarantees fail (ConfigError with the computed fix); writes plan.md, plan.json and
+ * plan.svg.
  */
 export class CapacityPlan extends Construct {
   /** The computed plan: profiles, scenarios, months, the pools that host scenario pods. */
@@ -37,6 +39,9 @@ export class CapacityPlan extends Construct {
   constructor(scope: Construct, id: string, props: CapacityPlanProps) {
     super(scope, id);
     validateShape(this, () => (require('./props') as typeof import('./props')).capacityPlanProps, props);
+    // the compute section's own rule, which the YAML loader checks before any component: a
+    // profile that does not fit its pool (or an unmeasured pool) cannot be packed
+    refuse(this, validateProfileFit(props.compute).map((p) => ({ ...p, path: `compute.${p.path}` })));
     const { plan, problems, warnings } = analysis(props);
     refuse(this, problems);
     this.plan = plan!;

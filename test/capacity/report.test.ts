@@ -1,4 +1,5 @@
-// The report, the JSON and the pod templates tell the same story; snapshots lock the report.
+// The report, the JSON and the pod templates tell the same story (the CapacityPlan's own snapshots
+// are in capacity-plan.test.ts; dist/ locks the built-in clusters' files).
 import { spawnSync } from 'child_process';
 import { parseAllDocuments } from 'yaml';
 import { PROFILE_LABEL } from '../../lib/airflow/model';
@@ -224,12 +225,6 @@ describe('plan.json and the pod templates', () => {
       expect(s.memoryRequestsGiB).toBeCloseTo(sum((r) => memoryBytes(r.requests.memory) / GiB), 2);
       expect(s.cpuBurst).toBeCloseTo(sum((r) => cpuCores(r.limits.cpu)), 3);
     }
-  });
-});
-
-describe('snapshots', () => {
-  it.each(['plan.md', 'plan.json', 'plan.svg'])('%s', (f) => {
-    expect(files.get(`${NAME}/capacity/${f}`)).toMatchSnapshot();
   });
 });
 
