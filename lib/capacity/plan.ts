@@ -154,37 +154,63 @@ function poolLoad(c: PlanInput, name: string, groups: PodGroup[], fill: number):
   };
 }
 
-export function planScenario(c: PlanInput, index: number, fill = 1): ScenarioPlan {
-  const s = c.capacity.scenarios[index];
-  const { guarantees } = c.capacity;
-  const groups = s.workloads.map((w) => podGroup(c.compute, w));
+/** The worst node by memory and by CPU over the pools of a scenario: the lowest margin of each. */
+const worstLoads = (loads: PoolLoad[]) => ({
+  byMemory: loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a)),
+  byCpu: loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a)),
+});
+
+/** The guarantees of a scenario: every pool within its max, the worst node's memory and CPU margins. */
+function scenarioChecks(input: PlanInput, workloads: string[], loads: PoolLoad[]): ScenarioCheck[] {
+  const { guarantees } = input.capacity;
+  const { byMemory, byCpu } = worstLoads(loads);
+  const cpuHard = workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
+  return [
+    ...loads.map((l): ScenarioCheck => ({
+      figure: 'nodes', pool: l.pool.name, rule: `nodes of pool ${l.pool.name} <= its max`,
+      limit: l.pool.max, value: nodeCount(l.nodes), hard: true, holds: nodeCount(l.nodes) <= l.pool.max,
+    })),
+    {
+      figure: 'memory', pool: byMemory.pool.name, rule: 'worst-node memory margin > memoryMarginMin',
+      limit: guarantees.memoryMarginMin, value: byMemory.memoryMargin, hard: true,
+      holds: byMemory.memoryMargin > guarantees.memoryMarginMin,
+    },
+    {
+      figure: 'cpu', pool: byCpu.pool.name, rule: 'worst-node CPU burst margin > cpuBurstMarginMin',
+      limit: guarantees.cpuBurstMarginMin, value: byCpu.cpuMargin, hard: cpuHard,
+      holds: byCpu.cpuMargin > guarantees.cpuBurstMarginMin,
+    },
+  ];
+}
+
+/** Scenario `index` of the capacity section: its pods packed per pool (onto `fill` of allocatable), margins, cost per hour, checks. */
+export function planScenario(input: PlanInput, index: number, fill = 1): ScenarioPlan {
+  const scenario = input.capacity.scenarios[index];
+  const groups = scenario.workloads.map((w) => podGroup(input.compute, w));
   const pools = [...new Set(groups.map((g) => g.pool))];
-  const loads = pools.map((p) => poolLoad(c, p, groups.filter((g) => g.pool === p), fill));
+  const loads = pools.map((p) => poolLoad(input, p, groups.filter((g) => g.pool === p), fill));
   const sum = (f: (g: PodGroup) => number) => groups.reduce((t, g) => t + g.count * f(g), 0);
-  const nodesOf = (l: PoolLoad) => nodeCount(l.nodes);
   const total = (f: (l: PoolLoad) => number) => loads.reduce((t, l) => t + f(l), 0);
   const burst = sum((g) => g.limits.cpu);
   const peak = sum((g) => g.peak);
-  const byMemory = loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a));
-  const byCpu = loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a));
-  const cpuHard = s.workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
-  const billed = loads.map((l): Billed => ({ pool: l.pool.name, nodes: Math.max(0, nodesOf(l) - l.pool.min), eurPerNodeHour: l.pool.eurPerHour }));
+  const { byMemory, byCpu } = worstLoads(loads);
+  const billed = loads.map((l): Billed => ({ pool: l.pool.name, nodes: Math.max(0, nodeCount(l.nodes) - l.pool.min), eurPerNodeHour: l.pool.eurPerHour }));
   return {
-    id: s.id,
+    id: scenario.id,
     index,
-    workloads: s.workloads,
+    workloads: scenario.workloads,
     groups,
     pods: sum(() => 1),
     requests: groups.reduce((t, g) => add(t, g.requests, g.count), ZERO),
     burst,
     peak,
     loads,
-    nodes: total(nodesOf),
+    nodes: total((l) => nodeCount(l.nodes)),
     billed,
     eurPerHour: billed.reduce((t, b) => t + b.nodes * b.eurPerNodeHour, 0),
     cluster: {
-      cpuMargin: margin(burst, total((l) => nodesOf(l) * l.pool.capacity.cpu)),
-      memoryMargin: margin(peak, total((l) => nodesOf(l) * l.pool.capacity.memory)),
+      cpuMargin: margin(burst, total((l) => nodeCount(l.nodes) * l.pool.capacity.cpu)),
+      memoryMargin: margin(peak, total((l) => nodeCount(l.nodes) * l.pool.capacity.memory)),
     },
     worstNode: {
       byPeak: { pool: byMemory.pool, groups: byMemory.groups, mix: byMemory.worst.byPeak },
@@ -192,22 +218,7 @@ export function planScenario(c: PlanInput, index: number, fill = 1): ScenarioPla
       memoryMargin: byMemory.memoryMargin,
       cpuMargin: byCpu.cpuMargin,
     },
-    checks: [
-      ...loads.map((l): ScenarioCheck => ({
-        figure: 'nodes', pool: l.pool.name, rule: `nodes of pool ${l.pool.name} <= its max`,
-        limit: l.pool.max, value: nodesOf(l), hard: true, holds: nodesOf(l) <= l.pool.max,
-      })),
-      {
-        figure: 'memory', pool: byMemory.pool.name, rule: 'worst-node memory margin > memoryMarginMin',
-        limit: guarantees.memoryMarginMin, value: byMemory.memoryMargin, hard: true,
-        holds: byMemory.memoryMargin > guarantees.memoryMarginMin,
-      },
-      {
-        figure: 'cpu', pool: byCpu.pool.name, rule: 'worst-node CPU burst margin > cpuBurstMarginMin',
-        limit: guarantees.cpuBurstMarginMin, value: byCpu.cpuMargin, hard: cpuHard,
-        holds: byCpu.cpuMargin > guarantees.cpuBurstMarginMin,
-      },
-    ],
+    checks: scenarioChecks(input, scenario.workloads, loads),
   };
 }
 

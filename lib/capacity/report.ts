@@ -138,35 +138,41 @@ function poolLines(p: Plan): string[] {
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function planMarkdown(c: PlanInput, p: Plan, warnings: string[], diffs: Difference[]): string {
-  const j = planJson(p);
-  const guarantees = c.capacity.guarantees;
-  const hardFails = hardFailures(p);
-  const worst = j.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
+/** The title, the verdict, the pools and the guarantees in one paragraph. */
+function summary(input: PlanInput, plan: Plan, json: PlanJson, warnings: string[]): string[] {
+  const guarantees = input.capacity.guarantees;
+  const hardFails = hardFailures(plan);
+  const worst = json.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
   const verdict = hardFails === 0
     ? `${MARK.pass} **Every hard guarantee holds.**`
     : `${MARK.fail} **${hardFails} hard guarantee(s) fail**: synthesis refuses this config.`;
-  const out = [
-    `${generatedHeader(c.cluster, '<!--').trimEnd()} -->`,
-    `# Capacity plan: ${c.cluster}`,
+  return [
+    `${generatedHeader(input.cluster, '<!--').trimEnd()} -->`,
+    `# Capacity plan: ${input.cluster}`,
     '',
-    `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${p.budgetEur}.`,
+    `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${plan.budgetEur}.`,
     '',
-    ...poolLines(p),
+    ...poolLines(plan),
     '',
     `Guarantees: every profile fits its pool (requests <= limits, requests <= allocatable, limits <= node capacity; hard); ` +
       `judged on the worst node, memory margin > ${percentText(guarantees.memoryMarginMin)} in every scenario (hard) and ` +
       `CPU burst margin > ${percentText(guarantees.cpuBurstMarginMin)} (${cpuBurstKind(guarantees.cpuBurstHardFor)}); ` +
-      `nodes within the pool max (hard); monthly cost < EUR ${p.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
+      `nodes within the pool max (hard); monthly cost < EUR ${plan.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
     '',
     '![Nodes and cost per hour of each scenario](plan.svg)',
     '',
+  ];
+}
+
+/** The scenarios and their worst nodes. */
+function scenarioSections(plan: Plan, json: PlanJson): string[] {
+  return [
     '## Scenarios',
     '',
     table(
       ['scenario', 'pods', 'nodes (of max)', 'CPU requests', 'memory requests', 'CPU burst', 'memory peak',
         'CPU burst margin: cluster', 'CPU burst margin: worst node', 'memory margin: cluster', 'memory margin: worst node', 'result'],
-      scenarioRows(p, j),
+      scenarioRows(plan, json),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
@@ -176,21 +182,33 @@ export function planMarkdown(c: PlanInput, p: Plan, warnings: string[], diffs: D
       'and how first-fit-decreasing packs the whole scenario.',
     '',
     table(['scenario', 'worst node by memory peak', 'its requests', 'its memory peak', 'worst node by CPU burst', 'its CPU burst', 'nodes by first-fit-decreasing'],
-      layoutRows(p, j)),
+      layoutRows(plan, json)),
     '',
+  ];
+}
+
+/** The monthly cost and how it is billed. */
+function costSection(input: PlanInput, plan: Plan, json: PlanJson): string[] {
+  return [
     '## Monthly cost',
     '',
-    costTable(p, j),
+    costTable(plan, json),
     '',
     'A usage line\'s flat cost is SPEC 5\'s sessions x hours x the scenario\'s nodes beyond its pool\'s always-on `min` x the price per node-hour; ' +
       'the always-on nodes are billed once, on their own monthly line. ' +
-      `The billed cost, which the budget is judged on, counts each session's node-hours as the provider bills them: ${dynamicsText(c)}.`,
+      `The billed cost, which the budget is judged on, counts each session's node-hours as the provider bills them: ${dynamicsText(input)}.`,
     '',
+  ];
+}
+
+/** The profiles, the sizing doc's differences and the warnings. */
+function closingSections(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[]): string[] {
+  return [
     '## Profiles',
     '',
     'The resources of the pod templates, as written in the config, and whether they fit the nodes of their pool.',
     '',
-    profileTable(c, p),
+    profileTable(input, plan),
     '',
     '## Differences from the sizing doc',
     '',
@@ -205,7 +223,17 @@ export function planMarkdown(c: PlanInput, p: Plan, warnings: string[], diffs: D
     ...(warnings.length === 0 ? ['None.'] : warnings.map((w) => `- ${MARK.warn} ${w}`)),
     '',
   ];
-  return out.join('\n');
+}
+
+/** plan.md of `input`'s plan. */
+export function planMarkdown(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[]): string {
+  const json = planJson(plan);
+  return [
+    ...summary(input, plan, json, warnings),
+    ...scenarioSections(plan, json),
+    ...costSection(input, plan, json),
+    ...closingSections(input, plan, warnings, diffs),
+  ].join('\n');
 }
 
 const poolMaxText = (m: Record<string, number>): string => Object.entries(m).map(([p, n]) => `${p} ${n}`).join(', ');
