@@ -18,33 +18,33 @@ export interface Analysis {
 const num = (x: number): string => String(Math.round(x * 100) / 100);
 
 /** What the failing figure is made of, in words: the mix, its sum and the node it sits on. */
-export function explainCheck(s: ScenarioPlan, k: ScenarioCheck): string {
-  if (k.figure === 'nodes') {
-    const load = s.loads.find((l) => l.pool.name === k.pool)!;
-    return `scenario ${s.id} needs ${k.value} ${load.pool.type} nodes of pool ${k.pool} (first-fit-decreasing packing of its requests), its max is ${k.limit}`;
+export function explainCheck(s: ScenarioPlan, check: ScenarioCheck): string {
+  if (check.figure === 'nodes') {
+    const load = s.loads.find((l) => l.pool.name === check.pool)!;
+    return `scenario ${s.id} needs ${check.value} ${load.pool.type} nodes of pool ${check.pool} (first-fit-decreasing packing of its requests), its max is ${check.limit}`;
   }
-  const w = k.figure === 'memory' ? s.worstNode.byPeak : s.worstNode.byBurst;
-  const what = k.figure === 'memory'
+  const w = check.figure === 'memory' ? s.worstNode.byPeak : s.worstNode.byBurst;
+  const what = check.figure === 'memory'
     ? `${num(gib(w.mix.peak))} GiB of measured peaks on ${num(gib(w.pool.capacity.memory))} GiB`
     : `${num(cores(w.mix.burst))} CPU of limits on ${num(cores(w.pool.capacity.cpu))} vCPU`;
   return `the requests let ${describeMix(w.groups, w.mix)} share one ${w.pool.type} node: ${what}`;
 }
 
-function checkProblem(c: PlanInput, s: ScenarioPlan, k: ScenarioCheck): PropsProblem {
+function checkProblem(input: PlanInput, s: ScenarioPlan, check: ScenarioCheck): PropsProblem {
   const at = { path: `capacity.scenarios[${s.index}]`, value: s.id };
-  if (k.figure === 'nodes')
-    return { ...at, rule: explainCheck(s, k), fix: `raise compute.pools.${k.pool}.max from ${k.limit} to ${k.value}, or lower max_active_runs of its workloads` };
-  const field = k.figure === 'memory' ? 'memoryMarginMin' : 'cpuBurstMarginMin';
-  const name = k.figure === 'memory' ? 'memory margin' : 'CPU burst margin';
+  if (check.figure === 'nodes')
+    return { ...at, rule: explainCheck(s, check), fix: `raise compute.pools.${check.pool}.max from ${check.limit} to ${check.value}, or lower max_active_runs of its workloads` };
+  const field = check.figure === 'memory' ? 'memoryMarginMin' : 'cpuBurstMarginMin';
+  const name = check.figure === 'memory' ? 'memory margin' : 'CPU burst margin';
   return {
     ...at,
-    rule: `scenario ${s.id}: worst-node ${name} ${percentText(k.value)} must be > ${percentText(k.limit)} (capacity.guarantees.${field}, hard): ${explainCheck(s, k)}`,
-    fix: describeRequestFix(c, s, k),
+    rule: `scenario ${s.id}: worst-node ${name} ${percentText(check.value)} must be > ${percentText(check.limit)} (capacity.guarantees.${field}, hard): ${explainCheck(s, check)}`,
+    fix: describeRequestFix(input, s, check),
   };
 }
 
-function budgetProblem(c: PlanInput, m: MonthPlan): PropsProblem {
-  const budget = c.capacity.budgetEurPerMonth;
+function budgetProblem(input: PlanInput, m: MonthPlan): PropsProblem {
+  const budget = input.capacity.budgetEurPerMonth;
   const over = m.totalEur - budget;
   const biggest = m.lines.filter((l) => l.kind === 'scenario').sort((a, b) => b.eur - a.eur)[0];
   const fixes = [`raise capacity.budgetEurPerMonth to ${Math.floor(m.totalEur) + 1}`];
@@ -69,12 +69,12 @@ export const cpuBurstKind = (hardFor: string[]): string =>
     : `hard for scenarios made only of ${hardFor.join(', ')} (capacity.guarantees.cpuBurstHardFor), best effort for the others`;
 
 /** A best-effort CPU burst check that does not hold, with why it is only best effort here. */
-export function warningOf(c: PlanInput, s: ScenarioPlan, k: ScenarioCheck): string {
-  const hardFor = c.capacity.guarantees.cpuBurstHardFor;
+export function warningOf(input: PlanInput, s: ScenarioPlan, check: ScenarioCheck): string {
+  const hardFor = input.capacity.guarantees.cpuBurstHardFor;
   const soft = s.workloads.filter((w) => !hardFor.includes(w));
-  return `scenario ${s.id}: worst-node CPU burst margin ${percentText(k.value)} is not above ${percentText(k.limit)} ` +
+  return `scenario ${s.id}: worst-node CPU burst margin ${percentText(check.value)} is not above ${percentText(check.limit)} ` +
     `(best effort: hard only for scenarios made only of capacity.guarantees.cpuBurstHardFor workloads ` +
-    `(${hardFor.join(', ') || 'none'}), and ${soft.join(', ')} ${soft.length === 1 ? 'is not one' : 'are not'}): ${explainCheck(s, k)}`;
+    `(${hardFor.join(', ') || 'none'}), and ${soft.join(', ')} ${soft.length === 1 ? 'is not one' : 'are not'}): ${explainCheck(s, check)}`;
 }
 
 function analyse(c: CapacityPlanProps): Analysis {

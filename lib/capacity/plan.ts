@@ -140,8 +140,8 @@ export interface PlanOptions {
   hoursScale?: (s: ScenarioPlan) => number;
 }
 
-function poolLoad(c: PlanInput, name: string, groups: PodGroup[], fill: number): PoolLoad {
-  const pool = poolOf(c.compute, name);
+function poolLoad(input: PlanInput, name: string, groups: PodGroup[], fill: number): PoolLoad {
+  const pool = poolOf(input.compute, name);
   // the worst node is what the scheduler allows: always the whole allocatable
   const worst = worstNode(groups, pool.allocatable);
   return {
@@ -244,13 +244,13 @@ export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownI
   return minutes / 60;
 }
 
-export function planMonth(c: PlanInput, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
-  const m = c.capacity.months[index];
+export function planMonth(input: PlanInput, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
+  const m = input.capacity.months[index];
   const lines: MonthLine[] = [
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
       const s = scenarios.find((x) => x.id === id)!;
       const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
-      const perSession = s.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(c.compute, b.pool), b.nodes, hours, c.capacity.billing) }));
+      const perSession = s.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(input.compute, b.pool), b.nodes, hours, input.capacity.billing) }));
       return {
         item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed,
         billedNodeHours: perSession.reduce((t, x) => t + x.nodeHours, 0),
@@ -258,15 +258,15 @@ export function planMonth(c: PlanInput, scenarios: ScenarioPlan[], index: number
         eur: u.sessions * perSession.reduce((t, x) => t + x.nodeHours * x.b.eurPerNodeHour, 0),
       };
     }),
-    ...Object.keys(c.compute.pools)
-      .map((name) => poolOf(c.compute, name))
+    ...Object.keys(input.compute.pools)
+      .map((name) => poolOf(input.compute, name))
       .filter((p) => p.min > 0)
       .map((p): MonthLine => ({ item: `pool ${p.name} (${p.min} x ${p.type})`, kind: 'permanent', nodes: p.min, eur: p.min * p.eurPerMonth })),
-    ...c.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
+    ...input.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
   ];
   const totalEur = lines.reduce((t, l) => t + l.eur, 0);
   const flatTotalEur = lines.reduce((t, l) => t + (l.flatEur ?? l.eur), 0);
-  const budget = c.capacity.budgetEurPerMonth;
+  const budget = input.capacity.budgetEurPerMonth;
   return {
     id: m.id, index, lines, totalEur, flatTotalEur,
     checks: [{ rule: 'monthly cost < budgetEurPerMonth', limit: budget, value: totalEur, hard: true, holds: totalEur < budget }],
@@ -274,10 +274,10 @@ export function planMonth(c: PlanInput, scenarios: ScenarioPlan[], index: number
 }
 
 /** Whether each profile fits the nodes of its pool, per resource, as profileFits judges it. */
-export function planProfiles(c: PlanInput): ProfilePlan[] {
-  return Object.entries(c.compute.profiles).map(([id, profile]) => {
-    const pool = poolOf(c.compute, profile.pool);
-    const issues = profileFits(profile, c.compute.nodeTypes[pool.type], pool.type);
+export function planProfiles(input: PlanInput): ProfilePlan[] {
+  return Object.entries(input.compute.profiles).map(([id, profile]) => {
+    const pool = poolOf(input.compute, profile.pool);
+    const issues = profileFits(profile, input.compute.nodeTypes[pool.type], pool.type);
     const checks = (['cpu', 'memory'] as const).map((resource): ProfileCheck => {
       const mine = issues.filter((i) => i.field.endsWith(`.${resource}`)).map((i) => `${i.field} ${i.value}: ${i.rule}`);
       const requests = shape(profile.requests)[resource];
@@ -297,15 +297,15 @@ export function planProfiles(c: PlanInput): ProfilePlan[] {
 }
 
 /** The whole plan. The config must have passed the structural rules (see rules.ts). */
-export function plan(c: PlanInput, opts: PlanOptions = {}): Plan {
-  const scenarios = c.capacity.scenarios.map((_, i) => planScenario(c, i, opts.fill));
+export function plan(input: PlanInput, opts: PlanOptions = {}): Plan {
+  const scenarios = input.capacity.scenarios.map((_, i) => planScenario(input, i, opts.fill));
   const pools = [...new Map(scenarios.flatMap((s) => s.loads.map((l) => [l.pool.name, l.pool] as const))).values()];
   return {
-    cluster: c.cluster,
-    budgetEur: c.capacity.budgetEurPerMonth,
-    profiles: planProfiles(c),
+    cluster: input.cluster,
+    budgetEur: input.capacity.budgetEurPerMonth,
+    profiles: planProfiles(input),
     scenarios,
-    months: c.capacity.months.map((_, i) => planMonth(c, scenarios, i, opts)),
+    months: input.capacity.months.map((_, i) => planMonth(input, scenarios, i, opts)),
     pools,
   };
 }
@@ -314,17 +314,17 @@ export function plan(c: PlanInput, opts: PlanOptions = {}): Plan {
 export const broken = (k: { hard: boolean; holds: boolean }): boolean => k.hard && !k.holds;
 
 /** Every check of the plan: the profiles', the scenarios' and the months'. */
-export const checksOf = (p: Plan): { hard: boolean; holds: boolean }[] => [
-  ...p.profiles.flatMap((x) => x.checks),
-  ...p.scenarios.flatMap((x) => x.checks),
-  ...p.months.flatMap((x) => x.checks),
+export const checksOf = (plan: Plan): { hard: boolean; holds: boolean }[] => [
+  ...plan.profiles.flatMap((x) => x.checks),
+  ...plan.scenarios.flatMap((x) => x.checks),
+  ...plan.months.flatMap((x) => x.checks),
 ];
 
 /** How many hard guarantees of the plan fail. */
-export const hardFailures = (p: Plan): number => checksOf(p).filter(broken).length;
+export const hardFailures = (plan: Plan): number => checksOf(plan).filter(broken).length;
 
 /** Every hard guarantee of the plan holds. */
-export const passes = (p: Plan): boolean => hardFailures(p) === 0;
+export const passes = (plan: Plan): boolean => hardFailures(plan) === 0;
 
 /** "3 x ftf-heavy + 1 x wfrb": the pods of a mix, by workload. */
 export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): string {
@@ -333,7 +333,7 @@ export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): strin
 }
 
 /** The cost of the plan's most expensive month (0 without months). */
-export const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) => m.totalEur));
+export const worstMonth = (plan: Plan): number => Math.max(0, ...plan.months.map((m) => m.totalEur));
 
 export const cores = (milli: number): number => milli / 1000;
 export const gib = (bytes: number): number => bytes / GiB;

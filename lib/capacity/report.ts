@@ -29,8 +29,8 @@ function nodeLayout(groups: PodGroup[], nodes: NodeClass[]): string {
   return nodes.map((n) => `${n.n} x (${describeMix(groups, n)})`).join(', ');
 }
 
-function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
-  return p.scenarios.map((s, i) => {
+function scenarioRows(plan: Plan, j: PlanJson): unknown[][] {
+  return plan.scenarios.map((s, i) => {
     const js = j.scenarios[i];
     const check = (figure: string) => s.checks.find((k) => k.figure === figure)!;
     const nodes = s.checks.filter((k) => k.figure === 'nodes');
@@ -48,8 +48,8 @@ function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
   });
 }
 
-function layoutRows(p: Plan, j: PlanJson): unknown[][] {
-  return p.scenarios.map((s: ScenarioPlan, i) => {
+function layoutRows(plan: Plan, j: PlanJson): unknown[][] {
+  return plan.scenarios.map((s: ScenarioPlan, i) => {
     const js = j.scenarios[i];
     const { byPeak, byBurst } = s.worstNode;
     const alloc = byPeak.pool.allocatable;
@@ -83,8 +83,8 @@ function howBilledWithDynamics(l: PlanJson['months'][number]['lines'][number]): 
   return `${l.sessions} x ${l.billedNodeHours} node-h${prices.length === 1 ? ` x EUR ${prices[0]}` : ''}`;
 }
 
-function costTable(p: Plan, j: PlanJson): string {
-  const items = [...new Set(p.months.flatMap((m) => m.lines.map((l) => l.item)))];
+function costTable(plan: Plan, j: PlanJson): string {
+  const items = [...new Set(plan.months.flatMap((m) => m.lines.map((l) => l.item)))];
   const rows = items.map((item) => [
     item,
     ...j.months.map((m) => {
@@ -107,12 +107,12 @@ function fitCell(checks: ProfilePlan['checks']): string {
   return checks.every((k) => k.holds) ? MARK.pass : `${MARK.fail} ${issues.join('; ')}`;
 }
 
-function profileTable(c: PlanInput, p: Plan): string {
-  const rows = p.profiles.map((x) => {
-    const prof = c.compute.profiles[x.id];
-    const pool = poolOf(c.compute, prof.pool);
+function profileTable(input: PlanInput, plan: Plan): string {
+  const rows = plan.profiles.map((x) => {
+    const prof = input.compute.profiles[x.id];
+    const pool = poolOf(input.compute, prof.pool);
     const perNode = room(ZERO, shape(prof.requests), pool.allocatable);
-    const users = Object.entries(c.compute.workloads).filter(([, w]) => w.profile === x.id).map(([w]) => w);
+    const users = Object.entries(input.compute.workloads).filter(([, w]) => w.profile === x.id).map(([w]) => w);
     return [x.id, prof.pool, resources(prof.requests), resources(prof.limits),
       Number.isFinite(perNode) ? perNode : 'unbounded', users.join(', ') || '–', fitCell(x.checks)];
   });
@@ -121,16 +121,16 @@ function profileTable(c: PlanInput, p: Plan): string {
 }
 
 /** The dynamics model in one sentence, with this cluster's numbers. */
-function dynamicsText(c: PlanInput): string {
-  const pools = Object.keys(c.compute.pools).map((n) => poolOf(c.compute, n)).filter((x) => x.min < x.max);
-  const billing = c.capacity.billing;
+function dynamicsText(input: PlanInput): string {
+  const pools = Object.keys(input.compute.pools).map((n) => poolOf(input.compute, n)).filter((x) => x.min < x.max);
+  const billing = input.capacity.billing;
   const each = pools.map((x) => `pool ${x.name}: node k created (k - 1) x ${x.scaleUpMinutes} min after the session starts, kept ${x.scaleDownIdleMinutes} min idle after it ends`).join('; ');
   const steps = billing ? `each node's time rounded up to ${billing.granularityMinutes} min, at least ${billing.minimumMinutes} min (${billing.source})` : 'billed by the exact time (no capacity.billing)';
   return `${each}; ${steps}`;
 }
 
-function poolLines(p: Plan): string[] {
-  return p.pools.map((pool) =>
+function poolLines(plan: Plan): string[] {
+  return plan.pools.map((pool) =>
     `- pool \`${pool.name}\`: ${pool.type} nodes of ${num(cores(pool.capacity.cpu))} CPU / ${num(gib(pool.capacity.memory))} GiB ` +
     `(allocatable ${num(cores(pool.allocatable.cpu))} CPU / ${num(gib(pool.allocatable.memory))} GiB), ` +
     `${pool.min}..${pool.max} nodes, EUR ${pool.eurPerHour} per node-hour`);
@@ -239,22 +239,22 @@ export function planMarkdown(input: PlanInput, plan: Plan, warnings: string[], d
 const poolMaxText = (m: Record<string, number>): string => Object.entries(m).map(([p, n]) => `${p} ${n}`).join(', ');
 
 /** The answer of `npm run -s plan -- --objective ...`: one table per workload and the combined choice. */
-export function whatIfMarkdown(w: WhatIf): string {
-  const j = whatIfJson(w);
+export function whatIfMarkdown(whatIf: WhatIf): string {
+  const j = whatIfJson(whatIf);
   const eur = (v: number | null) => (v === null ? '–' : v.toFixed(2));
-  const policy = w.policy === 'manual'
+  const policy = whatIf.policy === 'manual'
     ? 'the config as is (its pool max)'
-    : `nodes packed onto ${percentText(1 - w.headroom)} of allocatable, pool max sized to what that needs`;
+    : `nodes packed onto ${percentText(1 - whatIf.headroom)} of allocatable, pool max sized to what that needs`;
   const out = [
-    `## What if: ${w.objective}, policy ${w.policy}`,
+    `## What if: ${whatIf.objective}, policy ${whatIf.policy}`,
     '',
-    `Policy ${w.policy}: ${policy}. Each workload's max_active_runs varies alone, except those with maxActiveRunsFixed (policy, not capacity); ` +
+    `Policy ${whatIf.policy}: ${policy}. Each workload's max_active_runs varies alone, except those with maxActiveRunsFixed (policy, not capacity); ` +
       'the month\'s work is fixed, so more runs in flight shorten its sessions. ' +
       'Hours per completed run = durationHours / max_active_runs: each run still takes durationHours, one completes that often. ' +
       'Infeasible: a hard guarantee fails.',
     '',
   ];
-  w.workloads.forEach((x, i) => {
+  whatIf.workloads.forEach((x, i) => {
     const jx = j.workloads[i];
     const fixed = x.fixed ? `, fixed by policy: compute.workloads.${x.workload}.maxActiveRunsFixed` : '';
     out.push(`### ${x.workload} (max_active_runs ${x.configured} in the config${fixed})`, '');
@@ -263,11 +263,11 @@ export function whatIfMarkdown(w: WhatIf): string {
         x.options[k].maxActiveRuns + (x.options[k].maxActiveRuns === x.configured ? ' (config)' : ''),
         x.options[k].pods, poolMaxText(o.poolMax), o.hoursPerCompletedRun, eur(o.worstMonthEur),
         o.feasible ? MARK.pass : `${MARK.fail} ${o.reason}`,
-        x.chosen === x.options[k] ? `**${w.objective}**` : '',
+        x.chosen === x.options[k] ? `**${whatIf.objective}**` : '',
       ]), ['r', 'r', 'l', 'r', 'r', 'l', 'l']));
     out.push('');
   });
-  const runs = Object.entries(w.combined.maxActiveRuns).map(([k, n]) => `${k} ${n}`).join(', ');
+  const runs = Object.entries(whatIf.combined.maxActiveRuns).map(([k, n]) => `${k} ${n}`).join(', ');
   const all = j.combined;
   out.push(`**All chosen at once** (max_active_runs ${runs}): pool max ${poolMaxText(all.poolMax)}, ` +
     `worst month EUR ${eur(all.worstMonthEur)}, ${all.feasible ? `${MARK.pass} every hard guarantee holds` : `${MARK.fail} ${all.reason}`}.`, '');

@@ -42,8 +42,8 @@ function rules(behavior: Behavior | undefined, defaults: ScalingRules): ScalingR
 }
 
 /** The HPA of an arch as the emitted ScaledObject configures it. */
-export function hpaRules(farm: BuildkitFarm, a: ArchFleet): { scaleUp: ScalingRules; scaleDown: ScalingRules } {
-  const behavior = scaledObjectSpec(farm, a).advanced?.horizontalPodAutoscalerConfig?.behavior as { scaleUp?: Behavior; scaleDown?: Behavior } | undefined;
+export function hpaRules(farm: BuildkitFarm, arch: ArchFleet): { scaleUp: ScalingRules; scaleDown: ScalingRules } {
+  const behavior = scaledObjectSpec(farm, arch).advanced?.horizontalPodAutoscalerConfig?.behavior as { scaleUp?: Behavior; scaleDown?: Behavior } | undefined;
   return { scaleUp: rules(behavior?.scaleUp, HPA_DEFAULT_SCALE_UP), scaleDown: rules(behavior?.scaleDown, HPA_DEFAULT_SCALE_DOWN) };
 }
 
@@ -60,31 +60,31 @@ export function farmCluster(props: FarmPlanProps): FarmCluster {
 }
 
 /** The simulator's model of one arch of the farm. */
-export function farmModel(f: FarmCluster, a: ArchFleet): FarmModel {
+export function farmModel(f: FarmCluster, arch: ArchFleet): FarmModel {
   const { buildkit: farm, plan } = f;
   const autoscaled = farm.autoscaling.enabled;
   return {
-    min: a.min,
-    max: a.max,
-    fixed: autoscaled ? undefined : a.replicas ?? a.max,
-    podsPerNode: a.podsPerNode,
-    maxNodes: a.maxNodes,
-    slots: a.slots,
+    min: arch.min,
+    max: arch.max,
+    fixed: autoscaled ? undefined : arch.replicas ?? arch.max,
+    podsPerNode: arch.podsPerNode,
+    maxNodes: arch.maxNodes,
+    slots: arch.slots,
     queueTimeoutSeconds: farm.haproxy.timeoutQueueSeconds,
     clientTimeoutSeconds: farm.haproxy.clientConnectTimeoutSeconds,
     pickupSeconds: pickupSeconds(),
     podStartSeconds: plan.timings.podStartSeconds.value,
-    nodeReadySeconds: plan.nodeReadySeconds[a.instanceType].value,
+    nodeReadySeconds: plan.nodeReadySeconds[arch.instanceType].value,
     provisionDelaySeconds: plan.timings.provisionDelaySeconds.value,
     idleStopSeconds: farm.drain.settleSeconds,
     drainPollSeconds: farm.drain.pollSeconds,
     consolidateAfterSeconds: durationSeconds(farm.karpenter.consolidateAfter),
     disruptionBudgetNodes: farm.karpenter.disruptionBudgetNodes,
     hpa: autoscaled
-      ? { syncSeconds: plan.timings.hpaSyncSeconds.value, tolerance: plan.timings.hpaTolerance.value, ...hpaRules(farm, a) }
+      ? { syncSeconds: plan.timings.hpaSyncSeconds.value, tolerance: plan.timings.hpaTolerance.value, ...hpaRules(farm, arch) }
       : undefined,
     client: { attempts: plan.client.attempts, backoffSeconds: plan.client.backoffSeconds, backoffMultiplier: plan.client.backoffMultiplier },
-    usdPerHour: plan.prices[a.instanceType].usdPerHour,
+    usdPerHour: plan.prices[arch.instanceType].usdPerHour,
     minimumBillSeconds: plan.billing.minimumSeconds.value,
   };
 }

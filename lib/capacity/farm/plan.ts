@@ -53,22 +53,22 @@ export const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? s[0];
 };
 
-const archOf = (f: FarmCluster, arch: string): ArchFleet | undefined => f.archs.find((a) => a.arch === arch);
+const archOf = (farm: FarmCluster, arch: string): ArchFleet | undefined => farm.archs.find((a) => a.arch === arch);
 
 export function runScenario(model: FarmModel, s: FarmScenario, sample = true): SimResult {
   return simulate(model, scenarioArrivals(s), { horizon: SCENARIO_HORIZON, sampleEvery: sample ? SAMPLE_SECONDS : 0 });
 }
 
-export function runMonth(f: FarmCluster, model: FarmModel, arch: string): SimResult {
-  const d = f.plan.dayProfile.find((x) => x.arch === arch);
-  const seconds = f.plan.daysPerMonth * 86400;
-  return simulate(model, d ? dayProfileArrivals(d, f.plan.daysPerMonth) : [], { horizon: seconds, billUntil: seconds });
+export function runMonth(farm: FarmCluster, model: FarmModel, arch: string): SimResult {
+  const d = farm.plan.dayProfile.find((x) => x.arch === arch);
+  const seconds = farm.plan.daysPerMonth * 86400;
+  return simulate(model, d ? dayProfileArrivals(d, farm.plan.daysPerMonth) : [], { horizon: seconds, billUntil: seconds });
 }
 
-const baselineUsd = (f: FarmCluster, m: FarmModel): number =>
-  Math.ceil((m.fixed ?? m.min) / m.podsPerNode) * m.usdPerHour * 24 * f.plan.daysPerMonth;
+const baselineUsd = (farm: FarmCluster, model: FarmModel): number =>
+  Math.ceil((model.fixed ?? model.min) / model.podsPerNode) * model.usdPerHour * 24 * farm.plan.daysPerMonth;
 
-const passes = (m: FarmModel, s: FarmScenario): boolean => runScenario(m, s, false).gaveUp <= s.maxGaveUp;
+const passes = (model: FarmModel, s: FarmScenario): boolean => runScenario(model, s, false).gaveUp <= s.maxGaveUp;
 
 type Fix = { usd: number; text: string };
 
@@ -89,16 +89,16 @@ const downFrom = function* (from: number, to: number) { for (let v = from; v >= 
  * a month (a month's replay per candidate would make a refused synth slow): a higher min (or
  * fixed replicas), more client attempts, a shorter `timeout queue`.
  */
-function fixesFor(f: FarmCluster, a: ArchFleet, m: FarmModel, s: FarmScenario): string[] {
-  const month = (x: FarmModel) => baselineUsd(f, x) - baselineUsd(f, m);
-  const warm = m.fixed === undefined
-    ? firstPassing(upFrom(m.min + 1, m.max), (min) => ({ ...m, min }), s, month,
-      (min) => `raise buildkit.architectures[${a.index}].min to ${min} (${Math.ceil(min / m.podsPerNode)} warm node(s))`)
-    : firstPassing(upFrom(m.fixed + 1, Math.min(a.slots, m.maxNodes * m.podsPerNode)), (fixed) => ({ ...m, fixed }), s, month,
-      (fixed) => `raise buildkit.architectures[${a.index}].replicas to ${fixed}`);
-  const attempts = firstPassing(upFrom(m.client.attempts + 1, MAX_ATTEMPTS), (n) => ({ ...m, client: { ...m.client, attempts: n } }), s, month,
+function fixesFor(farm: FarmCluster, arch: ArchFleet, model: FarmModel, s: FarmScenario): string[] {
+  const month = (x: FarmModel) => baselineUsd(farm, x) - baselineUsd(farm, model);
+  const warm = model.fixed === undefined
+    ? firstPassing(upFrom(model.min + 1, model.max), (min) => ({ ...model, min }), s, month,
+      (min) => `raise buildkit.architectures[${arch.index}].min to ${min} (${Math.ceil(min / model.podsPerNode)} warm node(s))`)
+    : firstPassing(upFrom(model.fixed + 1, Math.min(arch.slots, model.maxNodes * model.podsPerNode)), (fixed) => ({ ...model, fixed }), s, month,
+      (fixed) => `raise buildkit.architectures[${arch.index}].replicas to ${fixed}`);
+  const attempts = firstPassing(upFrom(model.client.attempts + 1, MAX_ATTEMPTS), (n) => ({ ...model, client: { ...model.client, attempts: n } }), s, month,
     (n) => `raise farmPlan.client.attempts to ${n}`);
-  const queue = firstPassing(downFrom(m.queueTimeoutSeconds - 1, 1), (q) => ({ ...m, queueTimeoutSeconds: q }), s, month,
+  const queue = firstPassing(downFrom(model.queueTimeoutSeconds - 1, 1), (q) => ({ ...model, queueTimeoutSeconds: q }), s, month,
     (q) => `lower buildkit.haproxy.timeoutQueueSeconds to ${q}`);
   const found = [warm, attempts, queue].filter((x): x is Fix => x !== undefined);
   return found.sort((x, y) => x.usd - y.usd).map((x) => `${x.text} (+USD ${x.usd.toFixed(0)} a month of warm nodes)`);
@@ -126,13 +126,13 @@ function replayScenarios(f: FarmCluster, models: Map<string, FarmModel>, withFix
 }
 
 /** A month of each arch's day profile. */
-function replayMonths(f: FarmCluster, models: Map<string, FarmModel>): MonthResult[] {
-  return f.archs.map((a) => {
+function replayMonths(farm: FarmCluster, models: Map<string, FarmModel>): MonthResult[] {
+  return farm.archs.map((a) => {
     const model = models.get(a.arch)!;
-    const month = runMonth(f, model, a.arch);
+    const month = runMonth(farm, model, a.arch);
     return {
       arch: a.arch, instanceType: a.instanceType, builds: month.builds, gaveUp: month.gaveUp,
-      nodeHours: month.billedSeconds / 3600, usd: month.usd, baselineUsd: baselineUsd(f, model), waitP95: quantile(month.waits, 0.95),
+      nodeHours: month.billedSeconds / 3600, usd: month.usd, baselineUsd: baselineUsd(farm, model), waitP95: quantile(month.waits, 0.95),
     };
   });
 }
@@ -142,25 +142,25 @@ function replayMonths(f: FarmCluster, models: Map<string, FarmModel>): MonthResu
  * the guarantees that fail (`fixes: false` skips the search for fixes, e.g. in the what-if).
  */
 export function simulateFarmPlan(props: FarmPlanProps, opts: { fixes?: boolean } = {}): FarmPlanResult {
-  const f = farmCluster(props);
+  const farm = farmCluster(props);
   const problems: PropsProblem[] = [];
-  const models = new Map(f.archs.map((a) => [a.arch, farmModel(f, a)]));
-  const scenarios = replayScenarios(f, models, opts.fixes !== false, problems);
-  const months = replayMonths(f, models);
+  const models = new Map(farm.archs.map((a) => [a.arch, farmModel(farm, a)]));
+  const scenarios = replayScenarios(farm, models, opts.fixes !== false, problems);
+  const months = replayMonths(farm, models);
   const totalUsd = months.reduce((t, m) => t + m.usd, 0);
-  const budgetHolds = totalUsd <= f.plan.budgetUsdPerMonth;
+  const budgetHolds = totalUsd <= farm.plan.budgetUsdPerMonth;
   if (!budgetHolds)
-    problems.push({ path: 'farmPlan.budgetUsdPerMonth', value: f.plan.budgetUsdPerMonth,
+    problems.push({ path: 'farmPlan.budgetUsdPerMonth', value: farm.plan.budgetUsdPerMonth,
       rule: `the day profile costs USD ${totalUsd.toFixed(0)} a month (${months.map((m) => `${m.arch} ${m.usd.toFixed(0)}`).join(', ')}), over the budget`,
       fix: `raise farmPlan.budgetUsdPerMonth to ${Math.ceil(totalUsd)}, or lower the warm baseline (min) of the costliest arch` });
   return {
-    cluster: f.name, autoscaled: f.buildkit.autoscaling.enabled, scenarios, months, totalUsd,
-    budgetUsd: f.plan.budgetUsdPerMonth, budgetHolds, problems,
+    cluster: farm.name, autoscaled: farm.buildkit.autoscaling.enabled, scenarios, months, totalUsd,
+    budgetUsd: farm.plan.budgetUsdPerMonth, budgetHolds, problems,
   };
 }
 
 /** The farm's predicted monthly node cost per arch (USD, day profile x daysPerMonth), for the dashboards (issue 16). */
 export function predictedMonthlyCost(props: FarmPlanProps): { cluster: string; arch: string; instanceType: string; usd: number }[] {
-  const f = farmCluster(props);
-  return f.archs.map((a) => ({ cluster: f.name, arch: a.arch, instanceType: a.instanceType, usd: runMonth(f, farmModel(f, a), a.arch).usd }));
+  const farm = farmCluster(props);
+  return farm.archs.map((a) => ({ cluster: farm.name, arch: a.arch, instanceType: a.instanceType, usd: runMonth(farm, farmModel(farm, a), a.arch).usd }));
 }

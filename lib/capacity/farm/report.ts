@@ -9,12 +9,12 @@ import { quantile } from './plan';
 const usd = (x: number) => Math.round(x * 100) / 100;
 const hours = (s: number) => Math.round((s / 3600) * 1000) / 1000;
 
-export function farmJson(p: FarmPlanResult) {
+export function farmJson(plan: FarmPlanResult) {
   return {
-    cluster: p.cluster,
-    autoscaled: p.autoscaled,
-    budgetUsdPerMonth: p.budgetUsd,
-    scenarios: p.scenarios.map(({ scenario: s, arch, result: r, holds, fixes }) => ({
+    cluster: plan.cluster,
+    autoscaled: plan.autoscaled,
+    budgetUsdPerMonth: plan.budgetUsd,
+    scenarios: plan.scenarios.map(({ scenario: s, arch, result: r, holds, fixes }) => ({
       id: s.id,
       arch: arch.arch,
       builds: r.builds,
@@ -31,9 +31,9 @@ export function farmJson(p: FarmPlanResult) {
       holds,
       fixes,
     })),
-    months: p.months.map((m) => ({ ...m, nodeHours: Math.round(m.nodeHours * 1000) / 1000, usd: usd(m.usd), baselineUsd: usd(m.baselineUsd) })),
-    totalUsdPerMonth: usd(p.totalUsd),
-    budgetHolds: p.budgetHolds,
+    months: plan.months.map((m) => ({ ...m, nodeHours: Math.round(m.nodeHours * 1000) / 1000, usd: usd(m.usd), baselineUsd: usd(m.baselineUsd) })),
+    totalUsdPerMonth: usd(plan.totalUsd),
+    budgetHolds: plan.budgetHolds,
   };
 }
 

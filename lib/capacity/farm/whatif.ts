@@ -91,15 +91,15 @@ function replay(c: FarmPlanProps, index: number, s: Setting, rules: FarmRules): 
   let out: Replay;
   if (refused.length > 0) out = { refused: `${refused[0].path} ${refused[0].rule}`, monthUsd: 0, monthGaveUp: 0, runs: [], budget: 0 };
   else {
-    const f = farmCluster(next);
-    const a = f.archs.find((x) => x.index === index)!;
-    const m = farmModel(f, a);
-    const month = runMonth(f, m, a.arch);
+    const farm = farmCluster(next);
+    const a = farm.archs.find((x) => x.index === index)!;
+    const model = farmModel(farm, a);
+    const month = runMonth(farm, model, a.arch);
     out = {
-      monthUsd: month.usd, monthGaveUp: month.gaveUp, budget: f.plan.budgetUsdPerMonth,
-      runs: f.plan.scenarios.filter((x) => x.arch === a.arch).map((x) => {
-        const r = runScenario(m, x, false);
-        return { id: x.id, maxGaveUp: x.maxGaveUp, gaveUp: r.gaveUp, peakPods: r.peakPods, waitP95: quantile(r.waits, 0.95) };
+      monthUsd: month.usd, monthGaveUp: month.gaveUp, budget: farm.plan.budgetUsdPerMonth,
+      runs: farm.plan.scenarios.filter((x) => x.arch === a.arch).map((x) => {
+        const result = runScenario(model, x, false);
+        return { id: x.id, maxGaveUp: x.maxGaveUp, gaveUp: result.gaveUp, peakPods: result.peakPods, waitP95: quantile(result.waits, 0.95) };
       }),
     };
   }
@@ -158,15 +158,15 @@ function choose(cands: Candidate[], objective: Objective): Candidate | undefined
 
 /** The what-if of the farm of `c`; `rules` are the farm's own (a setting they refuse is infeasible). */
 export function farmWhatIf(c: FarmPlanProps, objective: Objective, policy: Policy, rules: FarmRules, knobs: Knob[] = KNOBS): FarmWhatIf {
-  const f = farmCluster(c);
-  const autoscaled = f.buildkit.autoscaling.enabled;
+  const farm = farmCluster(c);
+  const autoscaled = farm.buildkit.autoscaling.enabled;
   const settingOf = (index: number): Setting => {
-    const raw = f.buildkit.architectures[index];
-    return { min: raw.min, max: raw.max, holdMinutes: f.buildkit.autoscaling.scaleDownHoldMinutes, podsPerNode: raw.podsPerNode };
+    const raw = farm.buildkit.architectures[index];
+    return { min: raw.min, max: raw.max, holdMinutes: farm.buildkit.autoscaling.scaleDownHoldMinutes, podsPerNode: raw.podsPerNode };
   };
-  const configUsd = new Map(f.archs.map((a) => [a.arch, replay(c, a.index, settingOf(a.index), rules).monthUsd]));
+  const configUsd = new Map(farm.archs.map((a) => [a.arch, replay(c, a.index, settingOf(a.index), rules).monthUsd]));
   const totalConfig = [...configUsd.values()].reduce((t, x) => t + x, 0);
-  const archs = f.archs.map((a): ArchWhatIf => {
+  const archs = farm.archs.map((a): ArchWhatIf => {
     const config = settingOf(a.index);
     const other = totalConfig - configUsd.get(a.arch)!;
     const candidates = settings(config, autoscaled, knobs).map(({ knob, s }) => evaluate(c, a.index, s, knob, policy, other, rules));
@@ -174,7 +174,7 @@ export function farmWhatIf(c: FarmPlanProps, objective: Objective, policy: Polic
   });
   // the hold is cluster-wide: each arch's choice is applied to its own arch only when combined
   const combinedUsd = archs.reduce((t, x) => t + (x.chosen?.monthUsd ?? configUsd.get(x.arch)!), 0);
-  return { cluster: f.name, objective, policy, archs, combinedUsd, budgetUsd: f.plan.budgetUsdPerMonth };
+  return { cluster: farm.name, objective, policy, archs, combinedUsd, budgetUsd: farm.plan.budgetUsdPerMonth };
 }
 
 const secs = (x: number | null): string => (x === null ? '–' : `${Math.round(x)} s`);
