@@ -248,13 +248,13 @@ export function planMonth(input: PlanInput, scenarios: ScenarioPlan[], index: nu
   const m = input.capacity.months[index];
   const lines: MonthLine[] = [
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
-      const s = scenarios.find((x) => x.id === id)!;
-      const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
-      const perSession = s.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(input.compute, b.pool), b.nodes, hours, input.capacity.billing) }));
+      const scenario = scenarios.find((x) => x.id === id)!;
+      const hours = u.hours * (opts.hoursScale?.(scenario) ?? 1);
+      const perSession = scenario.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(input.compute, b.pool), b.nodes, hours, input.capacity.billing) }));
       return {
-        item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed,
+        item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: scenario.nodes, billed: scenario.billed,
         billedNodeHours: perSession.reduce((t, x) => t + x.nodeHours, 0),
-        flatEur: u.sessions * hours * s.eurPerHour,
+        flatEur: u.sessions * hours * scenario.eurPerHour,
         eur: u.sessions * perSession.reduce((t, x) => t + x.nodeHours * x.b.eurPerNodeHour, 0),
       };
     }),

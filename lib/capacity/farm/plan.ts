@@ -105,19 +105,19 @@ function fixesFor(farm: FarmCluster, arch: ArchFleet, model: FarmModel, s: FarmS
 }
 
 /** Each scenario of an arch the farm runs, replayed; a failing one with its fixes and its problem. */
-function replayScenarios(f: FarmCluster, models: Map<string, FarmModel>, withFixes: boolean, problems: PropsProblem[]): ScenarioResult[] {
+function replayScenarios(farm: FarmCluster, models: Map<string, FarmModel>, withFixes: boolean, problems: PropsProblem[]): ScenarioResult[] {
   const scenarios: ScenarioResult[] = [];
-  f.plan.scenarios.forEach((s, i) => {
-    const arch = archOf(f, s.arch);
+  farm.plan.scenarios.forEach((s, i) => {
+    const arch = archOf(farm, s.arch);
     // the preset's scenarios cover both archs: a farm without this one has nothing to replay
     if (!arch) return;
     const model = models.get(arch.arch)!;
     const result = runScenario(model, s);
     const holds = result.gaveUp <= s.maxGaveUp;
-    const fixes = holds || !withFixes ? [] : fixesFor(f, arch, model, s);
+    const fixes = holds || !withFixes ? [] : fixesFor(farm, arch, model, s);
     if (!holds) {
       problems.push({ path: `farmPlan.scenarios[${i}].maxGaveUp`, value: s.maxGaveUp,
-        rule: `scenario ${s.id} (${s.arch}): ${result.gaveUp} of ${result.builds} builds give up after ${f.plan.client.attempts} attempt(s), more than the ${s.maxGaveUp} allowed`,
+        rule: `scenario ${s.id} (${s.arch}): ${result.gaveUp} of ${result.builds} builds give up after ${farm.plan.client.attempts} attempt(s), more than the ${s.maxGaveUp} allowed`,
         fix: fixes.length ? fixes.join('; or ') : 'no single change within max, 20 attempts or a shorter timeout queue is enough: raise max or podsPerNode' });
     }
     scenarios.push({ scenario: s, arch, result, holds, fixes });

@@ -37,14 +37,14 @@ export function farmJson(plan: FarmPlanResult) {
   };
 }
 
-export function farmMarkdown(p: FarmPlanResult): string {
-  const j = farmJson(p);
+export function farmMarkdown(plan: FarmPlanResult): string {
+  const j = farmJson(plan);
   const ok = (b: boolean) => (b ? '✅' : '❌');
   const lines = [
-    `${generatedHeader(p.cluster, '<!--').trimEnd()} -->`,
-    `# Build farm plan of ${p.cluster}`,
+    `${generatedHeader(plan.cluster, '<!--').trimEnd()} -->`,
+    `# Build farm plan of ${plan.cluster}`,
     '',
-    `Bursts and an ordinary day replayed through the generated farm (${p.autoscaled ? 'KEDA/HPA autoscaling' : 'fixed fleet, no autoscaling'}):`,
+    `Bursts and an ordinary day replayed through the generated farm (${plan.autoscaled ? 'KEDA/HPA autoscaling' : 'fixed fleet, no autoscaling'}):`,
     'HAProxy (one build per pod, `timeout queue`), the clients\' give-up and retries, the HPA as the ScaledObject configures it,',
     'pod start, Karpenter\'s node launch and WhenEmpty consolidation, EC2 per-second billing. Inputs and their sources: the `farmPlan` section.',
     '',
@@ -85,9 +85,9 @@ const SERIES = [
   { key: 'nodes', color: '#f28e2b', label: 'nodes' },
 ] as const;
 
-export function farmSvg(p: FarmPlanResult): string {
+export function farmSvg(plan: FarmPlanResult): string {
   const W = 720, H = 150, top = 40, left = 50, gap = 40;
-  const panels = p.scenarios.map((s, i) => {
+  const panels = plan.scenarios.map((s, i) => {
     const samples = s.result.samples;
     const y0 = top + i * (H + gap);
     const tMax = Math.max(1, samples.length ? samples[samples.length - 1].t : 1);
@@ -105,13 +105,13 @@ export function farmSvg(p: FarmPlanResult): string {
       ...lines,
     ].join('\n');
   });
-  const height = top + p.scenarios.length * (H + gap) + 20 + SERIES.length * 16;
-  const legendY = top + p.scenarios.length * (H + gap);
+  const height = top + plan.scenarios.length * (H + gap) + 20 + SERIES.length * 16;
+  const legendY = top + plan.scenarios.length * (H + gap);
   const legend = SERIES.map((s, i) =>
     `  <text x="${left}" y="${legendY + i * 16}" fill="${s.color}">${esc(`— ${s.label}`)}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12" fill="#333333">`,
-    `  <title>${esc(`Build farm plan of ${p.cluster}: each scenario's timeline`)}</title>`,
+    `  <title>${esc(`Build farm plan of ${plan.cluster}: each scenario's timeline`)}</title>`,
     `  <rect x="0" y="0" width="${W}" height="${height}" fill="#ffffff"/>`,
     ...panels,
     ...legend,
