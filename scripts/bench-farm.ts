@@ -1,11 +1,12 @@
 // `node -r ./scripts/register.js scripts/bench-farm.ts`: how fast the farm simulator replays a month
 // of the day profile for every arch of both farms (the issue's bar: well under a second).
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
-import { farmCluster, farmModel } from '../lib/capacity/farm/model';
+import { farmPlanProps } from '../lib/config/components/capacity';
+import { farmCluster, farmModel } from '../lib/capacity/farm/inputs';
 import { runMonth } from '../lib/capacity/farm/plan';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const farms = loadClusters(CLUSTERS_DIR).map((c) => c.config).filter((c) => c.farmPlan && c.buildkit).map(farmCluster);
+const farms = loadClusters(CLUSTERS_DIR).map((c) => c.config).filter((c) => c.farmPlan && c.buildkit).map((c) => farmCluster(farmPlanProps(c)));
 const once = (): number => {
   const start = process.hrtime.bigint();
   for (const f of farms) for (const a of f.archs) runMonth(f, farmModel(f, a), a.arch);

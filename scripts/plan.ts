@@ -2,16 +2,15 @@
 // plan of a cluster (the same one synth writes to dist/<cluster>/capacity/), optionally with a
 // what-if answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to
 // stderr). `-s` matters with --json: without it npm prints its `> script` banner on stdout.
-import { analysis } from '../lib/capacity/analysis';
+import {
+  analysis, differences, farmWhatIf, farmWhatIfMarkdown, Objective, OBJECTIVES, planJson, planMarkdown, Policy, POLICIES,
+  simulateFarmPlan, whatIf, whatIfJson, whatIfMarkdown,
+} from '../lib/capacity';
 import { farmJson, farmMarkdown } from '../lib/capacity/farm/report';
-import { farmPlan } from '../lib/capacity/farm/plan';
-import { farmWhatIf, farmWhatIfMarkdown } from '../lib/capacity/farm/whatif';
-import { differences } from '../lib/capacity/differences';
-import { planJson, whatIfJson } from '../lib/capacity/json';
-import { planCluster } from '../lib/capacity/model';
-import { planMarkdown, whatIfMarkdown } from '../lib/capacity/report';
-import { Objective, OBJECTIVES, Policy, POLICIES, whatIf } from '../lib/capacity/whatif';
+import { checkBuildkit } from '../lib/config/components/buildkit';
 import { formatProblem } from '../lib/core/errors';
+import { inSection } from '../lib/core/props';
+import { capacityPlanProps, farmPlanProps } from '../lib/config/components/capacity';
 import { reportFailure } from '../lib/pipeline/cli';
 import { CLUSTERS_DIR, loadClusters } from '../lib/config/load';
 import { oneOf, parseArgs, usageLine, UsageError } from '../lib/pipeline/args';
@@ -44,25 +43,26 @@ function main(argv: string[]): number {
   for (const config of clusters) {
     if (config.farmPlan && config.buildkit) {
       // the build farm's plan (lib/capacity/farm): the same one synth writes to capacity/farm.*
-      const f = farmPlan(config);
+      const f = simulateFarmPlan(farmPlanProps(config));
       if (f.problems.length > 0) {
         failed = true;
-        console.error(`${config.name}: farm guarantees fail, synthesis would refuse this config:\n${f.problems.map(formatProblem).join('\n')}`);
+        console.error(`${config.name}: farm guarantees fail, synthesis would refuse this config:\n${inSection(config.name, '', f.problems).map(formatProblem).join('\n')}`);
       }
       // the farm what-if replays a month per candidate: only on request, never on synth
-      const answer = objective ? farmWhatIf(config, objective, policy) : undefined;
+      const rules = (buildkit: typeof config.buildkit) => checkBuildkit({ ...config, buildkit });
+      const answer = objective ? farmWhatIf(farmPlanProps(config), objective, policy, rules) : undefined;
       if (json) process.stdout.write(`${JSON.stringify(answer ? { ...farmJson(f), whatIf: answer } : farmJson(f), null, 2)}\n`);
       else process.stdout.write(farmMarkdown(f) + (answer ? `\n${farmWhatIfMarkdown(answer)}` : ''));
     }
     if (!config.capacity || !config.compute) continue;
-    const a = analysis(config);
+    const c = capacityPlanProps(config);
+    const a = analysis(c);
     for (const w of a.warnings) console.error(`warning: ${config.name}: ${w}`);
     if (a.problems.length > 0) {
       failed = true;
-      console.error(`${config.name}: hard guarantees fail, synthesis would refuse this config:\n${a.problems.map(formatProblem).join('\n')}`);
+      console.error(`${config.name}: hard guarantees fail, synthesis would refuse this config:\n${inSection(config.name, '', a.problems).map(formatProblem).join('\n')}`);
     }
     if (!a.plan) continue;
-    const c = planCluster(config);
     const answer = objective ? whatIf(c, objective, policy) : undefined;
     if (json) {
       const out = answer ? { ...planJson(a.plan), whatIf: whatIfJson(answer) } : planJson(a.plan);

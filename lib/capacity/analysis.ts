@@ -1,64 +1,63 @@
 // One cluster's plan with everything that is wrong with it: the structural rules first (nothing can
 // be planned without them), then every hard guarantee that fails, with its computed fix, and the
-// best-effort ones as warnings. Memoised per config object: check, warn and build share one run.
-import type { Problem } from '../core/errors';
-import type { ClusterConfig } from '../config/schema';
+// best-effort ones as warnings. Memoised per props object: the config entry's check, its warnings
+// and the construct share one run.
+import type { PropsProblem } from '../core/props';
 import { describeRequestFix } from './fixes';
-import { PlanCluster, planCluster } from './model';
-import { broken, cores, describeMix, gib, MonthPlan, pct, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
+import type { CapacityPlanProps, PlanInput } from './props';
+import { broken, cores, describeMix, gib, MonthPlan, percentText, Plan, plan, ScenarioCheck, ScenarioPlan } from './plan';
 import { differenceProblems, structuralProblems } from './rules';
 
 export interface Analysis {
   /** Absent when a structural rule fails. */
   plan?: Plan;
-  problems: Problem[];
+  problems: PropsProblem[];
   warnings: string[];
 }
 
 const num = (x: number): string => String(Math.round(x * 100) / 100);
 
 /** What the failing figure is made of, in words: the mix, its sum and the node it sits on. */
-export function explainCheck(s: ScenarioPlan, k: ScenarioCheck): string {
-  if (k.figure === 'nodes') {
-    const load = s.loads.find((l) => l.pool.name === k.pool)!;
-    return `scenario ${s.id} needs ${k.value} ${load.pool.type} nodes of pool ${k.pool} (first-fit-decreasing packing of its requests), its max is ${k.limit}`;
+export function explainCheck(scenario: ScenarioPlan, check: ScenarioCheck): string {
+  if (check.figure === 'nodes') {
+    const load = scenario.loads.find((l) => l.pool.name === check.pool)!;
+    return `scenario ${scenario.id} needs ${check.value} ${load.pool.type} nodes of pool ${check.pool} (first-fit-decreasing packing of its requests), its max is ${check.limit}`;
   }
-  const w = k.figure === 'memory' ? s.worstNode.byPeak : s.worstNode.byBurst;
-  const what = k.figure === 'memory'
+  const w = check.figure === 'memory' ? scenario.worstNode.byPeak : scenario.worstNode.byBurst;
+  const what = check.figure === 'memory'
     ? `${num(gib(w.mix.peak))} GiB of measured peaks on ${num(gib(w.pool.capacity.memory))} GiB`
     : `${num(cores(w.mix.burst))} CPU of limits on ${num(cores(w.pool.capacity.cpu))} vCPU`;
   return `the requests let ${describeMix(w.groups, w.mix)} share one ${w.pool.type} node: ${what}`;
 }
 
-function checkProblem(c: PlanCluster, s: ScenarioPlan, k: ScenarioCheck): Problem {
-  const at = { cluster: c.name, path: `capacity.scenarios[${s.index}]`, value: s.id };
-  if (k.figure === 'nodes')
-    return { ...at, rule: explainCheck(s, k), fix: `raise compute.pools.${k.pool}.max from ${k.limit} to ${k.value}, or lower max_active_runs of its workloads` };
-  const field = k.figure === 'memory' ? 'memoryMarginMin' : 'cpuBurstMarginMin';
-  const name = k.figure === 'memory' ? 'memory margin' : 'CPU burst margin';
+function checkProblem(input: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): PropsProblem {
+  const at = { path: `capacity.scenarios[${scenario.index}]`, value: scenario.id };
+  if (check.figure === 'nodes')
+    return { ...at, rule: explainCheck(scenario, check), fix: `raise compute.pools.${check.pool}.max from ${check.limit} to ${check.value}, or lower max_active_runs of its workloads` };
+  const field = check.figure === 'memory' ? 'memoryMarginMin' : 'cpuBurstMarginMin';
+  const name = check.figure === 'memory' ? 'memory margin' : 'CPU burst margin';
   return {
     ...at,
-    rule: `scenario ${s.id}: worst-node ${name} ${pct(k.value)} must be > ${pct(k.limit)} (capacity.guarantees.${field}, hard): ${explainCheck(s, k)}`,
-    fix: describeRequestFix(c, s, k),
+    rule: `scenario ${scenario.id}: worst-node ${name} ${percentText(check.value)} must be > ${percentText(check.limit)} (capacity.guarantees.${field}, hard): ${explainCheck(scenario, check)}`,
+    fix: describeRequestFix(input, scenario, check),
   };
 }
 
-function budgetProblem(c: PlanCluster, m: MonthPlan): Problem {
-  const budget = c.capacity.budgetEurPerMonth;
-  const over = m.totalEur - budget;
-  const biggest = m.lines.filter((l) => l.kind === 'scenario').sort((a, b) => b.eur - a.eur)[0];
-  const fixes = [`raise capacity.budgetEurPerMonth to ${Math.floor(m.totalEur) + 1}`];
+function budgetProblem(input: PlanInput, month: MonthPlan): PropsProblem {
+  const budget = input.capacity.budgetEurPerMonth;
+  const over = month.totalEur - budget;
+  const biggest = month.lines.filter((l) => l.kind === 'scenario').sort((a, b) => b.eur - a.eur)[0];
+  const fixes = [`raise capacity.budgetEurPerMonth to ${Math.floor(month.totalEur) + 1}`];
   if (biggest && biggest.sessions) {
     const perSession = biggest.eur / biggest.sessions;
     const cut = Math.floor(over / perSession) + 1;
     if (cut <= biggest.sessions)
-      fixes.unshift(`cut capacity.months[${m.index}].usage.${biggest.item}.sessions from ${biggest.sessions} to ${biggest.sessions - cut} (EUR ${perSession.toFixed(2)} per session)`);
+      fixes.unshift(`cut capacity.months[${month.index}].usage.${biggest.item}.sessions from ${biggest.sessions} to ${biggest.sessions - cut} (EUR ${perSession.toFixed(2)} per session)`);
   }
   return {
-    cluster: c.name,
-    path: `capacity.months[${m.index}]`,
-    value: m.id,
-    rule: `month ${m.id} costs EUR ${m.totalEur.toFixed(2)}, must be < EUR ${budget} (capacity.budgetEurPerMonth)`,
+    path: `capacity.months[${month.index}]`,
+    value: month.id,
+    rule: `month ${month.id} costs EUR ${month.totalEur.toFixed(2)}, must be < EUR ${budget} (capacity.budgetEurPerMonth)`,
     fix: fixes.join(', or '),
   };
 }
@@ -70,16 +69,15 @@ export const cpuBurstKind = (hardFor: string[]): string =>
     : `hard for scenarios made only of ${hardFor.join(', ')} (capacity.guarantees.cpuBurstHardFor), best effort for the others`;
 
 /** A best-effort CPU burst check that does not hold, with why it is only best effort here. */
-export function warningOf(c: PlanCluster, s: ScenarioPlan, k: ScenarioCheck): string {
-  const hardFor = c.capacity.guarantees.cpuBurstHardFor;
-  const soft = s.workloads.filter((w) => !hardFor.includes(w));
-  return `scenario ${s.id}: worst-node CPU burst margin ${pct(k.value)} is not above ${pct(k.limit)} ` +
+export function warningOf(input: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): string {
+  const hardFor = input.capacity.guarantees.cpuBurstHardFor;
+  const soft = scenario.workloads.filter((w) => !hardFor.includes(w));
+  return `scenario ${scenario.id}: worst-node CPU burst margin ${percentText(check.value)} is not above ${percentText(check.limit)} ` +
     `(best effort: hard only for scenarios made only of capacity.guarantees.cpuBurstHardFor workloads ` +
-    `(${hardFor.join(', ') || 'none'}), and ${soft.join(', ')} ${soft.length === 1 ? 'is not one' : 'are not'}): ${explainCheck(s, k)}`;
+    `(${hardFor.join(', ') || 'none'}), and ${soft.join(', ')} ${soft.length === 1 ? 'is not one' : 'are not'}): ${explainCheck(scenario, check)}`;
 }
 
-function analyse(config: ClusterConfig): Analysis {
-  const c = planCluster(config);
+function analyse(c: CapacityPlanProps): Analysis {
   const structural = structuralProblems(c);
   if (structural.length > 0) return { problems: structural, warnings: [] };
   const p = plan(c);
@@ -95,9 +93,10 @@ function analyse(config: ClusterConfig): Analysis {
   };
 }
 
-const memo = new WeakMap<ClusterConfig, Analysis>();
+const memo = new WeakMap<CapacityPlanProps, Analysis>();
 
-export function analysis(c: ClusterConfig): Analysis {
+/** The plan of `c` with its problems and warnings, computed once per props object. */
+export function analysis(c: CapacityPlanProps): Analysis {
   let a = memo.get(c);
   if (!a) memo.set(c, (a = analyse(c)));
   return a;

@@ -6,9 +6,10 @@
 // then priced with the whole plan: the one with the fewest other hard failures, then the cheapest
 // worst month, then the smallest share of a node added, wins.
 import { formatCpu, formatMemory, GiB } from '../core/quantity';
-import { bytes, milli, PlanCluster } from './model';
+import { bytes, milli } from '../compute';
+import type { PlanInput } from './props';
 import {
-  describeMix, hardFailures, passes, pct, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,
+  describeMix, hardFailures, passes, percentText, plan, Plan, planScenario, ScenarioCheck, ScenarioPlan, worstMonth,
 } from './plan';
 
 type Resource = 'cpu' | 'memory';
@@ -31,9 +32,9 @@ const format = (r: Resource, v: number): string => (r === 'cpu' ? formatCpu(v / 
 const path = (k: Knob): string => `compute.profiles.${k.profile}.requests.${k.resource}`;
 
 /** Request values above the current one, up to the limit and the allocatable (both bound a request). */
-function grid(c: PlanCluster, k: Knob): string[] {
-  const p = c.compute.profiles[k.profile];
-  const alloc = c.compute.nodeTypes[c.compute.pools[p.pool].nodeType].allocatable![k.resource];
+function grid(input: PlanInput, k: Knob): string[] {
+  const p = input.compute.profiles[k.profile];
+  const alloc = input.compute.nodeTypes[input.compute.pools[p.pool].nodeType].allocatable![k.resource];
   const top = [p.limits[k.resource], alloc].reduce((a, b) => (parse(k.resource, b) < parse(k.resource, a) ? b : a));
   const current = parse(k.resource, p.requests[k.resource]);
   const values: string[] = [];
@@ -43,14 +44,14 @@ function grid(c: PlanCluster, k: Knob): string[] {
   return values;
 }
 
-function withChanges(c: PlanCluster, changes: Change[]): PlanCluster {
-  const next = structuredClone(c);
+function withChanges(input: PlanInput, changes: Change[]): PlanInput {
+  const next = { ...input, compute: structuredClone(input.compute) };
   for (const ch of changes) next.compute.profiles[ch.profile].requests[ch.resource] = ch.to;
   return next;
 }
 
-const holds = (c: PlanCluster, check: ScenarioCheck, scenario: number): boolean =>
-  planScenario(c, scenario).checks.find((k) => k.figure === check.figure && k.pool === check.pool)!.holds;
+const holds = (input: PlanInput, check: ScenarioCheck, scenario: number): boolean =>
+  planScenario(input, scenario).checks.find((k) => k.figure === check.figure && k.pool === check.pool)!.holds;
 
 /** Smallest value of `values` (ascending) for which `ok` holds, assuming it stays true once true. */
 function smallest(values: string[], ok: (v: string) => boolean): string | undefined {
@@ -73,23 +74,23 @@ interface Candidate {
 }
 
 /** The cheapest request change(s) that make `check` of `scenario` hold, or undefined. */
-export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): Candidate | undefined {
+export function cheapestRequestFix(input: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): Candidate | undefined {
   const profiles = [...new Set(scenario.groups.filter((g) => g.pool === check.pool).map((g) => g.profile))];
   const knobs: Knob[] = profiles.flatMap((profile) => (['cpu', 'memory'] as const).map((resource) => ({ profile, resource })));
-  const change = (k: Knob, to: string): Change => ({ ...k, from: c.compute.profiles[k.profile].requests[k.resource], to });
-  const ok = (changes: Change[]) => holds(withChanges(c, changes), check, scenario.index);
+  const change = (k: Knob, to: string): Change => ({ ...k, from: input.compute.profiles[k.profile].requests[k.resource], to });
+  const ok = (changes: Change[]) => holds(withChanges(input, changes), check, scenario.index);
 
   const options: Change[][] = knobs.flatMap((k) => {
-    const to = smallest(grid(c, k), (v) => ok([change(k, v)]));
+    const to = smallest(grid(input, k), (v) => ok([change(k, v)]));
     return to ? [[change(k, to)]] : [];
   });
   if (options.length === 0) {
     for (const [i, a] of knobs.entries()) {
       for (const b of knobs.slice(i + 1)) {
-        const first = grid(c, a);
+        const first = grid(input, a);
         const sampled = first.filter((_, j) => j % Math.ceil(first.length / PAIR_SAMPLES) === 0 || j === first.length - 1);
         for (const v of sampled) {
-          const to = smallest(grid(c, b), (w) => ok([change(a, v), change(b, w)]));
+          const to = smallest(grid(input, b), (w) => ok([change(a, v), change(b, w)]));
           if (to) options.push([change(a, v), change(b, to)]);
         }
       }
@@ -97,7 +98,7 @@ export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check
   }
   const pool = scenario.loads.find((l) => l.pool.name === check.pool)!.pool;
   const candidates = options.map((changes): Candidate => {
-    const p = plan(withChanges(c, changes));
+    const p = plan(withChanges(input, changes));
     const added = changes.reduce(
       (t, ch) => t + (parse(ch.resource, ch.to) - parse(ch.resource, ch.from)) / pool.allocatable[ch.resource], 0);
     return { changes, plan: p, failing: hardFailures(p), worstMonth: worstMonth(p), added };
@@ -106,15 +107,15 @@ export function cheapestRequestFix(c: PlanCluster, scenario: ScenarioPlan, check
 }
 
 /** The fix of a failing worst-node guarantee, in words. */
-export function describeRequestFix(c: PlanCluster, scenario: ScenarioPlan, check: ScenarioCheck): string {
-  const best = cheapestRequestFix(c, scenario, check);
+export function describeRequestFix(input: PlanInput, scenario: ScenarioPlan, check: ScenarioCheck): string {
+  const best = cheapestRequestFix(input, scenario, check);
   if (!best)
     return 'no request change up to the limits fixes it: lower the limits or the peaks of these profiles, or use a pool of larger nodes';
   const after = best.plan.scenarios[scenario.index];
   const worst = check.figure === 'memory' ? after.worstNode.byPeak : after.worstNode.byBurst;
   const figure = check.figure === 'memory'
-    ? `memory margin ${pct(after.worstNode.memoryMargin)}`
-    : `CPU burst margin ${pct(after.worstNode.cpuMargin)}`;
+    ? `memory margin ${percentText(after.worstNode.memoryMargin)}`
+    : `CPU burst margin ${percentText(after.worstNode.cpuMargin)}`;
   const raise = best.changes.map((ch) => `${path(ch)} from ${ch.from} to ${ch.to}`).join(' and ');
   const month = `the worst month then costs EUR ${best.worstMonth.toFixed(2)}`;
   const verdict = passes(best.plan) ? `every hard guarantee then holds and ${month}` : `${month}; ${best.failing} other hard guarantee(s) still fail`;

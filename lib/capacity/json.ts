@@ -10,11 +10,11 @@ export const r = { cpu: round(3), gib: round(2), margin: round(4), eur: round(2)
 /** Millicores to cores, bytes to GiB. */
 const unit = { cpu: (v: number) => r.cpu(cores(v)), memory: (v: number) => r.gib(gib(v)) };
 
-export function planJson(p: Plan) {
+export function planJson(plan: Plan) {
   return {
-    cluster: p.cluster,
-    budgetEur: p.budgetEur,
-    profiles: p.profiles.map((x) => ({
+    cluster: plan.cluster,
+    budgetEur: plan.budgetEur,
+    profiles: plan.profiles.map((x) => ({
       id: x.id,
       pool: x.pool,
       nodeType: x.nodeType,
@@ -27,7 +27,7 @@ export function planJson(p: Plan) {
         issues: k.issues,
       })),
     })),
-    scenarios: p.scenarios.map((s) => ({
+    scenarios: plan.scenarios.map((s) => ({
       id: s.id,
       pods: s.pods,
       cpuRequests: r.cpu(cores(s.requests.cpu)),
@@ -51,7 +51,7 @@ export function planJson(p: Plan) {
         holds: k.holds,
       })),
     })),
-    months: p.months.map((m) => ({
+    months: plan.months.map((m) => ({
       id: m.id,
       totalEur: r.eur(m.totalEur),
       flatTotalEur: r.eur(m.flatTotalEur),
@@ -70,19 +70,19 @@ export function planJson(p: Plan) {
 export type PlanJson = ReturnType<typeof planJson>;
 
 /** The what-if answer for tools, rounded like the plan. */
-export function whatIfJson(w: WhatIf) {
+export function whatIfJson(whatIf: WhatIf) {
   const outcome = (o: Outcome) => ({ ...o, worstMonthEur: o.worstMonthEur === null ? null : r.eur(o.worstMonthEur) });
   return {
-    objective: w.objective,
-    policy: w.policy,
-    headroom: w.headroom,
-    workloads: w.workloads.map((x) => ({
+    objective: whatIf.objective,
+    policy: whatIf.policy,
+    headroom: whatIf.headroom,
+    workloads: whatIf.workloads.map((x) => ({
       workload: x.workload,
       configured: x.configured,
       fixed: x.fixed,
       chosen: x.chosen?.maxActiveRuns ?? null,
       options: x.options.map((o) => ({ ...outcome(o), hoursPerCompletedRun: r.hours(o.hoursPerCompletedRun) })),
     })),
-    combined: { maxActiveRuns: w.combined.maxActiveRuns, ...outcome(w.combined.outcome) },
+    combined: { maxActiveRuns: whatIf.combined.maxActiveRuns, ...outcome(whatIf.combined.outcome) },
   };
 }

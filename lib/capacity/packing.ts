@@ -1,6 +1,6 @@
 // The two questions the scheduler's only contract (requests vs allocatable) answers: how many
 // nodes the pods need when packed first-fit-decreasing, and the heaviest load it allows on one node.
-import { add, exclusive, PodGroup, Shape, ZERO } from './model';
+import { add, exclusive, PodGroup, Shape, ZERO } from '../compute';
 
 /** How many more pods of `request` fit a node already holding `used` (Infinity for a zero request). */
 export function room(used: Shape, request: Shape, allocatable: Shape): number {

@@ -2,10 +2,9 @@
 // scenario the pods, their requests, burst and peak, the nodes FFD packing needs, the margins of
 // the whole scenario and of the worst node, and every guarantee; per month the projected cost
 // against the budget. Every guarantee is a check with its limit, value, kind and verdict.
-import { profileFits } from '../config/fit';
 import { GiB } from '../core/quantity';
-import type { CapacityConfig } from '../config/sections/capacity';
-import { add, PlanCluster, Pool, pool as poolOf, PodGroup, podGroup, scale, shape, Shape, ZERO } from './model';
+import { add, pool as poolOf, PodGroup, podGroup, PoolCapacity as Pool, profileFits, scale, shape, Shape, ZERO } from '../compute';
+import type { CapacitySection, PlanInput } from './props';
 import { Mix, NodeClass, nodeCount, packFirstFitDecreasing, WorstNode, worstNode } from './packing';
 
 export interface Check {
@@ -22,7 +21,7 @@ export interface ScenarioCheck extends Check {
   pool: string;
 }
 
-/** One resource of a profile against its pool's node (lib/config/fit.ts decides). */
+/** One resource of a profile against its pool's node (lib/compute/fit.ts decides). */
 export interface ProfileCheck {
   resource: 'cpu' | 'memory';
   rule: string;
@@ -128,7 +127,7 @@ export interface Plan {
   pools: Pool[];
 }
 
-type BillingConfig = NonNullable<CapacityConfig['billing']>;
+type Billing = NonNullable<CapacitySection['billing']>;
 
 const margin = (demand: number, capacity: number): number => 1 - demand / capacity;
 
@@ -141,8 +140,8 @@ export interface PlanOptions {
   hoursScale?: (s: ScenarioPlan) => number;
 }
 
-function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number): PoolLoad {
-  const pool = poolOf(c.compute, name);
+function poolLoad(input: PlanInput, name: string, groups: PodGroup[], fill: number): PoolLoad {
+  const pool = poolOf(input.compute, name);
   // the worst node is what the scheduler allows: always the whole allocatable
   const worst = worstNode(groups, pool.allocatable);
   return {
@@ -155,37 +154,63 @@ function poolLoad(c: PlanCluster, name: string, groups: PodGroup[], fill: number
   };
 }
 
-export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioPlan {
-  const s = c.capacity.scenarios[index];
-  const { guarantees } = c.capacity;
-  const groups = s.workloads.map((w) => podGroup(c.compute, w));
+/** The worst node by memory and by CPU over the pools of a scenario: the lowest margin of each. */
+const worstLoads = (loads: PoolLoad[]) => ({
+  byMemory: loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a)),
+  byCpu: loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a)),
+});
+
+/** The guarantees of a scenario: every pool within its max, the worst node's memory and CPU margins. */
+function scenarioChecks(input: PlanInput, workloads: string[], loads: PoolLoad[]): ScenarioCheck[] {
+  const { guarantees } = input.capacity;
+  const { byMemory, byCpu } = worstLoads(loads);
+  const cpuHard = workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
+  return [
+    ...loads.map((l): ScenarioCheck => ({
+      figure: 'nodes', pool: l.pool.name, rule: `nodes of pool ${l.pool.name} <= its max`,
+      limit: l.pool.max, value: nodeCount(l.nodes), hard: true, holds: nodeCount(l.nodes) <= l.pool.max,
+    })),
+    {
+      figure: 'memory', pool: byMemory.pool.name, rule: 'worst-node memory margin > memoryMarginMin',
+      limit: guarantees.memoryMarginMin, value: byMemory.memoryMargin, hard: true,
+      holds: byMemory.memoryMargin > guarantees.memoryMarginMin,
+    },
+    {
+      figure: 'cpu', pool: byCpu.pool.name, rule: 'worst-node CPU burst margin > cpuBurstMarginMin',
+      limit: guarantees.cpuBurstMarginMin, value: byCpu.cpuMargin, hard: cpuHard,
+      holds: byCpu.cpuMargin > guarantees.cpuBurstMarginMin,
+    },
+  ];
+}
+
+/** Scenario `index` of the capacity section: its pods packed per pool (onto `fill` of allocatable), margins, cost per hour, checks. */
+export function planScenario(input: PlanInput, index: number, fill = 1): ScenarioPlan {
+  const scenario = input.capacity.scenarios[index];
+  const groups = scenario.workloads.map((w) => podGroup(input.compute, w));
   const pools = [...new Set(groups.map((g) => g.pool))];
-  const loads = pools.map((p) => poolLoad(c, p, groups.filter((g) => g.pool === p), fill));
+  const loads = pools.map((p) => poolLoad(input, p, groups.filter((g) => g.pool === p), fill));
   const sum = (f: (g: PodGroup) => number) => groups.reduce((t, g) => t + g.count * f(g), 0);
-  const nodesOf = (l: PoolLoad) => nodeCount(l.nodes);
   const total = (f: (l: PoolLoad) => number) => loads.reduce((t, l) => t + f(l), 0);
   const burst = sum((g) => g.limits.cpu);
   const peak = sum((g) => g.peak);
-  const byMemory = loads.reduce((a, b) => (b.memoryMargin < a.memoryMargin ? b : a));
-  const byCpu = loads.reduce((a, b) => (b.cpuMargin < a.cpuMargin ? b : a));
-  const cpuHard = s.workloads.every((w) => guarantees.cpuBurstHardFor.includes(w));
-  const billed = loads.map((l): Billed => ({ pool: l.pool.name, nodes: Math.max(0, nodesOf(l) - l.pool.min), eurPerNodeHour: l.pool.eurPerHour }));
+  const { byMemory, byCpu } = worstLoads(loads);
+  const billed = loads.map((l): Billed => ({ pool: l.pool.name, nodes: Math.max(0, nodeCount(l.nodes) - l.pool.min), eurPerNodeHour: l.pool.eurPerHour }));
   return {
-    id: s.id,
+    id: scenario.id,
     index,
-    workloads: s.workloads,
+    workloads: scenario.workloads,
     groups,
     pods: sum(() => 1),
     requests: groups.reduce((t, g) => add(t, g.requests, g.count), ZERO),
     burst,
     peak,
     loads,
-    nodes: total(nodesOf),
+    nodes: total((l) => nodeCount(l.nodes)),
     billed,
     eurPerHour: billed.reduce((t, b) => t + b.nodes * b.eurPerNodeHour, 0),
     cluster: {
-      cpuMargin: margin(burst, total((l) => nodesOf(l) * l.pool.capacity.cpu)),
-      memoryMargin: margin(peak, total((l) => nodesOf(l) * l.pool.capacity.memory)),
+      cpuMargin: margin(burst, total((l) => nodeCount(l.nodes) * l.pool.capacity.cpu)),
+      memoryMargin: margin(peak, total((l) => nodeCount(l.nodes) * l.pool.capacity.memory)),
     },
     worstNode: {
       byPeak: { pool: byMemory.pool, groups: byMemory.groups, mix: byMemory.worst.byPeak },
@@ -193,22 +218,7 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
       memoryMargin: byMemory.memoryMargin,
       cpuMargin: byCpu.cpuMargin,
     },
-    checks: [
-      ...loads.map((l): ScenarioCheck => ({
-        figure: 'nodes', pool: l.pool.name, rule: `nodes of pool ${l.pool.name} <= its max`,
-        limit: l.pool.max, value: nodesOf(l), hard: true, holds: nodesOf(l) <= l.pool.max,
-      })),
-      {
-        figure: 'memory', pool: byMemory.pool.name, rule: 'worst-node memory margin > memoryMarginMin',
-        limit: guarantees.memoryMarginMin, value: byMemory.memoryMargin, hard: true,
-        holds: byMemory.memoryMargin > guarantees.memoryMarginMin,
-      },
-      {
-        figure: 'cpu', pool: byCpu.pool.name, rule: 'worst-node CPU burst margin > cpuBurstMarginMin',
-        limit: guarantees.cpuBurstMarginMin, value: byCpu.cpuMargin, hard: cpuHard,
-        holds: byCpu.cpuMargin > guarantees.cpuBurstMarginMin,
-      },
-    ],
+    checks: scenarioChecks(input, scenario.workloads, loads),
   };
 }
 
@@ -221,7 +231,7 @@ export function planScenario(c: PlanCluster, index: number, fill = 1): ScenarioP
  * empties then and is kept scaleDownIdleMinutes before removal. Each node's run time is rounded up
  * to the billing step and raised to the billing minimum. Without billing config, exact time.
  */
-export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownIdleMinutes'>, nodes: number, hours: number, billing?: BillingConfig): number {
+export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownIdleMinutes'>, nodes: number, hours: number, billing?: Billing): number {
   let minutes = 0;
   for (let k = 1; k <= nodes; k++) {
     const created = (k - 1) * pool.scaleUpMinutes;
@@ -234,29 +244,29 @@ export function sessionNodeHours(pool: Pick<Pool, 'scaleUpMinutes' | 'scaleDownI
   return minutes / 60;
 }
 
-export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
-  const m = c.capacity.months[index];
+export function planMonth(input: PlanInput, scenarios: ScenarioPlan[], index: number, opts: PlanOptions = {}): MonthPlan {
+  const m = input.capacity.months[index];
   const lines: MonthLine[] = [
     ...Object.entries(m.usage).map(([id, u]): MonthLine => {
-      const s = scenarios.find((x) => x.id === id)!;
-      const hours = u.hours * (opts.hoursScale?.(s) ?? 1);
-      const perSession = s.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(c.compute, b.pool), b.nodes, hours, c.capacity.billing) }));
+      const scenario = scenarios.find((x) => x.id === id)!;
+      const hours = u.hours * (opts.hoursScale?.(scenario) ?? 1);
+      const perSession = scenario.billed.map((b) => ({ b, nodeHours: sessionNodeHours(poolOf(input.compute, b.pool), b.nodes, hours, input.capacity.billing) }));
       return {
-        item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: s.nodes, billed: s.billed,
+        item: id, kind: 'scenario', sessions: u.sessions, hours, nodes: scenario.nodes, billed: scenario.billed,
         billedNodeHours: perSession.reduce((t, x) => t + x.nodeHours, 0),
-        flatEur: u.sessions * hours * s.eurPerHour,
+        flatEur: u.sessions * hours * scenario.eurPerHour,
         eur: u.sessions * perSession.reduce((t, x) => t + x.nodeHours * x.b.eurPerNodeHour, 0),
       };
     }),
-    ...Object.keys(c.compute.pools)
-      .map((name) => poolOf(c.compute, name))
+    ...Object.keys(input.compute.pools)
+      .map((name) => poolOf(input.compute, name))
       .filter((p) => p.min > 0)
       .map((p): MonthLine => ({ item: `pool ${p.name} (${p.min} x ${p.type})`, kind: 'permanent', nodes: p.min, eur: p.min * p.eurPerMonth })),
-    ...c.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
+    ...input.capacity.fixedCosts.map((f): MonthLine => ({ item: f.name, kind: 'fixed', eur: f.eurPerMonth })),
   ];
   const totalEur = lines.reduce((t, l) => t + l.eur, 0);
   const flatTotalEur = lines.reduce((t, l) => t + (l.flatEur ?? l.eur), 0);
-  const budget = c.capacity.budgetEurPerMonth;
+  const budget = input.capacity.budgetEurPerMonth;
   return {
     id: m.id, index, lines, totalEur, flatTotalEur,
     checks: [{ rule: 'monthly cost < budgetEurPerMonth', limit: budget, value: totalEur, hard: true, holds: totalEur < budget }],
@@ -264,10 +274,10 @@ export function planMonth(c: PlanCluster, scenarios: ScenarioPlan[], index: numb
 }
 
 /** Whether each profile fits the nodes of its pool, per resource, as profileFits judges it. */
-export function planProfiles(c: PlanCluster): ProfilePlan[] {
-  return Object.entries(c.compute.profiles).map(([id, profile]) => {
-    const pool = poolOf(c.compute, profile.pool);
-    const issues = profileFits(profile, c.compute.nodeTypes[pool.type], pool.type);
+export function planProfiles(input: PlanInput): ProfilePlan[] {
+  return Object.entries(input.compute.profiles).map(([id, profile]) => {
+    const pool = poolOf(input.compute, profile.pool);
+    const issues = profileFits(profile, input.compute.nodeTypes[pool.type], pool.type);
     const checks = (['cpu', 'memory'] as const).map((resource): ProfileCheck => {
       const mine = issues.filter((i) => i.field.endsWith(`.${resource}`)).map((i) => `${i.field} ${i.value}: ${i.rule}`);
       const requests = shape(profile.requests)[resource];
@@ -287,15 +297,15 @@ export function planProfiles(c: PlanCluster): ProfilePlan[] {
 }
 
 /** The whole plan. The config must have passed the structural rules (see rules.ts). */
-export function plan(c: PlanCluster, opts: PlanOptions = {}): Plan {
-  const scenarios = c.capacity.scenarios.map((_, i) => planScenario(c, i, opts.fill));
+export function plan(input: PlanInput, opts: PlanOptions = {}): Plan {
+  const scenarios = input.capacity.scenarios.map((_, i) => planScenario(input, i, opts.fill));
   const pools = [...new Map(scenarios.flatMap((s) => s.loads.map((l) => [l.pool.name, l.pool] as const))).values()];
   return {
-    cluster: c.name,
-    budgetEur: c.capacity.budgetEurPerMonth,
-    profiles: planProfiles(c),
+    cluster: input.cluster,
+    budgetEur: input.capacity.budgetEurPerMonth,
+    profiles: planProfiles(input),
     scenarios,
-    months: c.capacity.months.map((_, i) => planMonth(c, scenarios, i, opts)),
+    months: input.capacity.months.map((_, i) => planMonth(input, scenarios, i, opts)),
     pools,
   };
 }
@@ -304,17 +314,17 @@ export function plan(c: PlanCluster, opts: PlanOptions = {}): Plan {
 export const broken = (k: { hard: boolean; holds: boolean }): boolean => k.hard && !k.holds;
 
 /** Every check of the plan: the profiles', the scenarios' and the months'. */
-export const checksOf = (p: Plan): { hard: boolean; holds: boolean }[] => [
-  ...p.profiles.flatMap((x) => x.checks),
-  ...p.scenarios.flatMap((x) => x.checks),
-  ...p.months.flatMap((x) => x.checks),
+export const checksOf = (plan: Plan): { hard: boolean; holds: boolean }[] => [
+  ...plan.profiles.flatMap((x) => x.checks),
+  ...plan.scenarios.flatMap((x) => x.checks),
+  ...plan.months.flatMap((x) => x.checks),
 ];
 
 /** How many hard guarantees of the plan fail. */
-export const hardFailures = (p: Plan): number => checksOf(p).filter(broken).length;
+export const hardFailures = (plan: Plan): number => checksOf(plan).filter(broken).length;
 
 /** Every hard guarantee of the plan holds. */
-export const passes = (p: Plan): boolean => hardFailures(p) === 0;
+export const passes = (plan: Plan): boolean => hardFailures(plan) === 0;
 
 /** "3 x ftf-heavy + 1 x wfrb": the pods of a mix, by workload. */
 export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): string {
@@ -323,10 +333,10 @@ export function describeMix(groups: PodGroup[], mix: Pick<Mix, 'counts'>): strin
 }
 
 /** The cost of the plan's most expensive month (0 without months). */
-export const worstMonth = (p: Plan): number => Math.max(0, ...p.months.map((m) => m.totalEur));
+export const worstMonth = (plan: Plan): number => Math.max(0, ...plan.months.map((m) => m.totalEur));
 
 export const cores = (milli: number): number => milli / 1000;
 export const gib = (bytes: number): number => bytes / GiB;
 /** A margin or share as the reports print it: "12.5 %". */
-export const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+export const percentText = (x: number): string => `${(x * 100).toFixed(1)} %`;
 

@@ -4,10 +4,11 @@ import { generatedHeader } from '../core/yaml';
 import { cpuBurstKind } from './analysis';
 import type { Difference } from './differences';
 import { PlanJson, planJson, whatIfJson } from './json';
-import { PlanCluster, PodGroup, pool as poolOf, shape, ZERO } from './model';
+import { PodGroup, pool as poolOf, shape, ZERO } from '../compute';
+import type { PlanInput } from './props';
 import { NodeClass, room } from './packing';
 import type { WhatIf } from './whatif';
-import { cores, describeMix, gib, hardFailures, pct, Plan, ProfilePlan, ScenarioPlan } from './plan';
+import { cores, describeMix, gib, hardFailures, percentText, Plan, ProfilePlan, ScenarioPlan } from './plan';
 
 const MARK = { pass: '✅', warn: '⚠️', fail: '❌' } as const;
 
@@ -28,8 +29,8 @@ function nodeLayout(groups: PodGroup[], nodes: NodeClass[]): string {
   return nodes.map((n) => `${n.n} x (${describeMix(groups, n)})`).join(', ');
 }
 
-function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
-  return p.scenarios.map((s, i) => {
+function scenarioRows(plan: Plan, j: PlanJson): unknown[][] {
+  return plan.scenarios.map((s, i) => {
     const js = j.scenarios[i];
     const check = (figure: string) => s.checks.find((k) => k.figure === figure)!;
     const nodes = s.checks.filter((k) => k.figure === 'nodes');
@@ -40,15 +41,15 @@ function scenarioRows(p: Plan, j: PlanJson): unknown[][] {
     return [
       s.id, js.pods, `${js.nodes} of ${limits} ${mark(nodes.every((k) => k.holds), true)}`,
       num(js.cpuRequests), `${js.memoryRequestsGiB} GiB`, num(js.cpuBurst), `${js.memoryPeakGiB} GiB`,
-      pct(js.cluster.cpuMargin), `${pct(js.worstNode.cpuMargin)} ${mark(cpu.holds, cpu.hard)}`,
-      pct(js.cluster.memoryMargin), `${pct(js.worstNode.memoryMargin)} ${mark(memory.holds, memory.hard)}`,
+      percentText(js.cluster.cpuMargin), `${percentText(js.worstNode.cpuMargin)} ${mark(cpu.holds, cpu.hard)}`,
+      percentText(js.cluster.memoryMargin), `${percentText(js.worstNode.memoryMargin)} ${mark(memory.holds, memory.hard)}`,
       result,
     ];
   });
 }
 
-function layoutRows(p: Plan, j: PlanJson): unknown[][] {
-  return p.scenarios.map((s: ScenarioPlan, i) => {
+function layoutRows(plan: Plan, j: PlanJson): unknown[][] {
+  return plan.scenarios.map((s: ScenarioPlan, i) => {
     const js = j.scenarios[i];
     const { byPeak, byBurst } = s.worstNode;
     const alloc = byPeak.pool.allocatable;
@@ -82,8 +83,8 @@ function howBilledWithDynamics(l: PlanJson['months'][number]['lines'][number]): 
   return `${l.sessions} x ${l.billedNodeHours} node-h${prices.length === 1 ? ` x EUR ${prices[0]}` : ''}`;
 }
 
-function costTable(p: Plan, j: PlanJson): string {
-  const items = [...new Set(p.months.flatMap((m) => m.lines.map((l) => l.item)))];
+function costTable(plan: Plan, j: PlanJson): string {
+  const items = [...new Set(plan.months.flatMap((m) => m.lines.map((l) => l.item)))];
   const rows = items.map((item) => [
     item,
     ...j.months.map((m) => {
@@ -106,12 +107,12 @@ function fitCell(checks: ProfilePlan['checks']): string {
   return checks.every((k) => k.holds) ? MARK.pass : `${MARK.fail} ${issues.join('; ')}`;
 }
 
-function profileTable(c: PlanCluster, p: Plan): string {
-  const rows = p.profiles.map((x) => {
-    const prof = c.compute.profiles[x.id];
-    const pool = poolOf(c.compute, prof.pool);
+function profileTable(input: PlanInput, plan: Plan): string {
+  const rows = plan.profiles.map((x) => {
+    const prof = input.compute.profiles[x.id];
+    const pool = poolOf(input.compute, prof.pool);
     const perNode = room(ZERO, shape(prof.requests), pool.allocatable);
-    const users = Object.entries(c.compute.workloads).filter(([, w]) => w.profile === x.id).map(([w]) => w);
+    const users = Object.entries(input.compute.workloads).filter(([, w]) => w.profile === x.id).map(([w]) => w);
     return [x.id, prof.pool, resources(prof.requests), resources(prof.limits),
       Number.isFinite(perNode) ? perNode : 'unbounded', users.join(', ') || '–', fitCell(x.checks)];
   });
@@ -120,16 +121,16 @@ function profileTable(c: PlanCluster, p: Plan): string {
 }
 
 /** The dynamics model in one sentence, with this cluster's numbers. */
-function dynamicsText(c: PlanCluster): string {
-  const pools = Object.keys(c.compute.pools).map((n) => poolOf(c.compute, n)).filter((x) => x.min < x.max);
-  const b = c.capacity.billing;
+function dynamicsText(input: PlanInput): string {
+  const pools = Object.keys(input.compute.pools).map((n) => poolOf(input.compute, n)).filter((x) => x.min < x.max);
+  const billing = input.capacity.billing;
   const each = pools.map((x) => `pool ${x.name}: node k created (k - 1) x ${x.scaleUpMinutes} min after the session starts, kept ${x.scaleDownIdleMinutes} min idle after it ends`).join('; ');
-  const steps = b ? `each node's time rounded up to ${b.granularityMinutes} min, at least ${b.minimumMinutes} min (${b.source})` : 'billed by the exact time (no capacity.billing)';
+  const steps = billing ? `each node's time rounded up to ${billing.granularityMinutes} min, at least ${billing.minimumMinutes} min (${billing.source})` : 'billed by the exact time (no capacity.billing)';
   return `${each}; ${steps}`;
 }
 
-function poolLines(p: Plan): string[] {
-  return p.pools.map((pool) =>
+function poolLines(plan: Plan): string[] {
+  return plan.pools.map((pool) =>
     `- pool \`${pool.name}\`: ${pool.type} nodes of ${num(cores(pool.capacity.cpu))} CPU / ${num(gib(pool.capacity.memory))} GiB ` +
     `(allocatable ${num(cores(pool.allocatable.cpu))} CPU / ${num(gib(pool.allocatable.memory))} GiB), ` +
     `${pool.min}..${pool.max} nodes, EUR ${pool.eurPerHour} per node-hour`);
@@ -137,35 +138,41 @@ function poolLines(p: Plan): string[] {
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
-export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs: Difference[]): string {
-  const j = planJson(p);
-  const g = c.capacity.guarantees;
-  const hardFails = hardFailures(p);
-  const worst = j.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
+/** The title, the verdict, the pools and the guarantees in one paragraph. */
+function summary(input: PlanInput, plan: Plan, json: PlanJson, warnings: string[]): string[] {
+  const guarantees = input.capacity.guarantees;
+  const hardFails = hardFailures(plan);
+  const worst = json.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
   const verdict = hardFails === 0
     ? `${MARK.pass} **Every hard guarantee holds.**`
     : `${MARK.fail} **${hardFails} hard guarantee(s) fail**: synthesis refuses this config.`;
-  const out = [
-    `${generatedHeader(c.name, '<!--').trimEnd()} -->`,
-    `# Capacity plan: ${c.name}`,
+  return [
+    `${generatedHeader(input.cluster, '<!--').trimEnd()} -->`,
+    `# Capacity plan: ${input.cluster}`,
     '',
-    `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${p.budgetEur}.`,
+    `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${plan.budgetEur}.`,
     '',
-    ...poolLines(p),
+    ...poolLines(plan),
     '',
     `Guarantees: every profile fits its pool (requests <= limits, requests <= allocatable, limits <= node capacity; hard); ` +
-      `judged on the worst node, memory margin > ${pct(g.memoryMarginMin)} in every scenario (hard) and ` +
-      `CPU burst margin > ${pct(g.cpuBurstMarginMin)} (${cpuBurstKind(g.cpuBurstHardFor)}); ` +
-      `nodes within the pool max (hard); monthly cost < EUR ${p.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
+      `judged on the worst node, memory margin > ${percentText(guarantees.memoryMarginMin)} in every scenario (hard) and ` +
+      `CPU burst margin > ${percentText(guarantees.cpuBurstMarginMin)} (${cpuBurstKind(guarantees.cpuBurstHardFor)}); ` +
+      `nodes within the pool max (hard); monthly cost < EUR ${plan.budgetEur} (hard). Margin = 1 - demand / node capacity.`,
     '',
     '![Nodes and cost per hour of each scenario](plan.svg)',
     '',
+  ];
+}
+
+/** The scenarios and their worst nodes. */
+function scenarioSections(plan: Plan, json: PlanJson): string[] {
+  return [
     '## Scenarios',
     '',
     table(
       ['scenario', 'pods', 'nodes (of max)', 'CPU requests', 'memory requests', 'CPU burst', 'memory peak',
         'CPU burst margin: cluster', 'CPU burst margin: worst node', 'memory margin: cluster', 'memory margin: worst node', 'result'],
-      scenarioRows(p, j),
+      scenarioRows(plan, json),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
@@ -175,21 +182,33 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
       'and how first-fit-decreasing packs the whole scenario.',
     '',
     table(['scenario', 'worst node by memory peak', 'its requests', 'its memory peak', 'worst node by CPU burst', 'its CPU burst', 'nodes by first-fit-decreasing'],
-      layoutRows(p, j)),
+      layoutRows(plan, json)),
     '',
+  ];
+}
+
+/** The monthly cost and how it is billed. */
+function costSection(input: PlanInput, plan: Plan, json: PlanJson): string[] {
+  return [
     '## Monthly cost',
     '',
-    costTable(p, j),
+    costTable(plan, json),
     '',
     'A usage line\'s flat cost is SPEC 5\'s sessions x hours x the scenario\'s nodes beyond its pool\'s always-on `min` x the price per node-hour; ' +
       'the always-on nodes are billed once, on their own monthly line. ' +
-      `The billed cost, which the budget is judged on, counts each session's node-hours as the provider bills them: ${dynamicsText(c)}.`,
+      `The billed cost, which the budget is judged on, counts each session's node-hours as the provider bills them: ${dynamicsText(input)}.`,
     '',
+  ];
+}
+
+/** The profiles, the sizing doc's differences and the warnings. */
+function closingSections(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[]): string[] {
+  return [
     '## Profiles',
     '',
     'The resources of the pod templates, as written in the config, and whether they fit the nodes of their pool.',
     '',
-    profileTable(c, p),
+    profileTable(input, plan),
     '',
     '## Differences from the sizing doc',
     '',
@@ -204,28 +223,38 @@ export function planMarkdown(c: PlanCluster, p: Plan, warnings: string[], diffs:
     ...(warnings.length === 0 ? ['None.'] : warnings.map((w) => `- ${MARK.warn} ${w}`)),
     '',
   ];
-  return out.join('\n');
+}
+
+/** plan.md of `input`'s plan. */
+export function planMarkdown(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[]): string {
+  const json = planJson(plan);
+  return [
+    ...summary(input, plan, json, warnings),
+    ...scenarioSections(plan, json),
+    ...costSection(input, plan, json),
+    ...closingSections(input, plan, warnings, diffs),
+  ].join('\n');
 }
 
 const poolMaxText = (m: Record<string, number>): string => Object.entries(m).map(([p, n]) => `${p} ${n}`).join(', ');
 
 /** The answer of `npm run -s plan -- --objective ...`: one table per workload and the combined choice. */
-export function whatIfMarkdown(w: WhatIf): string {
-  const j = whatIfJson(w);
+export function whatIfMarkdown(whatIf: WhatIf): string {
+  const j = whatIfJson(whatIf);
   const eur = (v: number | null) => (v === null ? '–' : v.toFixed(2));
-  const policy = w.policy === 'manual'
+  const policy = whatIf.policy === 'manual'
     ? 'the config as is (its pool max)'
-    : `nodes packed onto ${pct(1 - w.headroom)} of allocatable, pool max sized to what that needs`;
+    : `nodes packed onto ${percentText(1 - whatIf.headroom)} of allocatable, pool max sized to what that needs`;
   const out = [
-    `## What if: ${w.objective}, policy ${w.policy}`,
+    `## What if: ${whatIf.objective}, policy ${whatIf.policy}`,
     '',
-    `Policy ${w.policy}: ${policy}. Each workload's max_active_runs varies alone, except those with maxActiveRunsFixed (policy, not capacity); ` +
+    `Policy ${whatIf.policy}: ${policy}. Each workload's max_active_runs varies alone, except those with maxActiveRunsFixed (policy, not capacity); ` +
       'the month\'s work is fixed, so more runs in flight shorten its sessions. ' +
       'Hours per completed run = durationHours / max_active_runs: each run still takes durationHours, one completes that often. ' +
       'Infeasible: a hard guarantee fails.',
     '',
   ];
-  w.workloads.forEach((x, i) => {
+  whatIf.workloads.forEach((x, i) => {
     const jx = j.workloads[i];
     const fixed = x.fixed ? `, fixed by policy: compute.workloads.${x.workload}.maxActiveRunsFixed` : '';
     out.push(`### ${x.workload} (max_active_runs ${x.configured} in the config${fixed})`, '');
@@ -234,11 +263,11 @@ export function whatIfMarkdown(w: WhatIf): string {
         x.options[k].maxActiveRuns + (x.options[k].maxActiveRuns === x.configured ? ' (config)' : ''),
         x.options[k].pods, poolMaxText(o.poolMax), o.hoursPerCompletedRun, eur(o.worstMonthEur),
         o.feasible ? MARK.pass : `${MARK.fail} ${o.reason}`,
-        x.chosen === x.options[k] ? `**${w.objective}**` : '',
+        x.chosen === x.options[k] ? `**${whatIf.objective}**` : '',
       ]), ['r', 'r', 'l', 'r', 'r', 'l', 'l']));
     out.push('');
   });
-  const runs = Object.entries(w.combined.maxActiveRuns).map(([k, n]) => `${k} ${n}`).join(', ');
+  const runs = Object.entries(whatIf.combined.maxActiveRuns).map(([k, n]) => `${k} ${n}`).join(', ');
   const all = j.combined;
   out.push(`**All chosen at once** (max_active_runs ${runs}): pool max ${poolMaxText(all.poolMax)}, ` +
     `worst month EUR ${eur(all.worstMonthEur)}, ${all.feasible ? `${MARK.pass} every hard guarantee holds` : `${MARK.fail} ${all.reason}`}.`, '');

@@ -54,18 +54,18 @@ function panel(p: Panel, x0: number, rows: number): Element[] {
   return out;
 }
 
-export function planSvg(p: Plan): string {
+export function planSvg(plan: Plan): string {
   const { label, panel: width, gap, row, top, bottom, bar } = LAYOUT;
-  const rows = p.scenarios.length;
-  const poolMax = p.pools.reduce((t, pool) => t + pool.max, 0);
-  const nodes = p.scenarios.map((s) => s.nodes);
-  const cost = p.scenarios.map((s) => r.eur(s.eurPerHour));
+  const rows = plan.scenarios.length;
+  const poolMax = plan.pools.reduce((t, pool) => t + pool.max, 0);
+  const nodes = plan.scenarios.map((s) => s.nodes);
+  const cost = plan.scenarios.map((s) => r.eur(s.eurPerHour));
   const w = label + 2 * width + gap + 60;
   const h = top + rows * row + bottom + 14;
   const body = [
-    el('title', {}, `Capacity plan of ${p.cluster}: nodes and cost per hour of each scenario`),
+    el('title', {}, `Capacity plan of ${plan.cluster}: nodes and cost per hour of each scenario`),
     el('rect', { x: 0, y: 0, width: w, height: h, fill: '#ffffff' }),
-    ...p.scenarios.map((s, i) => el('text', { x: label - 8, y: top + i * row + bar - 3, 'text-anchor': 'end' }, s.id)),
+    ...plan.scenarios.map((s, i) => el('text', { x: label - 8, y: top + i * row + bar - 3, 'text-anchor': 'end' }, s.id)),
     ...panel({
       title: 'nodes (first-fit-decreasing)', values: nodes, scale: Math.max(poolMax, ...nodes), color: COLORS.nodes,
       label: String, limit: { value: poolMax, label: `max ${poolMax}` },

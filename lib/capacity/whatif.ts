@@ -13,7 +13,8 @@
 //   steps of every session) + permanent nodes + fixed costs;
 // - a candidate is feasible only if every hard guarantee of the plan holds with it (worst-node
 //   margins, pool max, budget).
-import { PlanCluster, pool as poolOf, scale, shape, ZERO } from './model';
+import { pool as poolOf, scale, shape, ZERO } from '../compute';
+import type { PlanInput } from './props';
 import { nodeCount, room } from './packing';
 import { broken, passes, plan, Plan, PlanOptions, worstMonth } from './plan';
 
@@ -68,15 +69,15 @@ export interface WhatIf {
   combined: { maxActiveRuns: Record<string, number>; outcome: Outcome };
 }
 
-function failures(p: Plan): string {
-  const scenarios = p.scenarios.flatMap((s) => s.checks.filter(broken).map((k) => `${s.id}: ${k.rule}`));
-  const months = p.months.filter((m) => m.checks.some(broken)).map((m) => `month ${m.id} over budget`);
+function failures(plan: Plan): string {
+  const scenarios = plan.scenarios.flatMap((s) => s.checks.filter(broken).map((k) => `${s.id}: ${k.rule}`));
+  const months = plan.months.filter((m) => m.checks.some(broken)).map((m) => `month ${m.id} over budget`);
   return [...scenarios, ...months].join('; ');
 }
 
 /** The plan of `c` with `runs` (workload -> max_active_runs) under `policy`. */
-function evaluate(c: PlanCluster, runs: Record<string, number>, policy: Policy): Outcome {
-  const next = structuredClone(c);
+function evaluate(input: PlanInput, runs: Record<string, number>, policy: Policy): Outcome {
+  const next = { ...input, compute: structuredClone(input.compute) };
   for (const [w, n] of Object.entries(runs)) next.compute.workloads[w].maxActiveRuns = n;
   const fill = 1 - HEADROOM[policy];
   const pools = Object.keys(next.compute.pools).filter((name) => Object.values(next.compute.profiles).some((p) => p.pool === name));
@@ -92,7 +93,7 @@ function evaluate(c: PlanCluster, runs: Record<string, number>, policy: Policy):
   const opts: PlanOptions = {
     fill,
     // the month's work is fixed: more runs in flight finish a session sooner
-    hoursScale: (s) => s.workloads.reduce((f, w) => f * (c.compute.workloads[w].maxActiveRuns / next.compute.workloads[w].maxActiveRuns), 1),
+    hoursScale: (s) => s.workloads.reduce((f, w) => f * (input.compute.workloads[w].maxActiveRuns / next.compute.workloads[w].maxActiveRuns), 1),
   };
   let p = plan(next, opts);
   if (policy !== 'manual') {
@@ -128,10 +129,10 @@ function choose(options: Option[], objective: Objective): Option | undefined {
   return options.find((o) => o.maxActiveRuns === best.maxActiveRuns);
 }
 
-export function whatIf(c: PlanCluster, objective: Objective, policy: Policy): WhatIf {
-  const used = [...new Set(c.capacity.scenarios.flatMap((s) => s.workloads))];
+export function whatIf(input: PlanInput, objective: Objective, policy: Policy): WhatIf {
+  const used = [...new Set(input.capacity.scenarios.flatMap((s) => s.workloads))];
   const workloads = used.map((name): WorkloadWhatIf => {
-    const w = c.compute.workloads[name];
+    const w = input.compute.workloads[name];
     const candidates = w.maxActiveRunsFixed
       ? [w.maxActiveRuns]
       : Array.from({ length: w.maxActiveRuns * RUNS_RANGE }, (_, i) => i + 1);
@@ -139,10 +140,10 @@ export function whatIf(c: PlanCluster, objective: Objective, policy: Policy): Wh
       maxActiveRuns: runs,
       pods: w.podsPerRun * runs,
       hoursPerCompletedRun: w.durationHours / runs,
-      ...evaluate(c, { [name]: runs }, policy),
+      ...evaluate(input, { [name]: runs }, policy),
     }));
     return { workload: name, configured: w.maxActiveRuns, fixed: w.maxActiveRunsFixed, options, chosen: choose(options, objective) };
   });
   const runs = Object.fromEntries(workloads.map((w) => [w.workload, w.chosen?.maxActiveRuns ?? w.configured]));
-  return { objective, policy, headroom: HEADROOM[policy], workloads, combined: { maxActiveRuns: runs, outcome: evaluate(c, runs, policy) } };
+  return { objective, policy, headroom: HEADROOM[policy], workloads, combined: { maxActiveRuns: runs, outcome: evaluate(input, runs, policy) } };
 }

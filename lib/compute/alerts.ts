@@ -5,7 +5,7 @@
 import {
   alertsOf, AlertBody, AlertSet, AlertThresholds, ComputeAlertName, ksmLabel, Need, ratioText, ScrapeJob, selector,
 } from '../core/alerts';
-import { HOURS_PER_MONTH } from '../capacity';
+import { HOURS_PER_MONTH } from './pools';
 
 /** One pool that runs workload pods, as its alerts and dashboards see it. */
 export interface WorkloadPool {

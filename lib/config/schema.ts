@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { airflowSection } from '../airflow/props';
 import { argocdSection } from './sections/argocd';
 import { buildkitSection } from './sections/buildkit';
-import { capacitySection } from './sections/capacity';
-import { computeFields } from './sections/compute';
-import { farmPlanSection } from './sections/farmplan';
+import { capacitySection } from '../capacity/props';
+import { computeSection } from '../compute/props';
+import { farmPlanSection } from '../capacity/farm/props';
 import { monitoringSection } from '../monitoring/props';
 import { dnsLabel } from '../core/fields';
 
@@ -24,7 +24,7 @@ export const clusterSchema = z.strictObject({
   partOf: dnsLabel.describe('Value of app.kubernetes.io/part-of on every object.'),
   podSecurityVersion: z.string().regex(/^(latest|v\d+\.\d+)$/).default('v1.28').describe('Pod Security Standards version pinned on namespaces, e.g. v1.28.'),
   namespaces: z.array(namespaceSpec).min(1),
-  compute: z.strictObject(computeFields).optional(),
+  compute: computeSection.optional(),
   airflow: airflowSection.optional(),
   capacity: capacitySection.optional(),
   buildkit: buildkitSection.optional(),

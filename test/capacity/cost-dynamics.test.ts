@@ -3,7 +3,7 @@
 // value below is computed by hand from the rules in plan.ts's sessionNodeHours, never copied
 // from the output.
 import { planJson } from '../../lib/capacity/json';
-import { planCluster } from '../../lib/capacity/model';
+import { planCluster } from '../../lib/capacity';
 import { plan, sessionNodeHours } from '../../lib/capacity/plan';
 import { load, prod, refusal } from './support';
 

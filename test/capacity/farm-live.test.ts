@@ -9,7 +9,8 @@ import * as net from 'net';
 import * as path from 'path';
 import { fleet } from '../../lib/buildkit/fleet';
 import { METRICS_PATH, METRICS_PORT, podsHost } from '../../lib/buildkit/haproxy/config';
-import { farmCluster, farmModel } from '../../lib/capacity/farm/model';
+import { farmCluster, farmModel } from '../../lib/capacity/farm/inputs';
+import { farmPlanProps } from '../../lib/config/components/capacity';
 import { simulate } from '../../lib/capacity/farm/sim';
 import { tmpDir } from '../support/clusters';
 import { tool } from '../support/env';
@@ -79,7 +80,7 @@ describeIf('the model\'s HAProxy against the generated one on loopback', () => {
     expect(up).toBe(1);
 
     // the model: one pod, no autoscaling, a single attempt per build, builds that outlast the test
-    const f = farmCluster(c);
+    const f = farmCluster(farmPlanProps(c));
     const model = { ...farmModel(f, arch), fixed: 1, hpa: undefined, client: { attempts: 1, backoffSeconds: 0, backoffMultiplier: 1 } };
     const predicted = simulate(model, [0, 0, 0].map((at) => ({ at, duration: 60 })), { horizon: 30 });
     expect(predicted).toMatchObject({ served: 1, gaveUp: 2, absorbSeconds: 2 });

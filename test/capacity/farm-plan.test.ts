@@ -3,20 +3,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { farmCluster, farmModel } from '../../lib/capacity/farm/model';
-import { farmPlan, predictedMonthlyCost } from '../../lib/capacity/farm/plan';
+import { farmCluster, farmModel } from '../../lib/capacity/farm/inputs';
+import { predictedMonthlyCost, simulateFarmPlan } from '../../lib/capacity';
+import { farmPlanProps } from '../../lib/config/components/capacity';
 import { config, PRODUCTION, raw, refusal, STAGING } from '../buildkit/support';
 
 const dist = (cluster: string, file: string) => path.join(__dirname, '..', '..', 'dist', cluster, file);
 
 /** Each built-in farm's plan, replayed once and shared by the tests that read it. */
-const plans = new Map<string, ReturnType<typeof farmPlan>>();
-const planOf = (name: string) => plans.get(name) ?? plans.set(name, farmPlan(config(raw(name)))).get(name)!;
+const plans = new Map<string, ReturnType<typeof simulateFarmPlan>>();
+const planOf = (name: string) => plans.get(name) ?? plans.set(name, simulateFarmPlan(farmPlanProps(config(raw(name))))).get(name)!;
 
 describe('farm plan', () => {
   it('takes the HPA behavior, min/max, slots and node cap from the emitted manifests', () => {
     const c = config(raw(STAGING));
-    const f = farmCluster(c);
+    const f = farmCluster(farmPlanProps(c));
     const docs = fs.readdirSync(dist(STAGING, 'buildkit')).filter((x) => x.endsWith('.yaml'))
       .flatMap((x) => parseAllDocuments(fs.readFileSync(dist(STAGING, `buildkit/${x}`), 'utf8')).map((d) => d.toJS()))
       .filter((o) => o?.kind === 'ScaledObject');
@@ -64,7 +65,7 @@ describe('farm plan', () => {
     const c = config(raw(PRODUCTION));
     const p = planOf(PRODUCTION);
     for (const m of p.months) expect(m.usd).toBeCloseTo(m.baselineUsd, 6);
-    const cost = predictedMonthlyCost(c)!;
+    const cost = predictedMonthlyCost(farmPlanProps(c));
     expect(cost.map((x) => x.arch)).toEqual(['amd64', 'arm64']);
     // 16 m6id.24xlarge (32 replicas, 2 per node) x 24 h x 30 days x USD 5.6952
     expect(cost[0].usd).toBeCloseTo(16 * 24 * 30 * 5.6952, 6);

@@ -3,7 +3,7 @@
 // invariants of the issue as property tests.
 import fc from 'fast-check';
 import { FarmModel, scaleDownLimit, scaleUpLimit, simulate } from '../../lib/capacity/farm/sim';
-import { HPA_DEFAULT_SCALE_UP } from '../../lib/capacity/farm/model';
+import { HPA_DEFAULT_SCALE_UP } from '../../lib/capacity/farm/inputs';
 
 /** A small farm: 1 pod per node, no HPA unless given, prices of 3600 USD/h (1 USD per node-second). */
 const base = (over: Partial<FarmModel> = {}): FarmModel => ({

@@ -1,12 +1,17 @@
 // The farm what-if (issue 15, item 5): an answer is never worse than the config on its objective
 // under its policy, and it respects the policy's constraints. Two knobs and a two-day month keep the replays few; the
 // replays are shared between objectives and policies (same settings, same simulations).
+import { checkBuildkit } from '../../lib/config/components/buildkit';
 import { loadClusters } from '../../lib/config/load';
-import { Candidate, farmWhatIf, Objective, Policy, SAFE_FILL } from '../../lib/capacity/farm/whatif';
+import { farmPlanProps } from '../../lib/config/components/capacity';
+import { Candidate, farmWhatIf, FarmRules, Objective, Policy, SAFE_FILL } from '../../lib/capacity/farm/whatif';
 
 const config = loadClusters(undefined, ['arc-staging'])[0].config;
 // two days instead of a month: the invariants do not depend on the month's length, the run time does
 config.farmPlan!.daysPerMonth = 2;
+const props = farmPlanProps(config);
+/** The farm's own rules with the rest of the cluster file (namespaces, provider), as the plan script passes them. */
+const rules: FarmRules = (buildkit) => checkBuildkit({ ...config, buildkit });
 const objectiveOf: Record<Objective, (x: Candidate) => number> = {
   'min-cost': (x) => x.monthUsd!,
   'min-time': (x) => x.waitP95!,
@@ -19,7 +24,7 @@ describe.each([
   ['balance', 'safe'],
   ['min-cost', 'safe'],
 ] as [Objective, Policy][])('%s under %s', (objective, policy) => {
-  const w = farmWhatIf(config, objective, policy, ['max', 'holdMinutes']);
+  const w = farmWhatIf(props, objective, policy, rules, ['max', 'holdMinutes']);
 
   it('replays every arch, the config first', () => {
     expect(w.archs.map((a) => a.arch)).toEqual(config.buildkit!.architectures.map((a) => a.arch));
@@ -55,6 +60,6 @@ describe.each([
 });
 
 it('manual judges by the config\'s own maxGaveUp, so the built-in config meets it', () => {
-  const w = farmWhatIf(config, 'min-cost', 'manual', ['holdMinutes']);
+  const w = farmWhatIf(props, 'min-cost', 'manual', rules, ['holdMinutes']);
   for (const a of w.archs) expect(a.config.feasible).toBe(true);
 });

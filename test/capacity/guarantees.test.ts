@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { analysis } from '../../lib/capacity/analysis';
-import { pct } from '../../lib/capacity/plan';
+import { capacityPlanProps } from '../../lib/config/components/capacity';
+import { percentText } from '../../lib/capacity/plan';
 import { ConfigError, formatProblem } from '../../lib/core/errors';
 import { cpuCores, memoryBytes, GiB } from '../../lib/core/quantity';
 import { readTree } from '../../lib/pipeline/dist';
@@ -35,7 +36,7 @@ describe('hard guarantees on the built-in config', () => {
   it('all hold, and the best-effort ones only warn', () => {
     const { files, warnings } = renderWithWarnings([load(prod())]);
     expect(files.has(`${NAME}/capacity/plan.md`)).toBe(true);
-    const a = analysis(load(prod()).config);
+    const a = analysis(capacityPlanProps(load(prod()).config));
     const bestEffort = a.plan!.scenarios.flatMap((s) => s.checks.filter((k) => !k.hard && !k.holds).map(() => s.id));
     expect(warnings).toHaveLength(bestEffort.length);
     bestEffort.forEach((id, i) => expect(warnings[i]).toContain(`scenario ${id}: worst-node CPU burst margin`));
@@ -51,7 +52,7 @@ describe('hard guarantees on the built-in config', () => {
     expect(margin).toBeLessThanOrEqual(min);
     const { warnings } = renderWithWarnings([load(raw)]);
     expect(warnings.find((w) => w.includes('scenario wfrb:'))).toContain(
-      `scenario wfrb: worst-node CPU burst margin ${pct(margin)} is not above ${pct(min)} ` +
+      `scenario wfrb: worst-node CPU burst margin ${percentText(margin)} is not above ${percentText(min)} ` +
       `(best effort: hard only for scenarios made only of capacity.guarantees.cpuBurstHardFor workloads (${hardFor.join(', ')}), and wfrb is not one)`);
   });
 });
@@ -65,11 +66,11 @@ describe('a broken hard guarantee is refused', () => {
     const [p] = refusal(raw).filter((x) => x.path === `capacity.scenarios[${scenarioIndex(raw, 'ftf-normal')}]`);
     expect(p.cluster).toBe(NAME);
     expect(p.value).toBe('ftf-normal');
-    expect(p.rule).toContain(`worst-node CPU burst margin ${pct(margin)} must be > ${pct(raw.capacity.guarantees.cpuBurstMarginMin)}`);
+    expect(p.rule).toContain(`worst-node CPU burst margin ${percentText(margin)} must be > ${percentText(raw.capacity.guarantees.cpuBurstMarginMin)}`);
     expect(p.rule).toContain(`${pods} x ftf-normal share one PRO2-M node`);
     expect(p.fix).toMatch(/^raise compute\.profiles\.standard\.requests\.cpu from 2 to \S+ so at most \d+ ftf-normal pods share/);
     // the fix is real: the scenario's CPU guarantee holds with it
-    const fixed = analysis(load(applyFix(raw, p.fix!)).config).plan!;
+    const fixed = analysis(capacityPlanProps(load(applyFix(raw, p.fix!)).config)).plan!;
     expect(fixed.scenarios.find((s) => s.id === 'ftf-normal')!.checks.every((k) => k.holds)).toBe(true);
   });
 
@@ -80,9 +81,9 @@ describe('a broken hard guarantee is refused', () => {
     const margin = 1 - (pods * memoryBytes(raw.compute.workloads['ftf-heavy'].peakMemory)) / node.memory;
     const problems = refusal(raw).filter((x) => x.path === `capacity.scenarios[${scenarioIndex(raw, 'ftf-heavy')}]`);
     const p = problems.find((x) => x.rule.includes('memory margin'))!;
-    expect(p.rule).toContain(`worst-node memory margin ${pct(margin)} must be > ${pct(raw.capacity.guarantees.memoryMarginMin)}`);
+    expect(p.rule).toContain(`worst-node memory margin ${percentText(margin)} must be > ${percentText(raw.capacity.guarantees.memoryMarginMin)}`);
     expect(p.rule).toContain('capacity.guarantees.memoryMarginMin');
-    const fixed = analysis(load(applyFix(raw, p.fix!)).config).plan!;
+    const fixed = analysis(capacityPlanProps(load(applyFix(raw, p.fix!)).config)).plan!;
     expect(fixed.scenarios.find((s) => s.id === 'ftf-heavy')!.worstNode.memoryMargin).toBeGreaterThan(raw.capacity.guarantees.memoryMarginMin);
   });
 
@@ -94,7 +95,7 @@ describe('a broken hard guarantee is refused', () => {
     const i = scenarioIndex(raw, 'ftf-heavy+wfrb');
     const p = refusal(raw).find((x) => x.path === `capacity.scenarios[${i}]` && x.rule.includes('memory margin'))!;
     expect(p.rule).toMatch(/the requests let \d+ x ftf-heavy \+ \d+ x wfrb share one PRO2-M node/);
-    const fixed = analysis(load(applyFix(raw, p.fix!)).config).plan!;
+    const fixed = analysis(capacityPlanProps(load(applyFix(raw, p.fix!)).config)).plan!;
     expect(fixed.scenarios[i].worstNode.memoryMargin).toBeGreaterThan(raw.capacity.guarantees.memoryMarginMin);
   });
 
@@ -109,14 +110,14 @@ describe('a broken hard guarantee is refused', () => {
     const i = scenarioIndex(raw, 'ftf-heavy+wfrb');
     const p = refusal(raw).find((x) => x.path === `capacity.scenarios[${i}]` && x.rule.includes('memory margin'))!;
     expect(p.fix).toMatch(/^raise compute\.profiles\.heavy\.requests\.cpu from \S+ to \S+ and compute\.profiles\.light\.requests\.cpu from \S+ to \S+ so the heaviest PRO2-M node/);
-    const fixed = analysis(load(applyFix(raw, p.fix!)).config).plan!;
+    const fixed = analysis(capacityPlanProps(load(applyFix(raw, p.fix!)).config)).plan!;
     expect(fixed.scenarios[i].worstNode.memoryMargin).toBeGreaterThan(raw.capacity.guarantees.memoryMarginMin);
   });
 
   it('CPU burst is hard exactly for the scenarios made of cpuBurstHardFor workloads', () => {
     const raw = prod();
     raw.capacity.guarantees.cpuBurstHardFor.push('wfrb');
-    const concurrent = analysis(load(prod()).config).plan!.scenarios
+    const concurrent = analysis(capacityPlanProps(load(prod()).config)).plan!.scenarios
       .filter((s) => s.workloads.every((w) => raw.capacity.guarantees.cpuBurstHardFor.includes(w)))
       .filter((s) => !s.checks.find((k) => k.figure === 'cpu')!.holds);
     expect(concurrent.length).toBeGreaterThan(0); // a warning before becomes a refusal now
@@ -125,7 +126,7 @@ describe('a broken hard guarantee is refused', () => {
   });
 
   it('monthly cost under the budget, in every projection', () => {
-    const months = analysis(load(prod()).config).plan!.months;
+    const months = analysis(capacityPlanProps(load(prod()).config)).plan!.months;
     const worst = months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
     const budget = Math.floor(worst.totalEur) - 1;
     const raw = prod({ 'capacity.budgetEurPerMonth': budget });
@@ -135,12 +136,12 @@ describe('a broken hard guarantee is refused', () => {
     // the session cut it proposes brings the month under the budget
     const [, at, to] = /cut (capacity\.months\[\d+\]\.usage\.[\w-]+\.sessions) from \d+ to (\d+)/.exec(p.fix!)!;
     setPath(raw, at, Number(to));
-    const after = analysis(load(raw).config).plan!.months[worst.index];
+    const after = analysis(capacityPlanProps(load(raw).config)).plan!.months[worst.index];
     expect(after.totalEur).toBeLessThan(budget);
   });
 
   it('nodes within the pool max', () => {
-    const plan = analysis(load(prod()).config).plan!;
+    const plan = analysis(capacityPlanProps(load(prod()).config)).plan!;
     const most = Math.max(...plan.scenarios.map((s) => s.nodes));
     const raw = prod({ 'compute.pools.compute.max': most - 1 });
     const over = plan.scenarios.filter((s) => s.nodes === most);

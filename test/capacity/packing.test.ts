@@ -2,7 +2,7 @@
 // reference implementations (pod by pod, every count vector) on random cases.
 import fc from 'fast-check';
 import { GiB } from '../../lib/core/quantity';
-import { add, fits, PodGroup, Shape, ZERO } from '../../lib/capacity/model';
+import { add, fits, PodGroup, Shape, ZERO } from '../../lib/compute';
 import { nodeCount, packFirstFitDecreasing, room, worstNode } from '../../lib/capacity/packing';
 
 const NODE: Shape = { cpu: 15800, memory: 58 * GiB };

@@ -1,11 +1,12 @@
 // What-if objectives: the rules of the model, checked against the plan itself.
-import { planCluster } from '../../lib/capacity/model';
+import { planCluster } from '../../lib/capacity';
 import { nodeCount } from '../../lib/capacity/packing';
 import { plan, worstMonth } from '../../lib/capacity/plan';
 import { HEADROOM, Objective, OBJECTIVES, Option, POLICIES, whatIf } from '../../lib/capacity/whatif';
 import { load, prod } from './support';
 
-const cluster = () => planCluster(load(prod()).config);
+const config = load(prod()).config;
+const cluster = () => planCluster(config);
 
 describe('what-if', () => {
   const c = cluster();
@@ -28,7 +29,7 @@ describe('what-if', () => {
 
   it('never changes a maxActiveRunsFixed workload: the heavy factors stay one at a time under every objective and policy', () => {
     const fixed = Object.entries(c.compute.workloads).filter(([, wl]) => wl.maxActiveRunsFixed);
-    expect(fixed.map(([name]) => name)).toContain(c.airflow!.factorWorkloads.heavy);
+    expect(fixed.map(([name]) => name)).toContain(config.airflow!.factorWorkloads.heavy);
     for (const policy of POLICIES) {
       for (const objective of OBJECTIVES) {
         const w = whatIf(c, objective, policy);

@@ -3,7 +3,7 @@
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { filesOf } from '../../lib/core/chart';
-import { ConfigError, formatProblem } from '../../lib/core/errors';
+import { ConfigError, formatProblem, Problem } from '../../lib/core/errors';
 
 /** A chart labelled like a ComponentChart (component, part-of), for constructs that copy its labels onto pod templates. */
 export const labelledChart = (labels: Record<string, string>): Chart =>
@@ -32,16 +32,29 @@ export function outputOf(part: Construct): { objects: Record<string, any>; files
   };
 }
 
-/** The formatted problems `build` throws a ConfigError with; fails the test on any other outcome. */
-export function refusalOf(build: () => unknown): string[] {
+/** Builds into a fresh Testing chart: what `build` returns and the files the chart's constructs wrote (path -> content). */
+export function buildInChart<T>(build: (chart: Chart) => T): { built: T; chart: Chart; files: Map<string, string> } {
+  const chart = Testing.chart();
+  const built = build(chart);
+  return { built, chart, files: filesOf(chart) };
+}
+
+/** The problems `build` throws a ConfigError with; fails the test on any other outcome. */
+export function problemsOf(build: () => unknown): Problem[] {
   try {
     build();
   } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map(formatProblem);
+    if (e instanceof ConfigError) return e.problems;
     throw e;
   }
   throw new Error('expected a ConfigError, but it built');
 }
+
+/** The problems a construct built into a fresh Testing chart refuses its props with. */
+export const refusedWith = (build: (chart: Chart) => unknown): Problem[] => problemsOf(() => build(Testing.chart()));
+
+/** The same, formatted as the CLI prints them. */
+export const refusalOf = (build: () => unknown): string[] => problemsOf(build).map(formatProblem);
 
 /** The messages of the cdk8s validations attached to `scope` (what `app.synth()` reports). */
 export const validationErrors = (scope: Construct): string[] => scope.node.validate();

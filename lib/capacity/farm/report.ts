@@ -3,18 +3,18 @@
 // of the JSON, so the two never disagree.
 import { generatedHeader } from '../../core/yaml';
 import { table } from '../report';
-import type { FarmPlan } from './plan';
+import type { FarmPlanResult } from './plan';
 import { quantile } from './plan';
 
 const usd = (x: number) => Math.round(x * 100) / 100;
 const hours = (s: number) => Math.round((s / 3600) * 1000) / 1000;
 
-export function farmJson(p: FarmPlan) {
+export function farmJson(plan: FarmPlanResult) {
   return {
-    cluster: p.cluster,
-    autoscaled: p.autoscaled,
-    budgetUsdPerMonth: p.budgetUsd,
-    scenarios: p.scenarios.map(({ scenario: s, arch, result: r, holds, fixes }) => ({
+    cluster: plan.cluster,
+    autoscaled: plan.autoscaled,
+    budgetUsdPerMonth: plan.budgetUsd,
+    scenarios: plan.scenarios.map(({ scenario: s, arch, result: r, holds, fixes }) => ({
       id: s.id,
       arch: arch.arch,
       builds: r.builds,
@@ -31,20 +31,20 @@ export function farmJson(p: FarmPlan) {
       holds,
       fixes,
     })),
-    months: p.months.map((m) => ({ ...m, nodeHours: Math.round(m.nodeHours * 1000) / 1000, usd: usd(m.usd), baselineUsd: usd(m.baselineUsd) })),
-    totalUsdPerMonth: usd(p.totalUsd),
-    budgetHolds: p.budgetHolds,
+    months: plan.months.map((m) => ({ ...m, nodeHours: Math.round(m.nodeHours * 1000) / 1000, usd: usd(m.usd), baselineUsd: usd(m.baselineUsd) })),
+    totalUsdPerMonth: usd(plan.totalUsd),
+    budgetHolds: plan.budgetHolds,
   };
 }
 
-export function farmMarkdown(p: FarmPlan): string {
-  const j = farmJson(p);
+export function farmMarkdown(plan: FarmPlanResult): string {
+  const j = farmJson(plan);
   const ok = (b: boolean) => (b ? '✅' : '❌');
   const lines = [
-    `${generatedHeader(p.cluster, '<!--').trimEnd()} -->`,
-    `# Build farm plan of ${p.cluster}`,
+    `${generatedHeader(plan.cluster, '<!--').trimEnd()} -->`,
+    `# Build farm plan of ${plan.cluster}`,
     '',
-    `Bursts and an ordinary day replayed through the generated farm (${p.autoscaled ? 'KEDA/HPA autoscaling' : 'fixed fleet, no autoscaling'}):`,
+    `Bursts and an ordinary day replayed through the generated farm (${plan.autoscaled ? 'KEDA/HPA autoscaling' : 'fixed fleet, no autoscaling'}):`,
     'HAProxy (one build per pod, `timeout queue`), the clients\' give-up and retries, the HPA as the ScaledObject configures it,',
     'pod start, Karpenter\'s node launch and WhenEmpty consolidation, EC2 per-second billing. Inputs and their sources: the `farmPlan` section.',
     '',
@@ -85,9 +85,9 @@ const SERIES = [
   { key: 'nodes', color: '#f28e2b', label: 'nodes' },
 ] as const;
 
-export function farmSvg(p: FarmPlan): string {
+export function farmSvg(plan: FarmPlanResult): string {
   const W = 720, H = 150, top = 40, left = 50, gap = 40;
-  const panels = p.scenarios.map((s, i) => {
+  const panels = plan.scenarios.map((s, i) => {
     const samples = s.result.samples;
     const y0 = top + i * (H + gap);
     const tMax = Math.max(1, samples.length ? samples[samples.length - 1].t : 1);
@@ -105,13 +105,13 @@ export function farmSvg(p: FarmPlan): string {
       ...lines,
     ].join('\n');
   });
-  const height = top + p.scenarios.length * (H + gap) + 20 + SERIES.length * 16;
-  const legendY = top + p.scenarios.length * (H + gap);
+  const height = top + plan.scenarios.length * (H + gap) + 20 + SERIES.length * 16;
+  const legendY = top + plan.scenarios.length * (H + gap);
   const legend = SERIES.map((s, i) =>
     `  <text x="${left}" y="${legendY + i * 16}" fill="${s.color}">${esc(`— ${s.label}`)}</text>`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12" fill="#333333">`,
-    `  <title>${esc(`Build farm plan of ${p.cluster}: each scenario's timeline`)}</title>`,
+    `  <title>${esc(`Build farm plan of ${plan.cluster}: each scenario's timeline`)}</title>`,
     `  <rect x="0" y="0" width="${W}" height="${height}" fill="#ffffff"/>`,
     ...panels,
     ...legend,

@@ -13,9 +13,9 @@
 // - objectives: min-cost (cost, then time), min-time (time, then cost), balance (cost / best
 //   cost + time / best time, time counted from 1 s so a zero wait does not divide by zero).
 // The config itself is always a candidate, so a feasible config is never beaten by a worse answer.
-import type { ClusterConfig } from '../../config/schema';
-import { validateBuildkitFarm } from '../../buildkit';
-import { farmCluster, farmModel } from './model';
+import type { PropsProblem } from '../../core/props';
+import { farmCluster, farmModel } from './inputs';
+import type { BuildkitFarm, FarmPlanProps } from './props';
 import { quantile, runMonth, runScenario } from './plan';
 import { OBJECTIVES, Objective, POLICIES, Policy } from '../whatif';
 
@@ -64,12 +64,17 @@ export interface FarmWhatIf {
   budgetUsd: number;
 }
 
-function withSetting(c: ClusterConfig, index: number, s: Setting): ClusterConfig {
-  const next = structuredClone(c);
-  const a = next.buildkit!.architectures[index];
-  Object.assign(a, { min: s.min, max: s.max, podsPerNode: s.podsPerNode });
-  next.buildkit!.autoscaling.scaleDownHoldMinutes = s.holdMinutes;
-  return next;
+/**
+ * The farm's own rules (the buildkit component's), which a candidate setting must pass like the
+ * config does; the caller gives them with whatever else they need (the namespaces, the provider).
+ */
+export type FarmRules = (farm: BuildkitFarm) => Pick<PropsProblem, 'path' | 'rule'>[];
+
+function withSetting(props: FarmPlanProps, index: number, s: Setting): FarmPlanProps {
+  const buildkit = structuredClone(props.buildkit);
+  Object.assign(buildkit.architectures[index], { min: s.min, max: s.max, podsPerNode: s.podsPerNode });
+  buildkit.autoscaling.scaleDownHoldMinutes = s.holdMinutes;
+  return { ...props, buildkit };
 }
 
 interface Replay { refused?: string; monthUsd: number; monthGaveUp: number; runs: { id: string; maxGaveUp: number; gaveUp: number; peakPods: number; waitP95: number }[]; budget: number }
@@ -77,24 +82,24 @@ interface Replay { refused?: string; monthUsd: number; monthGaveUp: number; runs
 /** Replays by config and setting: every objective and policy asks for the same simulations. */
 const replays = new Map<string, Replay>();
 
-function replay(c: ClusterConfig, index: number, s: Setting): Replay {
-  const key = JSON.stringify([c.name, c.buildkit, c.farmPlan, index, s]);
+function replay(c: FarmPlanProps, index: number, s: Setting, rules: FarmRules): Replay {
+  const key = JSON.stringify([c.cluster, c.buildkit, c.farmPlan, index, s]);
   const known = replays.get(key);
   if (known) return known;
   const next = withSetting(c, index, s);
-  const refused = validateBuildkitFarm(next.buildkit!);
+  const refused = rules(next.buildkit);
   let out: Replay;
-  if (refused.length > 0) out = { refused: `buildkit.${refused[0].path} ${refused[0].rule}`, monthUsd: 0, monthGaveUp: 0, runs: [], budget: 0 };
+  if (refused.length > 0) out = { refused: `${refused[0].path} ${refused[0].rule}`, monthUsd: 0, monthGaveUp: 0, runs: [], budget: 0 };
   else {
-    const f = farmCluster(next);
-    const a = f.archs.find((x) => x.index === index)!;
-    const m = farmModel(f, a);
-    const month = runMonth(f, m, a.arch);
+    const farm = farmCluster(next);
+    const a = farm.archs.find((x) => x.index === index)!;
+    const model = farmModel(farm, a);
+    const month = runMonth(farm, model, a.arch);
     out = {
-      monthUsd: month.usd, monthGaveUp: month.gaveUp, budget: f.plan.budgetUsdPerMonth,
-      runs: f.plan.scenarios.filter((x) => x.arch === a.arch).map((x) => {
-        const r = runScenario(m, x, false);
-        return { id: x.id, maxGaveUp: x.maxGaveUp, gaveUp: r.gaveUp, peakPods: r.peakPods, waitP95: quantile(r.waits, 0.95) };
+      monthUsd: month.usd, monthGaveUp: month.gaveUp, budget: farm.plan.budgetUsdPerMonth,
+      runs: farm.plan.scenarios.filter((x) => x.arch === a.arch).map((x) => {
+        const result = runScenario(model, x, false);
+        return { id: x.id, maxGaveUp: x.maxGaveUp, gaveUp: result.gaveUp, peakPods: result.peakPods, waitP95: quantile(result.waits, 0.95) };
       }),
     };
   }
@@ -102,8 +107,8 @@ function replay(c: ClusterConfig, index: number, s: Setting): Replay {
   return out;
 }
 
-function evaluate(c: ClusterConfig, index: number, s: Setting, knob: Knob | undefined, policy: Policy, otherUsd: number): Candidate {
-  const r = replay(c, index, s);
+function evaluate(c: FarmPlanProps, index: number, s: Setting, knob: Knob | undefined, policy: Policy, otherUsd: number, rules: FarmRules): Candidate {
+  const r = replay(c, index, s, rules);
   const base = { knob, setting: s };
   if (r.refused) return { ...base, monthUsd: null, waitP95: null, gaveUp: null, peakPods: null, feasible: false, reason: `refused: ${r.refused}` };
   const gaveUp = r.runs.reduce((t, x) => t + x.gaveUp, 0) + r.monthGaveUp;
@@ -151,24 +156,25 @@ function choose(cands: Candidate[], objective: Objective): Candidate | undefined
   });
 }
 
-export function farmWhatIf(c: ClusterConfig, objective: Objective, policy: Policy, knobs: Knob[] = KNOBS): FarmWhatIf {
-  const f = farmCluster(c);
-  const autoscaled = f.buildkit.autoscaling.enabled;
+/** The what-if of the farm of `c`; `rules` are the farm's own (a setting they refuse is infeasible). */
+export function farmWhatIf(c: FarmPlanProps, objective: Objective, policy: Policy, rules: FarmRules, knobs: Knob[] = KNOBS): FarmWhatIf {
+  const farm = farmCluster(c);
+  const autoscaled = farm.buildkit.autoscaling.enabled;
   const settingOf = (index: number): Setting => {
-    const raw = f.buildkit.architectures[index];
-    return { min: raw.min, max: raw.max, holdMinutes: f.buildkit.autoscaling.scaleDownHoldMinutes, podsPerNode: raw.podsPerNode };
+    const raw = farm.buildkit.architectures[index];
+    return { min: raw.min, max: raw.max, holdMinutes: farm.buildkit.autoscaling.scaleDownHoldMinutes, podsPerNode: raw.podsPerNode };
   };
-  const configUsd = new Map(f.archs.map((a) => [a.arch, replay(c, a.index, settingOf(a.index)).monthUsd]));
+  const configUsd = new Map(farm.archs.map((a) => [a.arch, replay(c, a.index, settingOf(a.index), rules).monthUsd]));
   const totalConfig = [...configUsd.values()].reduce((t, x) => t + x, 0);
-  const archs = f.archs.map((a): ArchWhatIf => {
+  const archs = farm.archs.map((a): ArchWhatIf => {
     const config = settingOf(a.index);
     const other = totalConfig - configUsd.get(a.arch)!;
-    const candidates = settings(config, autoscaled, knobs).map(({ knob, s }) => evaluate(c, a.index, s, knob, policy, other));
+    const candidates = settings(config, autoscaled, knobs).map(({ knob, s }) => evaluate(c, a.index, s, knob, policy, other, rules));
     return { arch: a.arch, index: a.index, config: candidates[0], candidates, chosen: choose(candidates, objective) };
   });
   // the hold is cluster-wide: each arch's choice is applied to its own arch only when combined
   const combinedUsd = archs.reduce((t, x) => t + (x.chosen?.monthUsd ?? configUsd.get(x.arch)!), 0);
-  return { cluster: f.name, objective, policy, archs, combinedUsd, budgetUsd: f.plan.budgetUsdPerMonth };
+  return { cluster: farm.name, objective, policy, archs, combinedUsd, budgetUsd: farm.plan.budgetUsdPerMonth };
 }
 
 const secs = (x: number | null): string => (x === null ? '–' : `${Math.round(x)} s`);

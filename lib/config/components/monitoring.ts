@@ -6,6 +6,7 @@
 // (one section per alert, where runbook_url points), one blackbox Probe per dependency
 // DependencyDown watches, the ServiceMonitor of Airflow's StatsD exporter, and the dashboards.
 import type { Component } from '../component';
+import { farmPlanProps } from './capacity';
 import type { ClusterConfig } from '../schema';
 import type { Problem } from '../../core/errors';
 import type { ComponentChart } from '../../core/chart';
@@ -330,7 +331,7 @@ export function ruleProps(c: ClusterConfig, alerts: Alert[]): AlertRulesProps {
 /** The farm plan's month per arch and the instance price it bills with, when the cluster has a farmPlan. */
 function farmCost(c: ClusterConfig): Record<string, FarmArchCost> | undefined {
   if (!c.buildkit || !c.farmPlan) return undefined;
-  const months = new Map(cachedFarmPlan(c).months.map((m) => [m.arch, m]));
+  const months = new Map(cachedFarmPlan(farmPlanProps(c)).months.map((m) => [m.arch, m]));
   const prices = c.farmPlan.prices;
   return Object.fromEntries(fleet(c.buildkit).map((a) => [a.arch, {
     predictedNodeHours: months.get(a.arch)!.nodeHours, predictedUsd: months.get(a.arch)!.usd, usdPerNodeHour: prices[a.instanceType].usdPerHour,

@@ -14,7 +14,7 @@ import type { ClusterConfig } from '../../../lib/config/schema';
 import { statsdService } from '../../../lib/airflow';
 import { haproxyJob, withFallback } from '../../../lib/buildkit';
 import { scaleUpStallMinutes, workloadPool } from '../../../lib/compute';
-import { HOURS_PER_MONTH } from '../../../lib/capacity/model';
+import { HOURS_PER_MONTH } from '../../../lib/compute';
 import { alertsFor, buildkitInputs, computeBudget, probeTargets, ruleProps } from '../../../lib/config/components/monitoring';
 import { AlertName, ksmLabel, secondsOf } from '../../../lib/core/alerts';
 import { prometheusGroups, PromRule } from '../../../lib/monitoring';

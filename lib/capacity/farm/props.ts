@@ -1,16 +1,19 @@
 // The build farm's capacity plan (issue 15): bursts and a day profile replayed through the
-// generated autoscaling (lib/capacity/farm). Everything the manifests already say (slots, min/max,
+// generated autoscaling (lib/capacity/farm): the farmPlan section's schema and the FarmPlan
+// construct's props. Everything the manifests already say (slots, min/max,
 // HAProxy timeouts, the HPA behavior, consolidateAfter, NodePool limits) comes from the buildkit
 // section through fleet() and the emitters; this section holds only what the manifests do not:
 // how clients retry, how long nodes and pods take, what an hour costs, and the load to replay.
 import { z } from 'zod';
+import type { fleet } from '../../buildkit';
+import { dnsLabel } from '../../core/fields';
 
 /** A figure with where it came from: every number of the plan that is not in the manifests has one. */
 const sourced = <T extends z.ZodTypeAny>(value: T) => z.strictObject({ value, source: z.string().min(1) });
 
 const seconds = z.number().int().positive();
 
-const duration = z.strictObject({
+const buildDurations = z.strictObject({
   p50Seconds: seconds,
   p95Seconds: seconds,
 }).refine((d) => d.p95Seconds >= d.p50Seconds, 'p95Seconds must be at least p50Seconds')
@@ -20,7 +23,7 @@ const wave = z.strictObject({
   atSeconds: z.number().int().nonnegative().describe('When the first build of the wave arrives (s from the start).'),
   count: z.number().int().positive(),
   spreadSeconds: z.number().int().nonnegative().default(0).describe('Arrivals evenly spread over this many seconds (0: all at once).'),
-  duration,
+  duration: buildDurations,
 });
 
 export const farmScenario = z.strictObject({
@@ -59,11 +62,38 @@ export const farmPlanSection = z.strictObject({
   dayProfile: z.array(z.strictObject({
     arch: z.enum(['amd64', 'arm64']),
     hourlyBuilds: z.array(z.number().nonnegative()).length(24).describe('Mean builds arriving in each hour of the day (UTC), Poisson.'),
-    duration,
+    duration: buildDurations,
   })).describe('The load of an ordinary day per arch, replayed for daysPerMonth days for the monthly cost.'),
   daysPerMonth: z.number().int().positive().default(30),
 });
 
-export type FarmPlanConfig = z.infer<typeof farmPlanSection>;
+/** The farmPlan section with its defaults applied. */
+export type FarmPlanSection = z.infer<typeof farmPlanSection>;
 export type FarmScenario = z.infer<typeof farmScenario>;
-export type Duration = z.infer<typeof duration>;
+/** How long builds take: log-normal through p50 and p95. */
+export type BuildDurations = z.infer<typeof buildDurations>;
+
+/** The BuildKit farm's props as the buildkit component's public surface takes them (fleet()). */
+export type BuildkitFarm = Parameters<typeof fleet>[0];
+
+/**
+ * Props of the FarmPlan construct: the cluster's name, the farm's props (what the manifests are
+ * generated from) and the farmPlan section. Paths of its problems (`farmPlan.scenarios[0].maxGaveUp`)
+ * are relative to these props, which mirror the cluster file.
+ */
+export interface FarmPlanProps {
+  /** The cluster the plan is of: the title of farm.md, `cluster` in farm.json. */
+  readonly cluster: string;
+  /** The BuildKit farm's props (the cluster file's `buildkit`), already accepted by the farm's own rules. */
+  readonly buildkit: BuildkitFarm;
+  /** What the manifests do not say: retries, timings, prices and the load to replay. */
+  readonly farmPlan: FarmPlanSection;
+}
+
+
+/** The FarmPlan construct's props as a schema; the farm's own props are the buildkit component's to check. */
+export const farmPlanProps = z.strictObject({
+  cluster: dnsLabel,
+  buildkit: z.unknown(),
+  farmPlan: farmPlanSection,
+});

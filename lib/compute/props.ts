@@ -1,8 +1,9 @@
-// Node types, node pools, pod profiles and workloads: the compute model shared by the Airflow
-// manifests and the capacity planner (SPEC 1.1). Numbers live here and nowhere else.
+// The compute section's schema (SPEC 1.1): node types, node pools, pod profiles and workloads, the
+// model shared by the Airflow manifests, the capacity plan and the pools' alerts. Numbers live
+// here and nowhere else. One schema gives the cluster file's section, its JSON Schema and the
+// props type the compute questions (lib/compute/index.ts) take.
 import { z } from 'zod';
-import { cpuQuantity, dnsLabel, nodeMemory, podMemory, resources } from '../../core/fields';
-
+import { cpuQuantity, dnsLabel, nodeMemory, podMemory, resources } from '../core/fields';
 
 export const nodeType = z.strictObject({
   vcpu: z.number().int().positive(),
@@ -65,6 +66,13 @@ export const computeFields = {
   workloads: z.record(dnsLabel, workload),
 };
 
+/** The compute section as a schema (the cluster file's `compute`). */
+export const computeSection = z.strictObject(computeFields);
+
+/** The compute section with its defaults applied: what every compute question reads. */
+export type ComputeProps = z.infer<typeof computeSection>;
+/** The compute section as a user writes it (defaults optional). */
+export type ComputeInput = z.input<typeof computeSection>;
 export type NodeType = z.infer<typeof nodeType>;
 export type Pool = z.infer<typeof pool>;
 export type Taint = z.infer<typeof taint>;

@@ -1,5 +1,11 @@
-// The capacity and cost plan (SPEC 1.1 and 5): scenarios, guarantees, projections and budget.
+// The capacity and cost plan's props (SPEC 1.1 and 5): the capacity section (scenarios,
+// guarantees, projections and budget) as one zod schema, which the cluster file's section is made
+// of, and the props of the CapacityPlan construct around it.
 import { z } from 'zod';
+import { dnsLabel } from '../core/fields';
+import { computeSchema } from '../compute';
+
+const computeSection = computeSchema();
 
 const usage = z.strictObject({ sessions: z.number().nonnegative(), hours: z.number().nonnegative() });
 
@@ -29,4 +35,29 @@ export const capacitySection = z.strictObject({
     .default([]).describe('Values the sizing doc gave that the config deliberately changes, with the reason (shown in the report).'),
 });
 
-export type CapacityConfig = z.infer<typeof capacitySection>;
+/** The capacity section with its defaults applied. */
+export type CapacitySection = z.infer<typeof capacitySection>;
+
+/** The CapacityPlan construct's props, as a schema (checked by `app.synth()` in a library user's app). */
+export const capacityPlanProps = z.strictObject({
+  cluster: dnsLabel.describe('The cluster the plan is of: the title of plan.md, `cluster` in plan.json.'),
+  compute: computeSection.describe('The compute section: the pools, node types, profiles and workloads the plan packs.'),
+  capacity: capacitySection,
+  sizingDoc: z.array(z.strictObject({
+    current: z.unknown(),
+    restored: z.strictObject({ compute: computeSection, capacity: capacitySection }).optional(),
+    invalid: z.array(z.string()).optional(),
+  })).optional().describe('How each capacity.sizingDocDifferences entry reads in the whole cluster file (the config mapping fills it).'),
+});
+
+/**
+ * Props of the CapacityPlan construct: the cluster's name, its compute and capacity sections
+ * (defaults applied) and, from the config mapping, how the sizing doc's differences read in the
+ * whole file. Paths of its problems (`capacity.scenarios[0]`, `compute.pools.compute.max`) are
+ * relative to these props, which mirror the cluster file.
+ */
+export type CapacityPlanProps = z.infer<typeof capacityPlanProps>;
+/** What the plan is computed from: the props without the sizing doc's readings. */
+export type PlanInput = Pick<CapacityPlanProps, 'cluster' | 'compute' | 'capacity'>;
+/** One capacity.sizingDocDifferences entry as the whole cluster file reads it. */
+export type SizingDocReading = NonNullable<CapacityPlanProps['sizingDoc']>[number];
