@@ -22,9 +22,21 @@ export type {
 } from './buildkit';
 export { AirflowPools, AirflowWorkers, airflowAlerts, DagContract, validateAirflowWorkers, WorkerIdentity, WorkerNetworkPolicies, WorkerPodTemplates } from './airflow';
 export type { AirflowAlertInputs, AirflowComputeInputs, AirflowSection, AirflowSectionInput, AirflowWorkersProps } from './airflow';
-export { computeAlerts } from './compute';
+export { computeAlerts, poolsWithRole, profileFits, validateProfileFit } from './compute';
+export type { ComputeAlertInputs, ComputeProps, NodeType, Pool, Profile, Workload } from './compute';
+export { CapacityPlan, capacityPlanWarnings, FarmPlan, validateCapacityPlan, validateFarmPlan } from './capacity';
+export type { CapacityPlanProps, CapacitySection, FarmPlanProps, FarmPlanResult, FarmPlanSection, Plan } from './capacity';
 export { AlertRules, Dashboards, DependencyProbes, StatsdServiceMonitor, validateAlertRules, validateDashboards } from './monitoring';
 export type { AlertRulesProps, DashboardsProps, DependencyProbesProps, GrafanaRules, Routing, RuleSettings, StatsdServiceMonitorProps } from './monitoring';
+
+// the props schemas (zod): what the cluster file's sections are made of; parse a hand-written
+// section with one to apply its defaults, or to check it before building
+export { airflowSection, airflowWorkersSchema } from './airflow/props';
+export { buildkitFarmPropsSchema, buildkitSettingsSchema } from './buildkit/props';
+export { capacityPlanSchema, capacitySection } from './capacity/props';
+export { farmPlanSchema, farmPlanSection } from './capacity/farm/props';
+export { computeSection } from './compute/props';
+export { monitoringSection } from './monitoring/props';
 
 // the YAML layer: a folder of cluster files, checked and built like `npm run synth` does
 export { loadClusters } from './config/load';

@@ -7,8 +7,6 @@ export type { BuildkitArchPoolProps } from './arch-pool';
 export { BuildkitLoadBalancer } from './load-balancer';
 export type { BuildkitLoadBalancerProps } from './load-balancer';
 export type { Architecture, AwsInstanceType, BuildkitFarmProps, BuildkitSettings, IpFamily } from './props';
-/** @deprecated the former name of BuildkitSettings */
-export type { BuildkitSettings as BuildkitConfig } from './props';
 export { validateBuildkitFarm } from './rules';
 export { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, buildkitFarmAlerts, farmAlertInputs, haproxyJob, validateBuildkitFarmAlerts, withFallback } from './alerts';
 export type { AlertedArch, BuildkitFarmAlertInputs, FarmAlertSettings } from './alerts';

@@ -38,7 +38,7 @@ export class CapacityPlan extends Construct {
 
   constructor(scope: Construct, id: string, props: CapacityPlanProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).capacityPlanProps, props);
+    validateShape(this, () => (require('./props') as typeof import('./props')).capacityPlanSchema, props);
     // the compute section's own rule, which the YAML loader checks before any component: a
     // profile that does not fit its pool (or an unmeasured pool) cannot be packed
     refuse(this, validateProfileFit(props.compute).map((p) => ({ ...p, path: `compute.${p.path}` })));

@@ -1,6 +1,6 @@
 // The capacity planner's public surface: the constructs (CapacityPlan, FarmPlan), their props and
 // rules, and what other components and the config layer read of a plan. Pool and workload
-// questions belong to lib/compute; the names re-exported from it here are kept for their callers.
+// questions belong to lib/compute.
 export { analysis } from './analysis';
 export type { Analysis } from './analysis';
 export { CapacityPlan, capacityPlanWarnings, validateCapacityPlan } from './capacity-plan';
@@ -21,4 +21,3 @@ export { planMarkdown, whatIfMarkdown } from './report';
 export { structuralProblems } from './rules';
 export { OBJECTIVES, POLICIES, whatIf } from './whatif';
 export type { Objective, Policy } from './whatif';
-export { exclusive, HOURS_PER_MONTH, podGroup, pool } from '../compute';

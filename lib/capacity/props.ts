@@ -39,7 +39,7 @@ export const capacitySection = z.strictObject({
 export type CapacitySection = z.infer<typeof capacitySection>;
 
 /** The CapacityPlan construct's props, as a schema (checked by `app.synth()` in a library user's app). */
-export const capacityPlanProps = z.strictObject({
+export const capacityPlanSchema = z.strictObject({
   cluster: dnsLabel.describe('The cluster the plan is of: the title of plan.md, `cluster` in plan.json.'),
   compute: computeSection.describe('The compute section: the pools, node types, profiles and workloads the plan packs.'),
   capacity: capacitySection,
@@ -56,7 +56,7 @@ export const capacityPlanProps = z.strictObject({
  * whole file. Paths of its problems (`capacity.scenarios[0]`, `compute.pools.compute.max`) are
  * relative to these props, which mirror the cluster file.
  */
-export type CapacityPlanProps = z.infer<typeof capacityPlanProps>;
+export type CapacityPlanProps = z.infer<typeof capacityPlanSchema>;
 /** What the plan is computed from: the props without the sizing doc's readings. */
 export type PlanInput = Pick<CapacityPlanProps, 'cluster' | 'compute' | 'capacity'>;
 /** One capacity.sizingDocDifferences entry as the whole cluster file reads it. */

@@ -1,5 +1,5 @@
 // Schema validation of a cluster config, remembered. Validation is a pure function of the input,
-// the schema's source (everything under lib/config/) and the dependency versions, so a passing
+// the schema's source (lib/: the components' props schemas and what they import) and the dependency versions, so a passing
 // result is cached by their hash: a repeated synth neither parses YAML nor loads zod (together
 // about a fifth of a synth). Failures are never cached, nor is a result JSON cannot carry exactly
 // (a YAML-tagged date, say), and a clean checkout (CI) validates everything.
@@ -10,8 +10,12 @@ import type { ClusterConfig } from './schema';
 
 const CACHE = cacheDir('config-valid');
 
-/** Every source file of the schema (this folder): any change to it invalidates the cache. */
-const schemaHash = (): string => sourceHash(__dirname);
+/**
+ * Every source file the schema can be made of: the cluster schema is composed of the components'
+ * props schemas (lib/<component>/props.ts and what they import), so any change under lib/
+ * invalidates the cache (a few milliseconds of hashing, against a stale accept of a refused file).
+ */
+const schemaHash = (): string => sourceHash(path.join(__dirname, '..'));
 
 const cacheFile = (input: string): string => path.join(CACHE, `${cacheKey(schemaHash(), input)}.json`);
 

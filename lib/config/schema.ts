@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { airflowSection } from '../airflow/props';
 import { argocdSection } from './sections/argocd';
-import { buildkitSection } from './sections/buildkit';
+import { buildkitSettingsSchema as buildkitSection } from '../buildkit/props';
 import { capacitySection } from '../capacity/props';
 import { computeSection } from '../compute/props';
 import { farmPlanSection } from '../capacity/farm/props';

@@ -24,8 +24,17 @@ export function refuse(scope: Construct, problems: PropsProblem[]): void {
 /** A schema the props must satisfy; a function, so zod is loaded only when a validation runs. */
 export type PropsSchema = () => { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
 
+/**
+ * Context key an app sets when every props object in it comes from a file already parsed with the
+ * props' schemas (the YAML pipeline): the shape validation is then not attached. cdk8s runs every
+ * validation of the app on each chart's toJson(), so re-checking would cost a zod load and a
+ * parse per props and chart, for an answer known to be yes.
+ */
+export const PROPS_PARSED = 'cluster-manifests:props-parsed';
+
 /** Attaches the props' schema as a cdk8s validation (run by `app.synth()` or `node.validate()`). */
 export function validateShape(scope: Construct, schema: PropsSchema, props: unknown): void {
+  if (scope.node.tryGetContext(PROPS_PARSED) === true) return;
   scope.node.addValidation({
     validate: () => {
       const result = schema().safeParse(props);

@@ -82,7 +82,7 @@ export class FarmPlan extends Construct {
 
   constructor(scope: Construct, id: string, props: FarmPlanProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).farmPlanProps, props);
+    validateShape(this, () => (require('./props') as typeof import('./props')).farmPlanSchema, props);
     refuse(this, validateFarmPlan(props));
     this.plan = cachedFarmPlan(props);
     addFile(this, 'farm.md', farmMarkdown(this.plan));

@@ -5,7 +5,7 @@
 // section through fleet() and the emitters; this section holds only what the manifests do not:
 // how clients retry, how long nodes and pods take, what an hour costs, and the load to replay.
 import { z } from 'zod';
-import type { fleet } from '../../buildkit';
+import type { BuildkitSettings } from '../../buildkit';
 import { dnsLabel } from '../../core/fields';
 
 /** A figure with where it came from: every number of the plan that is not in the manifests has one. */
@@ -73,8 +73,8 @@ export type FarmScenario = z.infer<typeof farmScenario>;
 /** How long builds take: log-normal through p50 and p95. */
 export type BuildDurations = z.infer<typeof buildDurations>;
 
-/** The BuildKit farm's props as the buildkit component's public surface takes them (fleet()). */
-export type BuildkitFarm = Parameters<typeof fleet>[0];
+/** The BuildKit farm's settings (its props without the cross-section inputs), as the buildkit component exports them. */
+export type BuildkitFarm = BuildkitSettings;
 
 /**
  * Props of the FarmPlan construct: the cluster's name, the farm's props (what the manifests are
@@ -90,9 +90,8 @@ export interface FarmPlanProps {
   readonly farmPlan: FarmPlanSection;
 }
 
-
 /** The FarmPlan construct's props as a schema; the farm's own props are the buildkit component's to check. */
-export const farmPlanProps = z.strictObject({
+export const farmPlanSchema = z.strictObject({
   cluster: dnsLabel,
   buildkit: z.unknown(),
   farmPlan: farmPlanSection,

@@ -4,7 +4,7 @@
 import { ConfigError, Problem } from '../../core/errors';
 import { inSection, PropsProblem } from '../../core/props';
 import { AirflowComputeInputs, AirflowWorkers, AirflowWorkersProps, validateAirflowWorkers } from '../../airflow';
-import { exclusive, podGroup } from '../../capacity';
+import { exclusive, podGroup } from '../../compute';
 import { poolsWithRole } from '../../compute';
 import type { Component } from '../component';
 import type { ClusterConfig, ComputeConfig } from '../schema';

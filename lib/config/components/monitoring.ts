@@ -18,7 +18,8 @@ import { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, chartObjects, DEPENDENCIES, Depend
 import type { AirflowAlertInputs } from '../../airflow';
 import { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, farmAlertInputs, fleet, validateBuildkitFarmAlerts } from '../../buildkit';
 import type { BuildkitFarmAlertInputs } from '../../buildkit';
-import { cachedFarmPlan, plan, planCluster, pool as planPool, structuralProblems } from '../../capacity';
+import { cachedFarmPlan, plan, planCluster, structuralProblems } from '../../capacity';
+import { pool as planPool } from '../../compute';
 import { COMPUTE_ALERTS, computeAlertNames, poolsWithRole, workloadPool } from '../../compute';
 import type { ComputeAlertInputs, ComputeBudget } from '../../compute';
 import {

@@ -2,7 +2,7 @@
 // tracking and retry panels): one panel per signal, the alert's own expression and threshold where
 // an alert watches the signal, and the cost numbers taken from the capacity plan.
 import { DEPENDENCIES, PROFILE_LABEL } from '../../airflow';
-import { HOURS_PER_MONTH } from '../../capacity';
+import { HOURS_PER_MONTH } from '../../compute';
 import { averagePoolNodes, ComputeBudget, poolCount, PoolSeries, WorkloadPool } from '../../compute';
 import type { Alert, AlertName, ScrapeJob } from '../../core/alerts';
 import { ksmLabel, selector } from '../../core/alerts';
