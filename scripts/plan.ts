@@ -2,6 +2,7 @@
 // plan of a cluster (the same one synth writes to dist/<cluster>/capacity/), optionally with a
 // what-if answer. Exits 1 when a hard guarantee fails (the problems, with their fixes, go to
 // stderr). `-s` matters with --json: without it npm prints its `> script` banner on stdout.
+import { clusterFile } from '../lib/core/yaml';
 import {
   analysis, differences, farmWhatIf, farmWhatIfMarkdown, Objective, OBJECTIVES, planJson, planMarkdown, Policy, POLICIES,
   simulateFarmPlan, whatIf, whatIfJson, whatIfMarkdown,
@@ -52,7 +53,7 @@ function main(argv: string[]): number {
       const rules = (buildkit: typeof config.buildkit) => checkBuildkit({ ...config, buildkit });
       const answer = objective ? farmWhatIf(farmPlanProps(config), objective, policy, rules) : undefined;
       if (json) process.stdout.write(`${JSON.stringify(answer ? { ...farmJson(f), whatIf: answer } : farmJson(f), null, 2)}\n`);
-      else process.stdout.write(farmMarkdown(f) + (answer ? `\n${farmWhatIfMarkdown(answer)}` : ''));
+      else process.stdout.write(farmMarkdown(f, clusterFile(config.name)) + (answer ? `\n${farmWhatIfMarkdown(answer)}` : ''));
     }
     if (!config.capacity || !config.compute) continue;
     const c = capacityPlanProps(config);
@@ -68,7 +69,7 @@ function main(argv: string[]): number {
       const out = answer ? { ...planJson(a.plan), whatIf: whatIfJson(answer) } : planJson(a.plan);
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      process.stdout.write(planMarkdown(c, a.plan, a.warnings, differences(c)));
+      process.stdout.write(planMarkdown(c, a.plan, a.warnings, differences(c), clusterFile(config.name)));
       if (answer) process.stdout.write(`\n${whatIfMarkdown(answer)}`);
     }
   }

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addFile, meta } from '../core/chart';
-import { generatedHeader } from '../core/yaml';
+import { generatedFrom, generatedHeader } from '../core/yaml';
 import { airflowPools, poolFor, preflightFor, profileForWorkload, TASK_POOL_SLOTS, workloadFor } from './derived';
 import { CONTRACT_FILE, DAG_MODULE_FILE, DAG_PROFILES_CONFIGMAP, TEMPLATES_DIR, templateFile } from './names';
 import { podOverride } from './pod';
@@ -83,7 +83,7 @@ export class DagContract extends Construct {
   constructor(scope: Construct, id: string, props: AirflowWorkersProps) {
     super(scope, id);
     this.contract = renderContract(props);
-    const moduleText = generatedHeader(props.cluster) + dagModuleSource();
+    const moduleText = generatedHeader(generatedFrom(this)) + dagModuleSource();
     addFile(this, CONTRACT_FILE, this.contract);
     addFile(this, DAG_MODULE_FILE, moduleText);
     this.configMap = new k8s.KubeConfigMap(this, 'configmap', {

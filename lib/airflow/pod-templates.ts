@@ -4,7 +4,7 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ObjectFile, meta } from '../core/chart';
-import { generatedHeader, toYaml } from '../core/yaml';
+import { generatedFrom, generatedHeader, toYaml } from '../core/yaml';
 import { TEMPLATES_CONFIGMAP, templateFile } from './names';
 import { podTemplate, WorkerPod } from './pod';
 import type { AirflowWorkersProps } from './props';
@@ -28,7 +28,7 @@ export class WorkerPodTemplates extends Construct {
   constructor(scope: Construct, id: string, props: AirflowWorkersProps) {
     super(scope, id);
     const chartLabels = Chart.of(this).labels;
-    const header = generatedHeader(props.cluster);
+    const header = generatedHeader(generatedFrom(this));
     const files = new Map<string, PodTemplateFile>();
     for (const profile of Object.keys(props.compute.profiles))
       files.set(profile, new PodTemplateFile(this, `template-${profile}`, profile, podTemplate(props, profile, chartLabels), header));

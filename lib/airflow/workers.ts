@@ -6,7 +6,7 @@
 import { Construct } from 'constructs';
 import { addFile, FileArtifact } from '../core/chart';
 import { refuse, validateShape } from '../core/props';
-import { generatedHeader, toYaml } from '../core/yaml';
+import { generatedFrom, generatedHeader, toYaml } from '../core/yaml';
 import { DagContract } from './contract';
 import {
   defaultProfile, forkSafetyEnv, Preflight, preflightFor, QueuedWait, resourcesOf, WorkerResources, worstQueuedWait,
@@ -54,7 +54,7 @@ export class AirflowWorkers extends Construct {
     this.worstQueuedWait = worstQueuedWait(props);
     this.defaultProfile = defaultProfile(props);
 
-    const header = generatedHeader(props.cluster);
+    const header = generatedHeader(generatedFrom(this));
     this.templates = new WorkerPodTemplates(this, 'pod-templates', props);
     this.valuesFile = addFile(this, VALUES_FILE, header + valuesHeader(props) + toYaml(helmValues(props)));
     this.dagContract = new DagContract(this, 'dag-contract', props);

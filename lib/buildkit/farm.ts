@@ -3,7 +3,7 @@
 import { Construct } from 'constructs';
 import { PropsProblem, refuse, validateShape } from '../core/props';
 import { formatPath, valueAt } from '../core/paths';
-import { generatedHeader } from '../core/yaml';
+import { generatedFrom, generatedHeader } from '../core/yaml';
 import type { Alert } from '../core/alerts';
 import { buildkitFarmAlerts, FarmAlertSettings, farmAlertInputs } from './alerts';
 import { BuildkitArchPool, addPodServiceAccount } from './arch-pool';
@@ -68,7 +68,7 @@ export class BuildkitFarm extends Construct {
     refuse(this, rulesOrShapeProblems(props));
     const { cluster, monitoringNamespace, ...settings } = props;
     this.settings = settings;
-    const header = generatedHeader(cluster);
+    const header = generatedHeader(generatedFrom(this));
     this.pools = fleet(settings);
     this.gateCfg = renderConfig(gateSections(settings), header);
     const scripts: PodScripts = podScripts(this.gateCfg);

@@ -1,5 +1,6 @@
 // The capacity and cost plan as a construct: plan.md, plan.json and plan.svg under its chart's
 // folder, the computed plan as a typed handle (`plan`, `warnings`) for dashboards and alerts.
+import { generatedFrom } from '../core/yaml';
 import { Construct } from 'constructs';
 import { validateProfileFit } from '../compute';
 import { addFile } from '../core/chart';
@@ -46,7 +47,7 @@ export class CapacityPlan extends Construct {
     refuse(this, problems);
     this.plan = plan!;
     this.warnings = warnings;
-    addFile(this, 'plan.md', planMarkdown(props, this.plan, warnings, differences(props)));
+    addFile(this, 'plan.md', planMarkdown(props, this.plan, warnings, differences(props), generatedFrom(this)));
     addFile(this, 'plan.json', `${JSON.stringify(planJson(this.plan), null, 2)}\n`);
     addFile(this, 'plan.svg', planSvg(this.plan));
   }

@@ -139,7 +139,7 @@ function poolLines(plan: Plan): string[] {
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The title, the verdict, the pools and the guarantees in one paragraph. */
-function summary(input: PlanInput, plan: Plan, json: PlanJson, warnings: string[]): string[] {
+function summary(input: PlanInput, plan: Plan, json: PlanJson, warnings: string[], from: string | undefined): string[] {
   const guarantees = input.capacity.guarantees;
   const hardFails = hardFailures(plan);
   const worst = json.months.reduce((a, b) => (b.totalEur > a.totalEur ? b : a));
@@ -147,7 +147,7 @@ function summary(input: PlanInput, plan: Plan, json: PlanJson, warnings: string[
     ? `${MARK.pass} **Every hard guarantee holds.**`
     : `${MARK.fail} **${hardFails} hard guarantee(s) fail**: synthesis refuses this config.`;
   return [
-    `${generatedHeader(input.cluster, '<!--').trimEnd()} -->`,
+    `${generatedHeader(from, '<!--').trimEnd()} -->`,
     `# Capacity plan: ${input.cluster}`,
     '',
     `${verdict} ${warnings.length} best-effort warning(s). Most expensive month: ${worst.id}, EUR ${worst.totalEur.toFixed(2)} of EUR ${plan.budgetEur}.`,
@@ -226,10 +226,10 @@ function closingSections(input: PlanInput, plan: Plan, warnings: string[], diffs
 }
 
 /** plan.md of `input`'s plan. */
-export function planMarkdown(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[]): string {
+export function planMarkdown(input: PlanInput, plan: Plan, warnings: string[], diffs: Difference[], from?: string): string {
   const json = planJson(plan);
   return [
-    ...summary(input, plan, json, warnings),
+    ...summary(input, plan, json, warnings, from),
     ...scenarioSections(plan, json),
     ...costSection(input, plan, json),
     ...closingSections(input, plan, warnings, diffs),

@@ -8,7 +8,7 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports
 import { addFile, meta } from '../core/chart';
 import type { Alert, AlertName, GuardName, HoldFor } from '../core/alerts';
 import { PropsProblem, refuse } from '../core/props';
-import { generatedHeader, toYaml } from '../core/yaml';
+import { generatedFrom, generatedHeader, toYaml } from '../core/yaml';
 import { guardAlerts, neededGuards } from './guards';
 import { helmEscapeAll } from './helm';
 import { grafanaDocument, MAX_UID, prometheusGroups, ruleUid, RuleSettings, RUNBOOKS_FILE } from './render';
@@ -81,7 +81,7 @@ export class AlertRules extends Construct {
     this.alerts = [...props.alerts, ...guardAlerts(props.alerts, props.guardThresholds ?? {})];
     if (this.alerts.length === 0) return;
     const escape = <T>(v: T): T => (props.escapeForHelm ? helmEscapeAll(v) : v);
-    const header = generatedHeader(props.cluster);
+    const header = generatedHeader(generatedFrom(this));
 
     const grafana = header + toYaml(escape(grafanaDocument(props, this.alerts)));
     addFile(this, GRAFANA_FILE, grafana);
@@ -102,6 +102,6 @@ export class AlertRules extends Construct {
       },
     });
 
-    addFile(this, RUNBOOKS_FILE, runbooks(props, this.alerts));
+    addFile(this, RUNBOOKS_FILE, runbooks(props, this.alerts, generatedFrom(this)));
   }
 }

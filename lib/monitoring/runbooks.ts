@@ -32,11 +32,11 @@ function section(s: RuleSettings, rules: Alert[], all: Alert[]): string {
   return lines.join('\n');
 }
 
-export function runbooks(s: RuleSettings, alerts: Alert[]): string {
+export function runbooks(s: RuleSettings, alerts: Alert[], from?: string): string {
   const byName = new Map<string, Alert[]>();
   for (const a of alerts) byName.set(a.name, [...(byName.get(a.name) ?? []), a]);
   return [
-    `${generatedHeader(s.cluster, '<!--').trimEnd()} -->`,
+    `${generatedHeader(from, '<!--').trimEnd()} -->`,
     `# Alert runbooks: ${s.cluster}`,
     '',
     'Each alert\'s `runbook_url` points to its section. Routing labels: `severity`, `team`, `cluster`, `notifier` (README, "Routing").',

@@ -7,14 +7,14 @@ import * as path from 'path';
 import type { ClusterConfig } from '../config/schema';
 import { LABEL, MANAGED_BY } from '../core/chart';
 import type { K8sObject } from './validate';
-import { generatedHeader, toYaml } from '../core/yaml';
+import { clusterFile, generatedHeader, toYaml } from '../core/yaml';
 
 export const KUSTOMIZATION = 'kustomization.yaml';
 /** Outside the cluster's kustomization: the Application is applied to Argo CD, not to the cluster. */
 export const APPLICATION = 'argocd/application.yaml';
 
 const kustomization = (cluster: string, resources: string[]): string =>
-  generatedHeader(cluster) +
+  generatedHeader(clusterFile(cluster)) +
   toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...resources].sort() });
 
 /**

@@ -9,7 +9,7 @@ import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact, ObjectFile } from '../core/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
-import { generatedHeader, toYaml } from '../core/yaml';
+import { clusterFile, GENERATED_FROM, generatedHeader, toYaml } from '../core/yaml';
 
 export { generatedHeader, toYaml };
 
@@ -43,7 +43,7 @@ function renderChart(chart: ComponentChart, problems: Problem[], objectFiles: st
     const ambiguous = (counts.get(`${obj.kind}/${obj.metadata.name}`) ?? 0) > 1;
     const file = `${cluster}/${chart.component}/${objectFile(obj, ambiguous)}`;
     objectFiles.push(file);
-    files.push([file, generatedHeader(cluster) + toYaml(obj)]);
+    files.push([file, generatedHeader(clusterFile(cluster)) + toYaml(obj)]);
   }
   for (const node of chart.node.findAll()) {
     if (node instanceof FileArtifact) files.push([`${cluster}/${chart.component}/${node.path}`, node.content]);
@@ -72,10 +72,11 @@ export function renderWithWarnings(clusters: Cluster[], progress?: (line: string
     progress?.(`building and validating ${config.name} (${i + 1}/${clusters.length})`);
     const app = new App({ outdir: ".cdk8s.out" });
     app.node.setContext(PROPS_PARSED, true); // the loader parsed every section with the props' schemas
+    app.node.setContext(GENERATED_FROM, clusterFile(config.name));
     const argo = application(config);
     if (argo) {
       for (const error of validateObject(argo, { cache: true })) problems.push({ cluster: config.name, file, path: 'argocd', value: argo.apiVersion, rule: `Application ${argo.metadata.name}: ${error}` });
-      files.push([`${config.name}/${APPLICATION}`, generatedHeader(config.name) + toYaml(argo)]);
+      files.push([`${config.name}/${APPLICATION}`, generatedHeader(clusterFile(config.name)) + toYaml(argo)]);
     }
     try {
       for (const chart of buildCluster(app, config)) files.push(...renderChart(chart, problems, objectFiles));

@@ -2,9 +2,10 @@
 // their buildkit files and objects, and what render() refuses them with. Building from props
 // needs no helper (see props.ts).
 import { parse } from 'yaml';
-import { formatProblem } from '../../lib/core/errors';
 import { rawCluster } from '../support/clusters';
-import { componentFiles, configOf, renderProblems } from '../support/render';
+import { componentFiles, configOf } from '../support/render';
+
+export { refusal } from '../support/render';
 
 export const STAGING = 'arc-staging';
 export const PRODUCTION = 'arc-production';
@@ -22,6 +23,3 @@ export function objects(r: any): Map<string, any> {
   for (const [f, content] of buildkitFiles(r)) if (f.endsWith('.yaml')) out.set(f, parse(content));
   return out;
 }
-
-/** The formatted problems render() refuses a raw config with (empty when it renders). */
-export const refusal = (r: any): string[] => renderProblems(r).map(formatProblem);

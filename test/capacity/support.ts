@@ -1,14 +1,11 @@
 // Variations of the built-in scw-ml-prod config for the capacity tests.
-import { stringify } from 'yaml';
-import { ConfigError, Problem } from '../../lib/core/errors';
-import { parseCluster } from '../../lib/config/load';
+import type { Problem } from '../../lib/core/errors';
 import { cpuCores, memoryBytes } from '../../lib/core/quantity';
 import type { Cluster } from '../../lib/config/schema';
-import { render } from '../../lib/pipeline/render';
 import { rawCluster, setPath } from '../support/clusters';
+import { parseRaw, renderProblems } from '../support/render';
 
 export const NAME = 'scw-ml-prod';
-export const FILE = `clusters/${NAME}.yaml`;
 
 /** A fresh copy of the raw built-in config, with edits at dotted paths applied. */
 export function prod(edits: Record<string, unknown> = {}): any {
@@ -17,17 +14,13 @@ export function prod(edits: Record<string, unknown> = {}): any {
   return raw;
 }
 
-export const load = (raw: unknown): Cluster => parseCluster(stringify(raw), FILE);
+export const load = (raw: unknown): Cluster => parseRaw(raw);
 
 /** The problems synthesis refuses `raw` with (fails the test when it is accepted). */
 export function refusal(raw: unknown): Problem[] {
-  try {
-    render([load(raw)]);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('synthesis accepted the config');
+  const problems = renderProblems(raw);
+  if (problems.length === 0) throw new Error('synthesis accepted the config');
+  return problems;
 }
 
 /** The numbers of one compute pool's node type, read from a raw config. */

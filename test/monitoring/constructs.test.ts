@@ -12,7 +12,7 @@ import {
   AlertRules, AlertRulesProps, Dashboards, DashboardsProps, DependencyProbes, GRAFANA_FILE, PROMETHEUS_FILE, RUNBOOKS_FILE, StatsdServiceMonitor,
 } from '../../lib/monitoring';
 import { validateObject } from '../../lib/pipeline/validate';
-import { synthConstructs } from '../support/construct';
+import { synthConstructs } from '../support/constructs';
 
 const KSM = { job: 'kube-state-metrics' };
 const KEDA = { job: 'keda-operator-metrics' };
@@ -247,6 +247,10 @@ describe('scrape objects and dashboards', () => {
     const titles = JSON.parse(out.files.get('dashboards/demo-buildkit-farm.json')!).panels.map((p: any) => p.title);
     expect(titles).toEqual(expect.arrayContaining(['amd64: slots in use', 'arm64: slots in use', 'Free HAProxy slots', 'Node-hours this month']));
     expect(titles).not.toContain('Spend this month'); // no farm plan given
+  });
+
+  it('locks the farm dashboard', () => {
+    expect(dashboards().files.get('dashboards/demo-buildkit-farm.json')).toMatchSnapshot();
   });
 
   it('Dashboards refuses a uid longer than Grafana takes', () => {

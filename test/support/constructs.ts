@@ -2,12 +2,27 @@
 // contributes (its objects, its files), and what a construct refuses to build with.
 import { ApiObject, Chart, Testing } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { filesOf } from '../../lib/core/chart';
+import { ComponentChart, filesOf } from '../../lib/core/chart';
 import { ConfigError, formatProblem, Problem } from '../../lib/core/errors';
 
 /** A chart labelled like a ComponentChart (component, part-of), for constructs that copy its labels onto pod templates. */
 export const labelledChart = (labels: Record<string, string>): Chart =>
   new Chart(Testing.app(), 'test', { labels, disableResourceNameHashes: true });
+
+export interface Synthesized {
+  objects: any[];
+  files: Map<string, string>;
+  /** The objects of one kind. */
+  ofKind(kind: string): any[];
+}
+
+/** Synthesizes what `build` adds to a fresh ComponentChart (cluster `demo`, the given component). */
+export function synthConstructs(component: string, build: (chart: ComponentChart) => void): Synthesized {
+  const chart = new ComponentChart(Testing.app(), { cluster: 'demo', component, partOf: 'demo-platform' });
+  build(chart);
+  const objects = Testing.synth(chart);
+  return { objects, files: filesOf(chart), ofKind: (kind) => objects.filter((o) => o.kind === kind) };
+}
 
 /** The objects of a chart as `Testing.synth` gives them, by `<Kind>/<name>`; refuses a duplicate key. */
 export function objectsByName(chart: Chart): Map<string, any> {

@@ -2,6 +2,7 @@
 // passes is remembered by content hash (the cluster's name, the farm's props and the farmPlan
 // section, the plan's and the farm generator's sources, the dependency versions), so a repeated
 // synth does not replay a month; a failing one is always computed again.
+import { generatedFrom } from '../../core/yaml';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { addFile } from '../../core/chart';
@@ -85,7 +86,7 @@ export class FarmPlan extends Construct {
     validateShape(this, () => (require('./props') as typeof import('./props')).farmPlanSchema, props);
     refuse(this, validateFarmPlan(props));
     this.plan = cachedFarmPlan(props);
-    addFile(this, 'farm.md', farmMarkdown(this.plan));
+    addFile(this, 'farm.md', farmMarkdown(this.plan, generatedFrom(this)));
     addFile(this, 'farm.json', `${JSON.stringify(farmJson(this.plan), null, 2)}\n`);
     addFile(this, 'farm.svg', farmSvg(this.plan));
   }

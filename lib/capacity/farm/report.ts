@@ -37,11 +37,11 @@ export function farmJson(plan: FarmPlanResult) {
   };
 }
 
-export function farmMarkdown(plan: FarmPlanResult): string {
+export function farmMarkdown(plan: FarmPlanResult, from?: string): string {
   const j = farmJson(plan);
   const ok = (b: boolean) => (b ? '✅' : '❌');
   const lines = [
-    `${generatedHeader(plan.cluster, '<!--').trimEnd()} -->`,
+    `${generatedHeader(from, '<!--').trimEnd()} -->`,
     `# Build farm plan of ${plan.cluster}`,
     '',
     `Bursts and an ordinary day replayed through the generated farm (${plan.autoscaled ? 'KEDA/HPA autoscaling' : 'fixed fleet, no autoscaling'}):`,
