@@ -3,20 +3,19 @@
 // are in lib/buildkit (validateBuildkitFarm); the ones that need other sections are here.
 import { BuildkitFarm, validateBuildkitFarm } from '../../buildkit';
 import type { BuildkitFarmProps } from '../../buildkit';
-import type { Component } from '../component';
-import { ConfigError, Problem, Problems } from '../../core/errors';
+import { Component, section } from '../component';
+import { Problem, Problems } from '../../core/errors';
 import { inSection } from '../../core/props';
 import type { ClusterConfig } from '../schema';
 
 /** The farm's props from a cluster that has a buildkit section. */
 export function buildkitFarmProps(c: ClusterConfig): BuildkitFarmProps {
-  if (!c.buildkit) throw new ConfigError([{ cluster: c.name, path: 'buildkit', value: undefined, rule: 'is required for the buildkit component' }]);
-  return { ...c.buildkit, cluster: c.name, monitoringNamespace: c.monitoring.namespace };
+  return { ...section(c, 'buildkit', 'the buildkit component'), cluster: c.name, monitoringNamespace: c.monitoring.namespace };
 }
 
 /** Rules between the buildkit section and the cluster's namespaces. */
 function checkNamespaces(c: ClusterConfig): Problem[] {
-  const settings = c.buildkit!;
+  const settings = section(c, 'buildkit', 'the buildkit component');
   const p = new Problems(c.name);
   const namespaces = c.namespaces.map((n) => n.name);
   p.check(namespaces.includes(settings.namespaces.keda), 'buildkit.namespaces.keda', settings.namespaces.keda,

@@ -2,7 +2,7 @@
 // next to `compute`) and the build farm's plan (issue 15, enabled by `farmPlan` next to
 // `buildkit`). This file maps the cluster file onto their props and places their problems in it;
 // the rules and files are the constructs' (lib/capacity).
-import type { Component } from '../component';
+import { Component, section } from '../component';
 import type { Problem } from '../../core/errors';
 import { inSection } from '../../core/props';
 import { valueAt } from '../../core/paths';
@@ -30,8 +30,8 @@ const planProps = new WeakMap<ClusterConfig, CapacityPlanProps>();
 export function capacityPlanProps(c: ClusterConfig): CapacityPlanProps {
   let props = planProps.get(c);
   if (!props) {
-    const { compute, capacity } = c;
-    if (!compute || !capacity) throw new Error(`cluster ${c.name}: the capacity plan needs the compute and capacity sections`);
+    const compute = section(c, 'compute', 'the capacity plan');
+    const capacity = section(c, 'capacity', 'the capacity plan');
     props = {
       cluster: c.name, compute, capacity,
       sizingDoc: capacity.sizingDocDifferences.map((d) => readSizingDoc(c, d.path, d.doc)),
@@ -43,8 +43,7 @@ export function capacityPlanProps(c: ClusterConfig): CapacityPlanProps {
 
 /** The FarmPlan's props of a cluster with buildkit and farmPlan sections. */
 export function farmPlanProps(c: ClusterConfig): FarmPlanProps {
-  if (!c.buildkit || !c.farmPlan) throw new Error(`${c.name}: the farm plan needs the buildkit and farmPlan sections`);
-  return { cluster: c.name, buildkit: c.buildkit, farmPlan: c.farmPlan };
+  return { cluster: c.name, buildkit: section(c, 'buildkit', 'the farm plan'), farmPlan: section(c, 'farmPlan', 'the farm plan') };
 }
 
 const hasAirflowPlan = (c: ClusterConfig) => c.capacity !== undefined && c.compute !== undefined;

@@ -5,7 +5,7 @@
 // Grafana sidecar, prometheus-rules.yaml and the PrometheusRule with the same groups, runbooks.md
 // (one section per alert, where runbook_url points), one blackbox Probe per dependency
 // DependencyDown watches, the ServiceMonitor of Airflow's StatsD exporter, and the dashboards.
-import type { Component } from '../component';
+import { Component, section } from '../component';
 import { farmPlanProps } from './capacity';
 import type { ClusterConfig } from '../schema';
 import type { Problem } from '../../core/errors';
@@ -77,7 +77,7 @@ const thresholds = (c: ClusterConfig) => c.monitoring.thresholds as AlertThresho
  */
 export function computeBudget(c: ClusterConfig): ComputeBudget {
   const pc = planCluster(c);
-  const [name] = workloadPool(c.compute!);
+  const [name] = workloadPool(section(c, 'compute', 'the compute alerts'));
   const months = plan(pc).months;
   const month = months[0];
   const scenarioEur = (m: (typeof months)[number]) => m.lines.filter((l) => l.kind === 'scenario').reduce((s, l) => s + l.eur, 0);
@@ -96,11 +96,11 @@ export function computeBudget(c: ClusterConfig): ComputeBudget {
 const hasBudget = (c: ClusterConfig): boolean => c.capacity !== undefined && structuralProblems(planCluster(c)).length === 0;
 
 export function computeInputs(c: ClusterConfig): ComputeAlertInputs {
-  const [name, pool] = workloadPool(c.compute!);
+  const [name, pool] = workloadPool(section(c, 'compute', 'the compute alerts'));
   return {
     pool: { name, max: pool.max, scaleUpMinutes: pool.scaleUpMinutes, scaleDownIdleMinutes: pool.scaleDownIdleMinutes },
-    poolLabel: c.compute!.poolLabel,
-    workloadNamespace: c.airflow!.namespace,
+    poolLabel: section(c, 'compute', 'the compute alerts').poolLabel,
+    workloadNamespace: section(c, 'airflow', 'the Airflow alerts').namespace,
     rateWindow: c.monitoring.rateWindow,
     budget: hasBudget(c) ? computeBudget(c) : undefined,
     thresholds: thresholds(c),
@@ -120,30 +120,30 @@ function ipInCidr(ip: string, cidr: string): boolean {
 
 /** Where a dependency's host comes from: the monitoring config, else the egress entry's DNS host. */
 function hostOf(c: ClusterConfig, d: Dependency): string | undefined {
-  const egress = c.airflow!.egress[d];
+  const egress = section(c, 'airflow', 'the Airflow alerts').egress[d];
   const fromEgress = 'host' in egress && egress.host && DNS_NAME.test(egress.host) ? egress.host : undefined;
   return c.monitoring.dependencies?.[d].host ?? fromEgress;
 }
 
 /** DependencyDown's targets: each dependency's host, at the port its egress entry allows. */
 export const probeTargets = (c: ClusterConfig): ProbeTarget[] =>
-  DEPENDENCIES.map((d) => ({ dependency: d, target: `${hostOf(c, d)}:${c.airflow!.egress[d].port}` }));
+  DEPENDENCIES.map((d) => ({ dependency: d, target: `${hostOf(c, d)}:${section(c, 'airflow', 'the Airflow alerts').egress[d].port}` }));
 
 export function airflowInputs(c: ClusterConfig): AirflowAlertInputs {
   const dags = Object.entries(c.monitoring.runDurationDags ?? {});
   return {
-    retry: c.airflow!.retry,
+    retry: section(c, 'airflow', 'the Airflow alerts').retry,
     statsdJob: jobs(c).airflowStatsd,
     blackbox: c.monitoring.blackbox!,
     postgresDatasource: c.monitoring.grafana.datasources.postgres!,
-    runDurationDags: Object.fromEntries(dags.map(([dag, w]) => [dag, { workload: w, durationHours: c.compute!.workloads[w].durationHours }])),
+    runDurationDags: Object.fromEntries(dags.map(([dag, w]) => [dag, { workload: w, durationHours: section(c, 'compute', 'the compute alerts').workloads[w].durationHours }])),
     runDurationSources: c.monitoring.runDurationSources,
     thresholds: thresholds(c),
   };
 }
 
 export function buildkitInputs(c: ClusterConfig): BuildkitFarmAlertInputs {
-  return farmAlertInputs(c.buildkit!, { rateWindow: c.monitoring.rateWindow, thresholds: thresholds(c), jobs: jobs(c) });
+  return farmAlertInputs(section(c, 'buildkit', 'the BuildKit farm alerts'), { rateWindow: c.monitoring.rateWindow, thresholds: thresholds(c), jobs: jobs(c) });
 }
 
 // ---- which alerts a cluster gets ----
@@ -224,11 +224,11 @@ function missingReads(c: ClusterConfig, names: AlertName[]): Problem[] {
 
 /** The pool alerts need one workload pool, and their `for` must outlast the pool's normal scaling. */
 function checkCompute(c: ClusterConfig): Problem[] {
-  const pools = poolsWithRole(c.compute!, 'workload');
+  const pools = poolsWithRole(section(c, 'compute', 'the compute alerts'), 'workload');
   if (pools.length !== 1)
     return [{ cluster: c.name, path: 'compute.pools', value: pools, rule: 'ComputeScaleUpSlow and ComputeNodesIdle need exactly one pool with role workload' }];
   const problems: Problem[] = [];
-  const [name, pool] = workloadPool(c.compute!);
+  const [name, pool] = workloadPool(section(c, 'compute', 'the compute alerts'));
   if (c.monitoring.thresholds.ComputeScaleUpSlow && pool.scaleUpMinutes === undefined)
     problems.push({ cluster: c.name, path: `compute.pools.${name}.scaleUpMinutes`, value: undefined, rule: 'ComputeScaleUpSlow waits the pool\'s scale-up time x scaleUpFactor for a node', fix: 'set the minutes a scale-up normally takes' });
   const hold = c.monitoring.thresholds.ComputeNodesIdle?.for;
@@ -248,7 +248,7 @@ function checkProbeTargets(c: ClusterConfig): Problem[] {
   for (const d of DEPENDENCIES) {
     const path = `monitoring.dependencies.${d}.host`;
     const host = hostOf(c, d);
-    const egress = c.airflow!.egress[d];
+    const egress = section(c, 'airflow', 'the Airflow alerts').egress[d];
     if (host === undefined) {
       problems.push({ cluster: c.name, path, value: undefined, rule: `DependencyDown needs a host to probe; airflow.egress.${d} names none` });
     } else if ('namespace' in egress) {
@@ -265,7 +265,7 @@ function checkProbeTargets(c: ClusterConfig): Problem[] {
 function checkAirflow(c: ClusterConfig): Problem[] {
   const problems: Problem[] = [];
   const job = c.monitoring.jobs.airflowStatsd?.job;
-  const service = statsdService(c.airflow!.helm.release);
+  const service = statsdService(section(c, 'airflow', 'the Airflow alerts').helm.release);
   if (c.monitoring.thresholds.TaskRetried && job !== undefined && job !== service)
     problems.push({ cluster: c.name, path: 'monitoring.jobs.airflowStatsd.job', value: job, rule: `the generated ServiceMonitor scrapes the chart's Service ${service}, whose name becomes the job label`, fix: `job: ${service}` });
   for (const [dag, w] of Object.entries(c.monitoring.runDurationDags ?? {}))
@@ -350,7 +350,7 @@ export function dashboardProps(c: ClusterConfig, alerts: Alert[]): DashboardsPro
     return { pool: inputs.pool, poolLabel: inputs.poolLabel, workloadNamespace: inputs.workloadNamespace, kubeStateMetrics, budget: inputs.budget };
   };
   const farm = () => {
-    const b = c.buildkit!;
+    const b = section(c, 'buildkit', 'the BuildKit farm alerts');
     return { fleet: fleet(b), farmNamespace: b.namespaces.farm, haproxy: b.haproxy, jobs: { karpenter: jobs(c).karpenter, kubeStateMetrics }, cost: farmCost(c) };
   };
   return {
@@ -377,9 +377,9 @@ function buildMonitoring(chart: ComponentChart, c: ClusterConfig): void {
   if (signals.some((a) => a.name === 'TaskRetried')) {
     new StatsdServiceMonitor(chart, 'airflow-statsd', {
       namespace: m.namespace,
-      service: statsdService(c.airflow!.helm.release),
-      airflowNamespace: c.airflow!.namespace,
-      serviceLabels: chartObjects(c.airflow!).statsdLabels,
+      service: statsdService(section(c, 'airflow', 'the Airflow alerts').helm.release),
+      airflowNamespace: section(c, 'airflow', 'the Airflow alerts').namespace,
+      serviceLabels: chartObjects(section(c, 'airflow', 'the Airflow alerts')).statsdLabels,
       selectorLabels: m.serviceMonitorSelectorLabels,
     });
   }
