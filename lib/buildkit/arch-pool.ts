@@ -2,6 +2,7 @@
 // arch's NodePool with its cache on the instance store, a PodDisruptionBudget, a headless Service
 // HAProxy resolves the pods from, the Karpenter NodePool and EC2NodeClass, and the KEDA
 // ScaledObject when the farm autoscales.
+import { generatedFrom, generatedHeader } from '../core/yaml';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/keda-scaledobjects-keda.sh';
@@ -69,8 +70,6 @@ export interface BuildkitArchPoolProps {
   readonly pool: ArchFleet;
   /** The files of the scripts ConfigMap: their checksums roll the pods. */
   readonly scripts: PodScripts;
-  /** First line of buildkitd.toml. */
-  readonly header: string;
 }
 
 const buildctl = (...args: string[]) => ({ command: ['buildctl', '--addr', SOCKET, ...args] });
@@ -102,7 +101,7 @@ export class BuildkitArchPool extends Construct {
     super(scope, id);
     const { settings, pool } = props;
     this.pool = pool;
-    this.buildkitdToml = renderToml(buildkitdToml(settings, pool), props.header);
+    this.buildkitdToml = renderToml(buildkitdToml(settings, pool), generatedHeader(generatedFrom(this)));
     const configMap = `${pool.name}-config`;
     new k8s.KubeConfigMap(this, 'config', {
       metadata: meta(BUILDKITD, configMap, settings.namespaces.farm, { [INSTANCE]: pool.name }),

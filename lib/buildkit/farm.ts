@@ -68,15 +68,14 @@ export class BuildkitFarm extends Construct {
     refuse(this, rulesOrShapeProblems(props));
     const { cluster, monitoringNamespace, ...settings } = props;
     this.settings = settings;
-    const header = generatedHeader(generatedFrom(this));
     this.pools = fleet(settings);
-    this.gateCfg = renderConfig(gateSections(settings), header);
+    this.gateCfg = renderConfig(gateSections(settings), generatedHeader(generatedFrom(this)));
     const scripts: PodScripts = podScripts(this.gateCfg);
 
     addPodServiceAccount(this, settings);
     addScriptsConfigMap(this, settings.namespaces.farm, scripts);
-    this.archPools = this.pools.map((pool) => new BuildkitArchPool(this, pool.arch, { settings, pool, scripts, header }));
-    this.loadBalancer = new BuildkitLoadBalancer(this, 'lb', { settings, pools: this.pools, header });
+    this.archPools = this.pools.map((pool) => new BuildkitArchPool(this, pool.arch, { settings, pool, scripts }));
+    this.loadBalancer = new BuildkitLoadBalancer(this, 'lb', { settings, pools: this.pools });
     this.haproxyCfg = this.loadBalancer.haproxyCfg;
     addNetworkPolicies(this, settings, this.pools, monitoringNamespace);
     addServiceMonitors(this, settings, monitoringNamespace);

@@ -1,5 +1,6 @@
 // HAProxy, the farm's entry point (SPEC 3): its haproxy.cfg (ConfigMap and file), the Deployment,
 // one Service per arch (what build clients connect to) and the metrics Service.
+import { generatedFrom, generatedHeader } from '../core/yaml';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { addFile, meta } from '../core/chart';
@@ -26,8 +27,6 @@ export interface BuildkitLoadBalancerProps {
   readonly settings: BuildkitSettings;
   /** Every arch's derived values (fleet()): one frontend, backend and Service each. */
   readonly pools: ArchFleet[];
-  /** First line of haproxy.cfg. */
-  readonly header: string;
 }
 
 /**
@@ -44,7 +43,7 @@ export class BuildkitLoadBalancer extends Construct {
     super(scope, id);
     const { settings, pools } = props;
     const ns = settings.namespaces.farm;
-    this.haproxyCfg = renderConfig(haproxySections(settings, pools), props.header);
+    this.haproxyCfg = renderConfig(haproxySections(settings, pools), generatedHeader(generatedFrom(this)));
     addFile(this, HAPROXY_FILE, this.haproxyCfg);
     new k8s.KubeConfigMap(this, 'config', { metadata: meta(LB, LB, ns), data: { [HAPROXY_FILE]: this.haproxyCfg } });
     this.deployment = this.addDeployment(settings, pools);

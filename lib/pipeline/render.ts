@@ -3,13 +3,12 @@
 import { App } from 'cdk8s';
 import { buildCluster, checkCluster, warnCluster } from '../config/components/index';
 import { ConfigError, Problem } from '../core/errors';
-import { PROPS_PARSED } from '../core/props';
 import { fileOf } from '../config/load';
 import type { Cluster } from '../config/schema';
 import { ComponentChart, FileArtifact, ObjectFile } from '../core/chart';
 import { APPLICATION, application, kustomizations } from './gitops';
 import { K8sObject, validateObject } from './validate';
-import { clusterFile, GENERATED_FROM, generatedHeader, toYaml } from '../core/yaml';
+import { clusterFile, generatedHeader, toYaml } from '../core/yaml';
 
 export { generatedHeader, toYaml };
 
@@ -71,8 +70,6 @@ export function renderWithWarnings(clusters: Cluster[], progress?: (line: string
   for (const [i, { config, file, preset }] of clusters.entries()) {
     progress?.(`building and validating ${config.name} (${i + 1}/${clusters.length})`);
     const app = new App({ outdir: ".cdk8s.out" });
-    app.node.setContext(PROPS_PARSED, true); // the loader parsed every section with the props' schemas
-    app.node.setContext(GENERATED_FROM, clusterFile(config.name));
     const argo = application(config);
     if (argo) {
       for (const error of validateObject(argo, { cache: true })) problems.push({ cluster: config.name, file, path: 'argocd', value: argo.apiVersion, rule: `Application ${argo.metadata.name}: ${error}` });

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import type { Problem } from '../../core/errors';
 import type { ClusterConfig } from '../schema';
 import { ComponentChart } from '../../core/chart';
+import { PROPS_PARSED } from '../../core/props';
+import { clusterFile, GENERATED_FROM } from '../../core/yaml';
 import type { Component } from '../component';
 import { PodSecurityNamespace } from '../../platform';
 import { airflow } from './airflow';
@@ -49,6 +51,10 @@ export function warnCluster(c: ClusterConfig): string[] {
 export function buildCluster(scope: Construct, c: ClusterConfig): ComponentChart[] {
   return componentsFor(c).map((component) => {
     const chart = new ComponentChart(scope, { cluster: c.name, component: component.name, partOf: c.partOf });
+    // what the constructs below need to know about a cluster file: it was parsed with their props'
+    // schemas (no second shape check), and its name goes in the generated files' header
+    chart.node.setContext(PROPS_PARSED, true);
+    chart.node.setContext(GENERATED_FROM, clusterFile(c.name));
     for (const ns of c.namespaces.filter((x) => x.component === component.name))
       new PodSecurityNamespace(chart, `namespace-${ns.name}`, { ...ns, podSecurityVersion: c.podSecurityVersion });
     component.build(chart, c);
