@@ -11,6 +11,8 @@ module.exports = {
   resolver: '<rootDir>/test/resolver.js',
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
   testTimeout: 60000,
-  // two cores here: run two test files at once (Jest's default leaves one core idle)
-  maxWorkers: 2,
+  // three files at once on two cores: several suites wait on real tools and timers (haproxy's
+  // churn scenarios, promtool, the packed-tarball install), and a third worker fills that idle time
+  // (measured: 170 s with two workers, 148 s with three, 142 s with four)
+  maxWorkers: 3,
 };
