@@ -15,7 +15,7 @@ import { addNodePool } from './karpenter';
 import { BUILDKITD, INSTANCE, buildkitdSelector, chartPodLabels, checksum } from './labels';
 import { BUSY_COST, CLEANUP_FILE, DELETION_COST_FILE, DRAIN_FILE, GATE_FILE, PodScripts, SCRIPTS_CONFIGMAP } from './pod-scripts';
 import type { BuildkitSettings } from './props';
-import { renderToml, TomlTable } from './toml';
+import { renderToml, TomlTable } from '../render/toml';
 
 const { IntOrString, Quantity } = k8s;
 

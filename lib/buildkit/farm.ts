@@ -9,7 +9,7 @@ import { buildkitFarmAlerts, FarmAlertSettings, farmAlertInputs } from './alerts
 import { BuildkitArchPool, addPodServiceAccount } from './arch-pool';
 import { ArchFleet, fleet } from './fleet';
 import { gateSections } from './haproxy/config';
-import { renderConfig } from './haproxy/syntax';
+import { renderConfig } from '../render/haproxy';
 import { BuildkitLoadBalancer } from './load-balancer';
 import { addServiceMonitors } from './monitors';
 import { addNetworkPolicies } from './network';

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { addFile, meta } from '../core/chart';
 import { ArchFleet, BUILDKIT_PORT, podGraceSeconds } from './fleet';
 import { HEALTH_PATH, METRICS_PORT, STATS_PORT, haproxySections } from './haproxy/config';
-import { renderConfig } from './haproxy/syntax';
+import { renderConfig } from '../render/haproxy';
 import { serviceFamilies } from './ip-family';
 import { LB_METRICS_SERVICE } from './keda';
 import { LB, chartPodLabels, checksum, lbSelector } from './labels';

@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArchFleet, fleet } from '../../lib/buildkit/fleet';
 import { STATS_PORT, haproxySections, podsHost } from '../../lib/buildkit/haproxy/config';
-import { renderConfig } from '../../lib/buildkit/haproxy/syntax';
+import { renderConfig } from '../../lib/render/haproxy';
 import type { BuildkitSettings } from '../../lib/buildkit';
 import { tmpDir } from '../support/clusters';
 import { tool } from '../support/env';

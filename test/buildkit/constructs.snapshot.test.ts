@@ -4,7 +4,7 @@
 import { ApiObject, Testing } from 'cdk8s';
 import { BuildkitArchPool, BuildkitFarm, BuildkitLoadBalancer, fleet } from '../../lib/buildkit';
 import { gateSections } from '../../lib/buildkit/haproxy/config';
-import { renderConfig } from '../../lib/buildkit/haproxy/syntax';
+import { renderConfig } from '../../lib/render/haproxy';
 import { podScripts } from '../../lib/buildkit/pod-scripts';
 import { generatedHeader, toYaml } from '../../lib/core/yaml';
 import { farmProps } from './props';

@@ -1,7 +1,7 @@
 // The typed renderers of haproxy.cfg and buildkitd.toml: deterministic, and they refuse what they
 // cannot write safely instead of emitting a broken file.
-import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/buildkit/haproxy/syntax';
-import { renderToml } from '../../lib/buildkit/toml';
+import { directive, inlineAcl, renderConfig, renderSection } from '../../lib/render/haproxy';
+import { renderToml } from '../../lib/render/toml';
 import { versionAtLeast } from '../../lib/buildkit/keda';
 import { durationSeconds } from '../../lib/buildkit/duration';
 

@@ -3,7 +3,7 @@
 // headless Service), so scaling never needs a reload.
 import { cpuCores } from '../../core/quantity';
 import { ArchFleet, BUILDKIT_PORT, BUILDS_PER_POD, GATE_PORT } from '../fleet';
-import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from './syntax';
+import { Section, directive as d, formatMinutes, formatSeconds, inlineAcl } from '../../render/haproxy';
 import type { BuildkitSettings } from '../props';
 
 export const STATS_PORT = 8404;

@@ -1,4 +1,4 @@
-// A minimal TOML model and renderer for buildkitd.toml: scalars, arrays of scalars and nested
+// A minimal TOML model and renderer (buildkitd.toml is its user): scalars, arrays of scalars and nested
 // tables. Output is deterministic (insertion order) and every string is a TOML basic string.
 
 export type TomlScalar = string | number | boolean;
