@@ -1,22 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, Problem } from '../../lib/core/errors';
+import { ConfigError } from '../../lib/core/errors';
 import { CLUSTERS_DIR, loadClusters, parseCluster, PRESETS } from '../../lib/config/load';
 import { parseConfig } from '../../lib/config/parse';
 import { clusterSchema } from '../../lib/config/schema';
 import { render } from '../../lib/pipeline/render';
 import { parse, stringify } from 'yaml';
 import { builtInClusters, clustersDir, rawCluster, setPath } from '../support/clusters';
-
-function problemsOf(fn: () => unknown): Problem[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from '../support/constructs';
 
 const parseRaw = (raw: unknown, name = 'scw-ml-prod') => parseCluster(stringify(raw), `clusters/${name}.yaml`);
 
