@@ -5,7 +5,7 @@
 // PriorityClass, and the worker NetworkPolicies and CiliumNetworkPolicy.
 import { Construct } from 'constructs';
 import { addFile, FileArtifact } from '../core/chart';
-import { refuse, validateShape } from '../core/props';
+import { checkProps } from '../core/props';
 import { generatedFrom, generatedHeader, toYaml } from '../core/yaml';
 import { DagContract } from './contract';
 import {
@@ -47,8 +47,7 @@ export class AirflowWorkers extends Construct {
 
   constructor(scope: Construct, id: string, props: AirflowWorkersProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).airflowWorkersSchema, props);
-    refuse(this, validateAirflowWorkers(props));
+    checkProps(this, () => (require('./props') as typeof import('./props')).airflowWorkersSchema, props, validateAirflowWorkers);
     this.resources = perProfile(props, (profile) => resourcesOf(props.compute.profiles[profile], props));
     this.preflight = perProfile(props, (profile) => preflightFor(props, profile));
     this.worstQueuedWait = worstQueuedWait(props);

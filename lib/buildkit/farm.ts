@@ -1,8 +1,7 @@
 // The BuildKit build farm (SPEC 3) as one construct: a pool per CPU architecture, the HAProxy load
 // balancer in front of them, and the NetworkPolicies and ServiceMonitors around them.
 import { Construct } from 'constructs';
-import { PropsProblem, refuse, validateShape } from '../core/props';
-import { formatPath, valueAt } from '../core/paths';
+import { checkProps } from '../core/props';
 import { generatedFrom, generatedHeader } from '../core/yaml';
 import type { Alert } from '../core/alerts';
 import { buildkitFarmAlerts, FarmAlertSettings, farmAlertInputs } from './alerts';
@@ -19,21 +18,6 @@ import { validateBuildkitFarm } from './rules';
 
 /** The props' zod schema, loaded only when a validation runs (the YAML path never needs it). */
 const propsSchema = () => (require('./props') as typeof import('./props')).buildkitFarmPropsSchema;
-
-/**
- * The rules' findings. The rules read the props as their type says; props of another shape (a
- * library user's typo, a missing section) make them fail, and then the shape's own problems are
- * the answer: a ConfigError naming the field, not a TypeError from deep inside a rule.
- */
-function rulesOrShapeProblems(props: BuildkitFarmProps): PropsProblem[] {
-  try {
-    return validateBuildkitFarm(props);
-  } catch (e) {
-    const shape = propsSchema().safeParse(props);
-    if (shape.success) throw e;
-    return shape.error.issues.map((i) => ({ path: formatPath(i.path), value: valueAt(props, i.path), rule: i.message }));
-  }
-}
 
 /**
  * A BuildKit build farm on EKS: per architecture a Deployment of rootful buildkitd (one build per
@@ -64,8 +48,7 @@ export class BuildkitFarm extends Construct {
 
   constructor(scope: Construct, id: string, props: BuildkitFarmProps) {
     super(scope, id);
-    validateShape(this, propsSchema, props);
-    refuse(this, rulesOrShapeProblems(props));
+    checkProps(this, propsSchema, props, validateBuildkitFarm);
     const { cluster, monitoringNamespace, ...settings } = props;
     this.settings = settings;
     this.pools = fleet(settings);

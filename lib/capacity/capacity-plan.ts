@@ -4,7 +4,7 @@ import { generatedFrom } from '../core/yaml';
 import { Construct } from 'constructs';
 import { validateProfileFit } from '../compute';
 import { addFile } from '../core/chart';
-import { refuse, validateShape } from '../core/props';
+import { checkProps, refuse } from '../core/props';
 import type { PropsProblem } from '../core/props';
 import { analysis } from './analysis';
 import { differences } from './differences';
@@ -39,10 +39,10 @@ export class CapacityPlan extends Construct {
 
   constructor(scope: Construct, id: string, props: CapacityPlanProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).capacityPlanSchema, props);
     // the compute section's own rule, which the YAML loader checks before any component: a
     // profile that does not fit its pool (or an unmeasured pool) cannot be packed
-    refuse(this, validateProfileFit(props.compute).map((p) => ({ ...p, path: `compute.${p.path}` })));
+    checkProps(this, () => (require('./props') as typeof import('./props')).capacityPlanSchema, props,
+      (input: CapacityPlanProps) => validateProfileFit(input.compute).map((x) => ({ ...x, path: `compute.${x.path}` })));
     const { plan, problems, warnings } = analysis(props);
     refuse(this, problems);
     this.plan = plan!;

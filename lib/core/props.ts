@@ -44,3 +44,24 @@ export function validateShape(scope: Construct, schema: PropsSchema, props: unkn
     },
   });
 }
+
+/**
+ * What a constructor runs first: the shape as a lazy validation (validateShape), then the
+ * component's rules, refused at once. The rules read the props as their type says; props of
+ * another shape (a library user's typo, a missing section) can make a rule fail, and then the
+ * shape's own problems are the answer: a ConfigError naming the field, not a TypeError from deep
+ * inside a rule.
+ */
+export function checkProps<P>(scope: Construct, schema: PropsSchema, props: P, rules: (props: P) => PropsProblem[]): void {
+  validateShape(scope, schema, props);
+  let problems: PropsProblem[];
+  try {
+    problems = rules(props);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const shape = schema().safeParse(props);
+    if (shape.success) throw e;
+    problems = (shape.error?.issues ?? []).map((i) => ({ path: formatPath(i.path), value: valueAt(props, i.path), rule: i.message }));
+  }
+  refuse(scope, problems);
+}

@@ -158,6 +158,12 @@ describe('AirflowWorkers rules, on the props', () => {
     expect(found[0].startsWith(`cluster c: ${line}`)).toBe(true);
   });
 
+  it('props of another shape (a missing compute input) are refused with the shape\'s problem, not a TypeError from a rule', () => {
+    const p: any = props();
+    delete p.compute;
+    expect(refusalOf(() => build(p))).toEqual([expect.stringMatching(/^cluster test\/workers: compute = missing: /)]);
+  });
+
   it.each(RULES)('the constructor refuses %s with a ConfigError naming the construct', (_what, spoil, line) => {
     const p = props();
     spoil(p);

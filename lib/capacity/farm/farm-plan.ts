@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { addFile } from '../../core/chart';
 import { cacheDir, cacheKey, recall, remember, sourceHash } from '../../core/cache';
-import { refuse, validateShape } from '../../core/props';
+import { checkProps } from '../../core/props';
 import type { PropsProblem } from '../../core/props';
 import { simulateFarmPlan, FarmPlanResult } from './plan';
 import type { FarmPlanProps } from './props';
@@ -83,8 +83,7 @@ export class FarmPlan extends Construct {
 
   constructor(scope: Construct, id: string, props: FarmPlanProps) {
     super(scope, id);
-    validateShape(this, () => (require('./props') as typeof import('./props')).farmPlanSchema, props);
-    refuse(this, validateFarmPlan(props));
+    checkProps(this, () => (require('./props') as typeof import('./props')).farmPlanSchema, props, validateFarmPlan);
     this.plan = cachedFarmPlan(props);
     addFile(this, 'farm.md', farmMarkdown(this.plan, generatedFrom(this)));
     addFile(this, 'farm.json', `${JSON.stringify(farmJson(this.plan), null, 2)}\n`);
