@@ -15,7 +15,6 @@ export type { FarmRules } from './farm/whatif';
 export { planJson, whatIfJson } from './json';
 export { plan, percentText } from './plan';
 export type { Plan } from './plan';
-export { planCluster } from './plan-input';
 export type { CapacityPlanProps, CapacitySection, PlanInput, SizingDocReading } from './props';
 export { planMarkdown, whatIfMarkdown } from './report';
 export { structuralProblems } from './rules';

@@ -3,7 +3,7 @@
 // value below is computed by hand from the rules in plan.ts's sessionNodeHours, never copied
 // from the output.
 import { planJson } from '../../lib/capacity/json';
-import { planCluster } from '../../lib/capacity';
+import { capacityPlanProps } from '../../lib/config/components/capacity';
 import { plan, sessionNodeHours } from '../../lib/capacity/plan';
 import { load, prod, refusal } from './support';
 
@@ -52,7 +52,7 @@ describe('the built-in scw-ml-prod months', () => {
     raw.capacity.months[2].usage['ftf-normal'].sessions = 25;
     return raw;
   };
-  const p = plan(planCluster(load(doc()).config));
+  const p = plan(capacityPlanProps(load(doc()).config));
   const worst = p.months.find((m) => m.id === 'worst')!;
   const line = (item: string) => worst.lines.find((l) => l.item === item)!;
 
@@ -85,7 +85,7 @@ describe('the built-in scw-ml-prod months', () => {
   });
 
   it('the config\'s 18 sessions bring the worst month under EUR 200', () => {
-    const m = plan(planCluster(load(prod()).config)).months.find((x) => x.id === 'worst')!;
+    const m = plan(capacityPlanProps(load(prod()).config)).months.find((x) => x.id === 'worst')!;
     expect(m.totalEur).toBeCloseTo(18 * 20 * 0.1644 + 8 * 22 * 0.1644 + 40 * 4 * 0.1644 + 85, 9); // 199.42
     expect(m.totalEur).toBeLessThan(200);
   });
@@ -93,7 +93,7 @@ describe('the built-in scw-ml-prod months', () => {
   it('billed by the exact minute, the worst month still exceeds EUR 200', () => {
     const raw = doc();
     delete raw.capacity.billing;
-    const m = plan(planCluster(load(raw).config)).months.find((x) => x.id === 'worst')!;
+    const m = plan(capacityPlanProps(load(raw).config)).months.find((x) => x.id === 'worst')!;
     // FTF normal 982 min, FTF heavy 610 + 607 min, Discovery 100 + 97 min per session
     const hand = (25 * 982 + 8 * 1217 + 40 * 197) / 60 * 0.1644 + 85;
     expect(m.totalEur).toBeCloseTo(hand, 9);

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { PROFILE_LABEL } from '../../lib/airflow';
 import { differences } from '../../lib/capacity/differences';
 import { PlanJson, planJson } from '../../lib/capacity/json';
-import { planCluster } from '../../lib/capacity';
+import { capacityPlanProps } from '../../lib/config/components/capacity';
 import { HOURS_PER_MONTH } from '../../lib/compute';
 import { passes, percentText, plan } from '../../lib/capacity/plan';
 import { planMarkdown } from '../../lib/capacity/report';
@@ -122,7 +122,7 @@ describe('plan.md and plan.json', () => {
     // more CPU than the node has: restoring it must trip the platform-fit rule on that very pod
     const doc = String(nodeOf(raw, w.pool).vcpu + 1);
     raw.capacity.sizingDocDifferences = [{ path: at, doc, reason: 'indexed path' }];
-    const [d] = differences(planCluster(load(raw).config));
+    const [d] = differences(capacityPlanProps(load(raw).config));
     expect(d.current).toBe(w.requests.cpu);
     expect(d.withDocValue).toEqual([expect.stringMatching(/^compute\.platformWorkloads\[0\]\.requests: does not fit the allocatable/)]);
   });
@@ -167,7 +167,7 @@ describe('monthly cost', () => {
 
   it('always-on nodes are billed once, on their monthly line, never again in a usage line', () => {
     const raw = prod({ 'compute.pools.compute.min': 1 });
-    const c = planCluster(load(raw).config);
+    const c = capacityPlanProps(load(raw).config);
     const p = plan(c); // over budget now: the plan is computed, synthesis would refuse it
     const h = byHand(raw, 0, 'ftf-normal');
     const line = p.months[0].lines.find((l) => l.item === 'ftf-normal')!;
@@ -185,7 +185,7 @@ describe('monthly cost', () => {
 
 describe('profile checks', () => {
   it('a profile that does not fit its pool fails its check for that resource only, as profileFits says', () => {
-    const c = planCluster(load(prod()).config);
+    const c = capacityPlanProps(load(prod()).config);
     const memory = c.compute.nodeTypes[c.compute.pools[c.compute.profiles.heavy.pool].nodeType].memory;
     const limit = `${memoryBytes(memory) / GiB + 1}Gi`;
     c.compute.profiles.heavy.limits.memory = limit; // past the loader, which refuses it

@@ -1,12 +1,12 @@
 // What-if objectives: the rules of the model, checked against the plan itself.
-import { planCluster } from '../../lib/capacity';
+import { capacityPlanProps } from '../../lib/config/components/capacity';
 import { nodeCount } from '../../lib/capacity/packing';
 import { plan, worstMonth } from '../../lib/capacity/plan';
 import { HEADROOM, Objective, OBJECTIVES, Option, POLICIES, whatIf } from '../../lib/capacity/whatif';
 import { load, prod } from './support';
 
 const config = load(prod()).config;
-const cluster = () => planCluster(config);
+const cluster = () => capacityPlanProps(config);
 
 describe('what-if', () => {
   const c = cluster();
@@ -44,7 +44,7 @@ describe('what-if', () => {
   it('maxActiveRunsFixed on any workload keeps it at its configured value', () => {
     const free = whatIf(c, 'min-time', 'aggressive').workloads.find((x) => x.workload === 'discovery')!;
     expect(free.chosen!.maxActiveRuns).not.toBe(free.configured); // min-time would change it
-    const pinned = planCluster(load(prod({ 'compute.workloads.discovery.maxActiveRunsFixed': true })).config);
+    const pinned = capacityPlanProps(load(prod({ 'compute.workloads.discovery.maxActiveRunsFixed': true })).config);
     const x = whatIf(pinned, 'min-time', 'aggressive').workloads.find((y) => y.workload === 'discovery')!;
     expect(x.options.map((o) => o.maxActiveRuns)).toEqual([free.configured]);
     expect(x.chosen!.maxActiveRuns).toBe(free.configured);

@@ -6,7 +6,7 @@
 // (one section per alert, where runbook_url points), one blackbox Probe per dependency
 // DependencyDown watches, the ServiceMonitor of Airflow's StatsD exporter, and the dashboards.
 import { Component, section } from '../component';
-import { farmPlanProps } from './capacity';
+import { capacityPlanProps, farmPlanProps } from './capacity';
 import type { ClusterConfig } from '../schema';
 import type { Problem } from '../../core/errors';
 import type { ComponentChart } from '../../core/chart';
@@ -18,7 +18,7 @@ import { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, chartObjects, DEPENDENCIES, Depend
 import type { AirflowAlertInputs } from '../../airflow';
 import { BUILDKIT_FARM_ALERTS, buildkitFarmAlertNames, farmAlertInputs, fleet, validateBuildkitFarmAlerts } from '../../buildkit';
 import type { BuildkitFarmAlertInputs } from '../../buildkit';
-import { cachedFarmPlan, plan, planCluster, structuralProblems } from '../../capacity';
+import { analysis, cachedFarmPlan } from '../../capacity';
 import { pool as planPool } from '../../compute';
 import { COMPUTE_ALERTS, computeAlertNames, poolsWithRole, workloadPool } from '../../compute';
 import type { ComputeAlertInputs, ComputeBudget } from '../../compute';
@@ -76,9 +76,10 @@ const thresholds = (c: ClusterConfig) => c.monitoring.thresholds as AlertThresho
  * price, and the budget left once the plan's permanent and fixed lines are paid.
  */
 export function computeBudget(c: ClusterConfig): ComputeBudget {
-  const pc = planCluster(c);
+  // the plan the capacity component builds (one analysis per cluster, shared with its check and build)
+  const pc = capacityPlanProps(c);
   const [name] = workloadPool(section(c, 'compute', 'the compute alerts'));
-  const months = plan(pc).months;
+  const months = analysis(pc).plan!.months;
   const month = months[0];
   const scenarioEur = (m: (typeof months)[number]) => m.lines.filter((l) => l.kind === 'scenario').reduce((s, l) => s + l.eur, 0);
   const fixedEur = month ? month.lines.filter((l) => l.kind !== 'scenario').reduce((s, l) => s + l.eur, 0) : 0;
@@ -93,7 +94,7 @@ export function computeBudget(c: ClusterConfig): ComputeBudget {
 }
 
 /** ComputeBudgetBurn needs a capacity plan; a capacity section the planner refuses is reported by the capacity component. */
-const hasBudget = (c: ClusterConfig): boolean => c.capacity !== undefined && structuralProblems(planCluster(c)).length === 0;
+const hasBudget = (c: ClusterConfig): boolean => c.capacity !== undefined && c.compute !== undefined && analysis(capacityPlanProps(c)).plan !== undefined;
 
 export function computeInputs(c: ClusterConfig): ComputeAlertInputs {
   const [name, pool] = workloadPool(section(c, 'compute', 'the compute alerts'));
