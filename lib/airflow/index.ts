@@ -9,6 +9,6 @@ export { DagContract } from './contract';
 export { AirflowPools } from './pools';
 export { WorkerIdentity } from './identity';
 export { WorkerNetworkPolicies } from './network';
-export { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, airflowAlerts, dagRunSql, DEPENDENCIES, runLimits, statsdService } from './alerts';
+export { AIRFLOW_ALERT_NAMES, AIRFLOW_ALERTS, airflowAlerts, DEPENDENCIES, statsdService } from './alerts';
 export type { AirflowAlertInputs, Blackbox, Dependency, ProbeTarget, WatchedDag } from './alerts';
 export { chartObjects, PROFILE_LABEL } from './names';

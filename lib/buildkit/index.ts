@@ -14,4 +14,4 @@ export { CHECK, DNS } from './haproxy/config';
 export { durationSeconds } from './duration';
 export { fleet } from './fleet';
 export type { ArchFleet } from './fleet';
-export { LB_METRICS_SERVICE, scaledObjectSpec } from './keda';
+export { scaledObjectSpec } from './keda';

@@ -17,6 +17,5 @@ export { plan, percentText } from './plan';
 export type { Plan } from './plan';
 export type { CapacityPlanProps, CapacitySection, PlanInput, SizingDocReading } from './props';
 export { planMarkdown, whatIfMarkdown } from './report';
-export { structuralProblems } from './rules';
 export { OBJECTIVES, POLICIES, whatIf } from './whatif';
 export type { Objective, Policy } from './whatif';

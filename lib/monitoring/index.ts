@@ -3,11 +3,11 @@
 export { AlertRules, GRAFANA_FILE, PROMETHEUS_FILE, validateAlertRules } from './alert-rules';
 export type { AlertRulesProps } from './alert-rules';
 export { guardAlerts, neededGuards } from './guards';
-export { grafanaDocument, MAX_UID, prometheusGroups, promExpr, ruleUid, RUNBOOKS_FILE } from './render';
+export { prometheusGroups, promExpr, RUNBOOKS_FILE } from './render';
 export type { GrafanaRules, PromRule, RuleGroup, RuleSettings, Routing } from './render';
 export { runbooks } from './runbooks';
-export { helmEscape, helmEscapeAll } from './helm';
+export { helmEscape } from './helm';
 export { DependencyProbes, StatsdServiceMonitor } from './scrape';
 export type { DependencyProbesProps, StatsdServiceMonitorProps } from './scrape';
-export { concernsOf, dashboardFile, dashboardsOf, Dashboards, dashboardUid, MAX_DASHBOARD_UID, SIDECAR_LABEL, validateDashboards } from './dashboards';
+export { concernsOf, dashboardFile, dashboardsOf, Dashboards, validateDashboards } from './dashboards';
 export type { Concern, Dashboard, DashboardChoice, DashboardArch, DashboardRendering, DashboardsProps, FarmArchCost, FarmDashboardInputs, InfrastructureDashboardInputs } from './dashboards';
