@@ -1,10 +1,8 @@
 // The compute domain (lib/compute) from its props: profile fit with paths relative to the section,
-// the pool and workload questions other components ask, and the capacity folders' layering.
-import * as fs from 'fs';
-import * as path from 'path';
+// the pool and workload questions other components ask (the layering of every folder is
+// test/architecture/layers.test.ts).
 import { exclusive, pool, podGroup, poolsWithRole, validateProfileFit } from '../../lib/compute';
 import { GiB } from '../../lib/core/quantity';
-import { REPO } from '../support/clusters';
 import { smallCluster } from './fixture';
 
 describe('compute', () => {
@@ -42,28 +40,3 @@ describe('compute', () => {
   });
 });
 
-describe('layers', () => {
-  /** Every import specifier of the .ts files under `dir`. */
-  const importsUnder = (dir: string): [string, string][] =>
-    fs.readdirSync(path.join(REPO, dir), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .flatMap((f) => {
-        const text = fs.readFileSync(path.join(REPO, dir, f), 'utf8');
-        return [...text.matchAll(/(?:from|require\()\s*'([^']+)'/g)].map((m): [string, string] => [path.join(dir, f), m[1]]);
-      });
-
-  it('lib/capacity and lib/compute import neither the config layer nor the pipeline, other components only through their index', () => {
-    const imports = [...importsUnder('lib/capacity'), ...importsUnder('lib/compute')]
-      // the pools' alerts are their own owner's (issue 13, another branch)
-      .filter(([file]) => file !== path.join('lib/compute', 'alerts.ts'));
-    const wrong = imports.filter(([file, spec]) => {
-      if (!spec.startsWith('.')) return false;
-      const target = path.relative(path.join(REPO, 'lib'), path.resolve(REPO, path.dirname(file), spec)).split(path.sep);
-      const own = file.split(path.sep)[1];
-      if (target[0] === 'config' || target[0] === 'pipeline') return true;
-      return target[0] !== 'core' && target[0] !== own && target.length > 1;
-    });
-    expect(wrong).toEqual([]);
-    expect(imports.length).toBeGreaterThan(20);
-  });
-});
